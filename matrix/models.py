@@ -1,0 +1,39 @@
+"""Impact/effort matrix items (live design sessions build on these)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MatrixItem(models.Model):
+    class Impact(models.TextChoices):
+        HIGH = "high", _("Hoge impact")
+        LOW = "low", _("Lage impact")
+
+    class Effort(models.TextChoices):
+        LITTLE = "little", _("Weinig moeite")
+        MUCH = "much", _("Veel moeite")
+
+    plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="matrix_items")
+    title = models.CharField(_("titel"), max_length=300)
+    text = models.TextField(_("toelichting"), blank=True)
+    impact = models.CharField(_("impact"), max_length=8, choices=Impact.choices)
+    effort = models.CharField(_("moeite"), max_length=8, choices=Effort.choices)
+    order = models.PositiveIntegerField(_("volgorde"), default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("matrix-item")
+        verbose_name_plural = _("matrix-items")
+        ordering = ["plan", "order"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def sentence(self) -> str:
+        """Title and text as one sentence, as the seeds print them."""
+        if not self.text:
+            return self.title
+        joiner = " " if self.title.endswith((".", "!", "?", ":")) else ": "
+        return f"{self.title}{joiner}{self.text}"

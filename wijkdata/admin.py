@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from .models import Indicator, IndicatorValue, Neighbourhood
+
+
+@admin.register(Neighbourhood)
+class NeighbourhoodAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "year", "parent"]
+    list_filter = ["level", "year"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["parent"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "direction", "category", "order"]
+    list_filter = ["kind", "direction", "category"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "neighbourhood", "year", "value", "missing_reason", "source"]
+    list_filter = ["year", "indicator"]
+    search_fields = ["neighbourhood__code", "neighbourhood__name", "indicator__name"]
+    raw_id_fields = ["neighbourhood", "indicator"]
+    list_select_related = ["indicator", "neighbourhood"]

@@ -1,0 +1,137 @@
+"""Neighbourhood figures: CBS regions per year, indicator definitions and their values."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Neighbourhood(models.Model):
+    """A region keyed by its CBS code *and* a year: CBS reuses codes for other areas."""
+
+    class Level(models.TextChoices):
+        MUNICIPALITY = "municipality", _("Gemeente")
+        DISTRICT = "district", _("Wijk")
+        NEIGHBOURHOOD = "neighbourhood", _("Buurt")
+        # A municipality's own grouping of buurten (e.g. a survey area such as
+        # "Spoorzone"); its code is assigned by the organisation, not by CBS.
+        CUSTOM = "custom", _("Eigen gebiedsindeling")
+
+    code = models.CharField(_("code"), max_length=20)
+    year = models.PositiveSmallIntegerField(_("jaar"))
+    level = models.CharField(_("niveau"), max_length=16, choices=Level.choices)
+    name = models.CharField(_("naam"), max_length=200)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("valt onder"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("gebied (CBS)")
+        verbose_name_plural = _("gebieden (CBS)")
+        ordering = ["year", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "year"], name="wijkdata_neighbourhood_code_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code}, {self.year})"
+
+    @property
+    def short_code(self) -> str:
+        """The local part of a buurt or wijk code as printed in the seeds ("0101")."""
+        if self.level == self.Level.NEIGHBOURHOOD and self.code.startswith("BU"):
+            return self.code[-4:]
+        if self.level == self.Level.DISTRICT and self.code.startswith("WK"):
+            return self.code[-2:]
+        return ""
+
+    @property
+    def municipality_code(self) -> str:
+        digits = self.code[2:6]
+        return f"GM{digits}" if digits.isdigit() else ""
+
+
+class Indicator(models.Model):
+    class Kind(models.TextChoices):
+        COUNT = "count", _("Aantal")
+        PERCENTAGE = "percentage", _("Percentage")
+        SCORE = "score", _("Buurtscore (0–100)")
+        SCALE = "scale", _("Schaalscore (0–10)")
+        GRADE = "grade", _("Rapportcijfer (1–10)")
+
+    class Direction(models.TextChoices):
+        HIGHER_IS_BETTER = "higher", _("Hoger is beter")
+        LOWER_IS_BETTER = "lower", _("Lager is beter")
+        NEUTRAL = "neutral", _("Neutraal")
+
+    class Category(models.TextChoices):
+        POPULATION = "population", _("Bevolking")
+        HEALTH = "health", _("Gezondheid")
+        SOCIAL = "social", _("Sociaal")
+        INCOME = "income", _("Inkomen en wonen")
+
+    code = models.SlugField(_("code"), max_length=80, unique=True)
+    name = models.CharField(_("naam"), max_length=200)
+    kind = models.CharField(_("soort"), max_length=16, choices=Kind.choices)
+    direction = models.CharField(
+        _("richting"), max_length=8, choices=Direction.choices, default=Direction.NEUTRAL
+    )
+    category = models.CharField(
+        _("categorie"), max_length=16, choices=Category.choices, default=Category.SOCIAL
+    )
+    description = models.TextField(_("toelichting"), blank=True)
+    order = models.PositiveIntegerField(_("volgorde"), default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicatoren")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IndicatorValue(models.Model):
+    """One figure: a value, or missing with the reason the source gave."""
+
+    neighbourhood = models.ForeignKey(
+        Neighbourhood, verbose_name=_("gebied"), on_delete=models.CASCADE, related_name="values"
+    )
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="values"
+    )
+    year = models.PositiveSmallIntegerField(_("jaar"))
+    value = models.DecimalField(_("waarde"), max_digits=14, decimal_places=3, null=True, blank=True)
+    missing_reason = models.CharField(_("reden ontbreken"), max_length=120, blank=True)
+    source = models.CharField(_("bron"), max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("waarde")
+        verbose_name_plural = _("waarden")
+        ordering = ["indicator__order", "neighbourhood__code", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["neighbourhood", "indicator", "year"],
+                name="wijkdata_indicatorvalue_unique",
+            ),
+            # A figure is either a value or missing with a reason, never both or neither.
+            models.CheckConstraint(
+                condition=(Q(value__isnull=False) & Q(missing_reason=""))
+                | (Q(value__isnull=True) & ~Q(missing_reason="")),
+                name="wijkdata_indicatorvalue_value_or_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        shown = self.value if self.value is not None else f"– ({self.missing_reason})"
+        return f"{self.indicator} · {self.neighbourhood.code} · {self.year}: {shown}"
