@@ -31,9 +31,13 @@ class MatrixItem(models.Model):
         return self.title
 
     @property
+    def joiner(self) -> str:
+        """What stands between title and text: the seeds write "Title: text" or "Title. Text"."""
+        if not self.text:
+            return ""
+        return " " if self.title.endswith((".", "!", "?", ":")) else ": "
+
+    @property
     def sentence(self) -> str:
         """Title and text as one sentence, as the seeds print them."""
-        if not self.text:
-            return self.title
-        joiner = " " if self.title.endswith((".", "!", "?", ":")) else ": "
-        return f"{self.title}{joiner}{self.text}"
+        return f"{self.title}{self.joiner}{self.text}"

@@ -1,13 +1,33 @@
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from .models import Plan
+from .selectors import areas_for_user, get_plan_for_user, plan_document
 
 
+@require_GET
 @login_required
 def area_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "plans/area_list.html", {})
+    """The areas the user has a role in, with their plans; nothing else."""
+    areas = areas_for_user(request.user).prefetch_related(
+        Prefetch("plans", queryset=Plan.objects.order_by("-year"))
+    )
+    return render(request, "plans/area_list.html", {"areas": areas})
 
 
+@require_GET
 @login_required
 def plan_detail(request: HttpRequest, code) -> HttpResponse:
-    return render(request, "plans/plan_detail.html", {})
+    plan = get_plan_for_user(request.user, code)
+    context = {"doc": plan_document(plan), "plan": plan}
+    template = "plans/plan_detail.html"
+    if request.htmx and request.GET.get("chapter"):
+        # A single chapter, e.g. for refreshing one part of the page after an edit.
+        template += "#chapter-" + request.GET["chapter"] if request.GET["chapter"] in CHAPTERS else ""
+    return render(request, template, context)
+
+
+CHAPTERS = {"figures", "story", "strengths", "matrix", "focus", "closing"}

@@ -1,0 +1,59 @@
+"""Named people for tests, each with the roles DESIGN.md gives them.
+
+- coordinator: netwerkcoördinator of the area; edits every part of the plan, imports data.
+- facilitator: runs design sessions in the area; reads the plan.
+- manager: reads plans of the area and downloads the PDF.
+- outsider: a logged-in user without any role in the area; must see nothing of it.
+- admin: staff superuser; manages organisations, users, roles, themes, indicators.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+
+from plans.models import Area, Membership, Organisation, Plan
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass
+class People:
+    organisation: Organisation
+    area: Area
+    plan: Plan
+    coordinator: object
+    facilitator: object
+    manager: object
+    outsider: object
+    admin: object
+
+    @classmethod
+    def create(cls, area: Area | None = None) -> "People":
+        User = get_user_model()
+        if area is None:
+            organisation = Organisation.objects.create(
+                name="Welzijn Test", municipality_name="Teststad", municipality_code="GM9999"
+            )
+            area = Area.objects.create(organisation=organisation, name="Testgebied")
+            plan = Plan.objects.create(area=area, year=2025, title="Gebiedsplan 2025")
+        else:
+            organisation = area.organisation
+            plan = area.plans.order_by("-year").first()
+
+        def user(username: str, **extra):
+            return User.objects.create_user(username=username, password=PASSWORD, **extra)
+
+        people = cls(
+            organisation=organisation,
+            area=area,
+            plan=plan,
+            coordinator=user("t-coordinator"),
+            facilitator=user("t-facilitator"),
+            manager=user("t-manager"),
+            outsider=user("t-outsider"),
+            admin=user("t-admin", is_staff=True, is_superuser=True),
+        )
+        Membership.objects.create(area=area, user=people.coordinator, role=Membership.Role.COORDINATOR)
+        Membership.objects.create(area=area, user=people.facilitator, role=Membership.Role.FACILITATOR)
+        Membership.objects.create(area=area, user=people.manager, role=Membership.Role.MANAGER)
+        return people

@@ -1,0 +1,109 @@
+"""Test set-up shared by every app.
+
+Tests that need a real service carry a marker (postgres, redis, celery, browser). They run
+whenever that service is available. Without it they are skipped on a developer machine,
+but with CI=true a missing service fails the run: nothing is skipped in CI.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
+# in a thread with a running loop unless told that this is safe (it is, in tests).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DIR = REPO_ROOT.parent / "shared"
+CHROMIUM = "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _redis_available() -> bool:
+    if not settings.REDIS_URL:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def _postgres_configured() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def _browser_available() -> bool:
+    if not Path(CHROMIUM).exists():
+        return False
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+_REQUIREMENTS = {
+    "postgres": (_postgres_configured, "DATABASE_URL does not point at PostgreSQL"),
+    "redis": (_redis_available, "REDIS_URL is not set or Redis does not answer"),
+    "celery": (
+        lambda: _redis_available() and _postgres_configured(),
+        "a real Celery worker needs Redis (REDIS_URL) and PostgreSQL (DATABASE_URL)",
+    ),
+    "browser": (_browser_available, f"{CHROMIUM} or playwright is not installed"),
+}
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker, (available, reason) in _REQUIREMENTS.items():
+        if item.get_closest_marker(marker) and not available():
+            if IN_CI:
+                pytest.fail(f"CI must run every marked test, but {reason}", pytrace=False)
+            pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED_DIR.is_dir():
+        pytest.fail(f"{SHARED_DIR} is missing: the shared/ folder must sit beside the repository")
+    return SHARED_DIR
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def demo(db):
+    """The two Farent plans, loaded exactly as `manage.py load_demo` loads them."""
+    from plans.demo import load_demo
+
+    return load_demo()
+
+
+@pytest.fixture
+def people(db):
+    from tests.base import People
+
+    return People.create()
+
+
+def chromium_path() -> str:
+    return shutil.which("chromium") or CHROMIUM

@@ -1,0 +1,22 @@
+"""Figures as people in the Netherlands write them: 76,1 · 74% · 6.960."""
+
+from decimal import Decimal
+
+from django.utils.formats import number_format
+
+from .models import Indicator
+
+MISSING = "–"
+
+
+def format_figure(value: Decimal | None, kind: str) -> str:
+    """Format a value for its indicator kind, in the active language's number format."""
+    if value is None:
+        return MISSING
+    if kind == Indicator.Kind.COUNT:
+        return number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)
+    if kind == Indicator.Kind.PERCENTAGE:
+        # The seeds print whole percentages; keep a decimal only where the source has one.
+        decimals = 0 if value == value.to_integral_value() else 1
+        return number_format(value, decimal_pos=decimals, use_l10n=True) + "%"
+    return number_format(value, decimal_pos=1, use_l10n=True)
