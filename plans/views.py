@@ -15,7 +15,8 @@ def area_list(request: HttpRequest) -> HttpResponse:
     areas = areas_for_user(request.user).prefetch_related(
         Prefetch("plans", queryset=Plan.objects.order_by("-year"))
     )
-    return render(request, "plans/area_list.html", {"areas": areas})
+    template = "plans/area_list.html" + ("#area-list" if request.htmx else "")
+    return render(request, template, {"areas": areas})
 
 
 @require_GET
@@ -24,9 +25,10 @@ def plan_detail(request: HttpRequest, code) -> HttpResponse:
     plan = get_plan_for_user(request.user, code)
     context = {"doc": plan_document(plan), "plan": plan}
     template = "plans/plan_detail.html"
-    if request.htmx and request.GET.get("chapter"):
-        # A single chapter, e.g. for refreshing one part of the page after an edit.
-        template += "#chapter-" + request.GET["chapter"] if request.GET["chapter"] in CHAPTERS else ""
+    chapter = request.GET.get("chapter")
+    if request.htmx and chapter in CHAPTERS:
+        # One chapter only, for refreshing a part of the page after a change.
+        template += "#chapter-" + chapter
     return render(request, template, context)
 
 

@@ -107,3 +107,9 @@ def people(db):
 
 def chromium_path() -> str:
     return shutil.which("chromium") or CHROMIUM
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 is deliberately slow; tests log in dozens of people.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,38 @@
+# Two commands: `make run` (serve the demo) and `make test` (the whole suite with lint).
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+
+.PHONY: run test lint venv messages bench clean
+
+$(UV):
+	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
+
+venv: $(UV)
+	$$(command -v uv || echo $(UV)) sync --frozen
+
+run: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo "Serving on http://127.0.0.1:8000 (Ctrl+C to stop)"
+	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run >/dev/null || (echo "Models changed without a migration"; exit 1)
+
+test: lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+messages: venv
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=static --ignore=tests --ignore=benchmarks
+	python3 locale/translate_en.py
+	$(PY) manage.py compilemessages -l en
+
+bench: venv
+	$(PY) benchmarks/bench_pages.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles media
