@@ -10,6 +10,6 @@ class Command(BaseCommand):
         result = load_demo()
         for plan in result.plans:
             self.stdout.write(f"Loaded {plan.title} ({plan.get_absolute_url()})")
-        self.stdout.write("\nDemo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for username, role in result.logins:
             self.stdout.write(f"  {username:<12} {role}")
