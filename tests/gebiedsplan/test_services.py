@@ -4,12 +4,19 @@ import asyncio
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
 
 from gebiedsplan import live
 from tests.conftest import REPO_ROOT
+
+
+def run_async(coroutine_function):
+    """asyncio.run in a thread of its own: Playwright's sync API may own this thread's loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(coroutine_function())).result(timeout=30)
 
 
 def _worker_env() -> dict:
@@ -72,7 +79,7 @@ def test_it_delivers_live_messages_between_processes_through_redis():
         await asyncio.wait_for(task, timeout=5)
         return received
 
-    assert asyncio.run(scenario()) == [{"item": "moved"}]
+    assert run_async(scenario) == [{"item": "moved"}]
 
 
 def test_the_in_process_channel_delivers_to_every_subscriber():
@@ -92,7 +99,7 @@ def test_the_in_process_channel_delivers_to_every_subscriber():
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=2)
         return got
 
-    assert asyncio.run(scenario()) == [{"n": 1}] * 3
+    assert run_async(scenario) == [{"n": 1}] * 3
 
 
 def test_the_embedded_default_runs_without_postgres_or_redis(tmp_path):
