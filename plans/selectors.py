@@ -1,26 +1,31 @@
 """Read access to areas and plans: who may see what, and the whole plan in a fixed
 number of queries, shared by the plan page and the PDF."""
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db import connection
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
 from matrix.models import MatrixItem
-from wijkdata.models import Indicator, IndicatorValue
+from wijkdata.models import Indicator, IndicatorValue, Neighbourhood
 
 from .models import (
     Area,
     FigureTable,
     FigureTableIndicator,
     FigureTableNeighbourhood,
+    FocusPoint,
     Membership,
+    Milestone,
     Plan,
     StrengthOpportunity,
+    Theme,
 )
 
 
@@ -45,11 +50,17 @@ def get_plan_for_user(user, code, *, roles: tuple[str, ...] | None = None) -> Pl
     An unknown code is a 404; a plan in an area the user has no role in is a 404 too, so
     that codes of other areas cannot be probed. A role too weak for the action is a 403.
     """
+    # The user's role comes with the plan in one query.
+    plans = Plan.objects.select_related("area__organisation").annotate(
+        member_role=Subquery(
+            Membership.objects.filter(area=OuterRef("area"), user=user).values("role")[:1]
+        )
+    )
     try:
-        plan = Plan.objects.select_related("area__organisation").get(code=code)
+        plan = plans.get(code=code)
     except Plan.DoesNotExist:
         raise Http404 from None
-    role = role_for_user(user, plan.area)
+    role = Membership.Role.COORDINATOR if user.is_staff else plan.member_role
     if role is None:
         raise Http404
     if roles is not None and role not in roles:
@@ -211,3 +222,58 @@ def _theme_rows(plan: Plan, cards: list[StrengthOpportunity]) -> list[ThemeRow]:
         )
         for theme in plan.area.organisation.themes.all()
     ]
+
+
+
+def _content_version_sql() -> str:
+    """One UNION ALL of small aggregates (raw SQL: compiling ~30 ORM subqueries per
+    request cost more than the rows they summarise).
+
+    Only table names from model metadata are interpolated; values are query parameters.
+    """
+    t = {m.__name__: m._meta.db_table for m in (
+        StrengthOpportunity, MatrixItem, FocusPoint, Milestone, FigureTable, Theme,
+        FigureTableNeighbourhood, FigureTableIndicator, IndicatorValue, Indicator, Neighbourhood,
+    )}
+    nbs = (f"SELECT n.neighbourhood_id FROM {t['FigureTableNeighbourhood']} n "  # noqa: S608
+           f"JOIN {t['FigureTable']} ft ON n.table_id = ft.id WHERE ft.plan_id = %(plan)s")
+    inds = (f"SELECT i.indicator_id FROM {t['FigureTableIndicator']} i "  # noqa: S608
+            f"JOIN {t['FigureTable']} ft ON i.table_id = ft.id WHERE ft.plan_id = %(plan)s")
+    stamped = {
+        "cards": f"{t['StrengthOpportunity']} WHERE plan_id = %(plan)s",
+        "items": f"{t['MatrixItem']} WHERE plan_id = %(plan)s",
+        "focus": f"{t['FocusPoint']} WHERE plan_id = %(plan)s",
+        "milestones": f"{t['Milestone']} WHERE plan_id = %(plan)s",
+        "tables": f"{t['FigureTable']} WHERE plan_id = %(plan)s",
+        "themes": f"{t['Theme']} WHERE organisation_id = %(organisation)s",
+        "values": f"{t['IndicatorValue']} WHERE neighbourhood_id IN ({nbs}) AND indicator_id IN ({inds})",
+        "indicators": f"{t['Indicator']} WHERE id IN ({inds})",
+        "neighbourhoods": f"{t['Neighbourhood']} WHERE id IN ({nbs})",
+    }
+    parts = [
+        f"SELECT '{name}', CAST(MAX(updated) AS VARCHAR(40)), COUNT(*), 0 FROM {source}"  # noqa: S608
+        for name, source in stamped.items()
+    ]
+    # Table rows have no timestamp: count, ids and order catch additions, removals, moves.
+    for name, model in (("nb_rows", "FigureTableNeighbourhood"), ("ind_rows", "FigureTableIndicator")):
+        parts.append(
+            f"SELECT '{name}', CAST(SUM(r.id) AS VARCHAR(40)), COUNT(*), "  # noqa: S608
+            f"SUM(r.{connection.ops.quote_name('order')} * r.id) FROM {t[model]} r "
+            f"JOIN {t['FigureTable']} ft ON r.table_id = ft.id WHERE ft.plan_id = %(plan)s"
+        )
+    return " UNION ALL ".join(parts)
+
+
+def plan_content_version(plan: Plan) -> str:
+    """A fingerprint of everything the plan page shows, in one query.
+
+    Every row the page reads contributes its newest `updated` and its count (counts catch
+    deletions). The figure-table rows have no timestamp and contribute count, id and
+    order sums; a changed row label must touch its FigureTable (the admin does, by saving
+    the parent). The plan, area and organisation rows are already loaded.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_content_version_sql(), {"plan": plan.pk, "organisation": plan.area.organisation_id})
+        rows = sorted(cursor.fetchall())
+    own = (plan.updated, plan.area.updated, plan.area.organisation.updated)
+    return hashlib.sha256(repr((own, rows)).encode()).hexdigest()[:32]

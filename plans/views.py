@@ -1,11 +1,15 @@
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from .models import Plan
-from .selectors import areas_for_user, get_plan_for_user, plan_document
+from .selectors import areas_for_user, get_plan_for_user, plan_content_version, plan_document
 
 
 @require_GET
@@ -23,13 +27,21 @@ def area_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def plan_detail(request: HttpRequest, code) -> HttpResponse:
     plan = get_plan_for_user(request.user, code)
-    context = {"doc": plan_document(plan), "plan": plan}
     template = "plans/plan_detail.html"
     chapter = request.GET.get("chapter")
     if request.htmx and chapter in CHAPTERS:
         # One chapter only, for refreshing a part of the page after a change.
-        template += "#chapter-" + chapter
-    return render(request, template, context)
+        return render(request, f"{template}#chapter-{chapter}", {"doc": plan_document(plan), "plan": plan})
+    # The plan itself is the same for every reader until its content changes: render it
+    # once per content version and language, and serve it from the cache after that.
+    key = f"plan-article:{plan.code}:{get_language()}:{plan_content_version(plan)}"
+    article = cache.get(key)
+    if article is None:
+        article = render_to_string(
+            f"{template}#plan-article", {"doc": plan_document(plan), "plan": plan}, request
+        )
+        cache.set(key, article)
+    return render(request, template, {"plan": plan, "article": mark_safe(article)})  # noqa: S308
 
 
 CHAPTERS = {"figures", "story", "strengths", "matrix", "focus", "closing"}
