@@ -199,6 +199,11 @@ WHITENOISE_USE_FINDERS = True
 # Sessions are read from the cache (Redis in production) and written through to the
 # database, so a page view does not pay a session query.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# The importer refuses files above IMPORT_MAX_BYTES and hands files above
+# IMPORT_ASYNC_BYTES to a Celery task (the page shows its progress).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 40 * 1024 * 1024)
+IMPORT_ASYNC_BYTES = env_int("IMPORT_ASYNC_BYTES", 1024 * 1024)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("plans.urls")),
+    path("", include("wijkdata.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Indicator, IndicatorValue, Neighbourhood
+from .models import ImportBatch, Indicator, IndicatorValue, Neighbourhood, NeighbourhoodBoundary
 
 
 @admin.register(Neighbourhood)
@@ -25,3 +25,20 @@ class IndicatorValueAdmin(admin.ModelAdmin):
     search_fields = ["neighbourhood__code", "neighbourhood__name", "indicator__name"]
     raw_id_fields = ["neighbourhood", "indicator"]
     list_select_related = ["indicator", "neighbourhood"]
+
+
+@admin.register(NeighbourhoodBoundary)
+class NeighbourhoodBoundaryAdmin(admin.ModelAdmin):
+    list_display = ["neighbourhood", "source", "updated"]
+    search_fields = ["neighbourhood__code", "neighbourhood__name"]
+    raw_id_fields = ["neighbourhood"]
+    list_select_related = ["neighbourhood"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "status", "area", "user", "year", "created", "applied"]
+    list_filter = ["status"]
+    search_fields = ["original_name", "source"]
+    raw_id_fields = ["area", "user"]
+    readonly_fields = ["code", "report", "progress", "applied", "error"]

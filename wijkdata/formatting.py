@@ -14,7 +14,9 @@ def format_figure(value: Decimal | None, kind: str) -> str:
     if value is None:
         return MISSING
     if kind == Indicator.Kind.COUNT:
-        return number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)
+        # Counts are whole; averages filed as counts (household size 1,9) keep their decimal.
+        decimals = 0 if value == value.to_integral_value() else 1
+        return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
     if kind == Indicator.Kind.PERCENTAGE:
         # The seeds print whole percentages; keep a decimal only where the source has one.
         decimals = 0 if value == value.to_integral_value() else 1

@@ -1,5 +1,8 @@
 """Neighbourhood figures: CBS regions per year, indicator definitions and their values."""
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +88,8 @@ class Indicator(models.Model):
     category = models.CharField(
         _("categorie"), max_length=16, choices=Category.choices, default=Category.SOCIAL
     )
+    # As the source prints it ("aantal", "%", "per 1 000 inwoners", "x 1 000 euro").
+    unit = models.CharField(_("eenheid"), max_length=40, blank=True)
     description = models.TextField(_("toelichting"), blank=True)
     order = models.PositiveIntegerField(_("volgorde"), default=0)
     created = models.DateTimeField(auto_now_add=True)
@@ -135,3 +140,87 @@ class IndicatorValue(models.Model):
     def __str__(self) -> str:
         shown = self.value if self.value is not None else f"– ({self.missing_reason})"
         return f"{self.indicator} · {self.neighbourhood.code} · {self.year}: {shown}"
+
+
+class NeighbourhoodBoundary(models.Model):
+    """The outline of a region in one year, as a GeoJSON geometry in WGS84.
+
+    Kept apart from Neighbourhood so that lists of regions never load polygons.
+    """
+
+    neighbourhood = models.OneToOneField(
+        Neighbourhood, verbose_name=_("gebied"), on_delete=models.CASCADE, related_name="boundary"
+    )
+    geometry = models.JSONField(_("grens (GeoJSON)"))
+    source = models.CharField(_("bron"), max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("grens")
+        verbose_name_plural = _("grenzen")
+
+    def __str__(self) -> str:
+        return f"{self.neighbourhood}"
+
+
+class ImportBatch(models.Model):
+    """One uploaded file on its way in: stored, previewed, then confirmed (or refused)."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Geüpload")
+        CHECKING = "checking", _("Wordt gecontroleerd")
+        PREVIEW = "preview", _("Klaar om te bevestigen")
+        REFUSED = "refused", _("Geweigerd")
+        IMPORTING = "importing", _("Wordt ingelezen")
+        DONE = "done", _("Ingelezen")
+        FAILED = "failed", _("Mislukt")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("door"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The area page the upload started from; the figures themselves belong to CBS codes.
+    area = models.ForeignKey(
+        "plans.Area",
+        verbose_name=_("gebied"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_batches",
+    )
+    file = models.FileField(_("bestand"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("bestandsnaam"), max_length=255)
+    size = models.PositiveBigIntegerField(_("grootte (bytes)"), default=0)
+    year = models.PositiveSmallIntegerField(_("jaar"), null=True, blank=True)
+    sheet = models.CharField(_("werkblad"), max_length=100, blank=True)
+    source = models.CharField(_("bron"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.UPLOADED)
+    progress = models.PositiveSmallIntegerField(_("voortgang (%)"), default=0)
+    # ImportPlan.as_dict(): counts, examples of changes, problems and notes.
+    report = models.JSONField(_("verslag"), default=dict, blank=True)
+    error = models.TextField(_("foutmelding"), blank=True)
+    applied = models.DateTimeField(_("ingelezen op"), null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="wijkdata_importbatch_progress_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.REFUSED, self.Status.DONE, self.Status.FAILED}

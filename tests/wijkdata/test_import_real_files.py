@@ -1,0 +1,191 @@
+"""Every real file in ../shared/data imports, with facts from the data README checked.
+
+The big files are imported once per class (committed to the test database, wiped after),
+so the checks share one import instead of paying for it per test.
+"""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from wijkdata.models import Indicator, IndicatorValue, Neighbourhood, NeighbourhoodBoundary
+from wijkdata.services import indicators_import
+
+from .conftest import BOUNDARIES, HEALTH_2020, KWB_2024, KWB_UTRECHT_2023, wipe_wijkdata
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="class")
+def imported(django_db_setup, django_db_blocker, data_dir):
+    """KWB 2024 (national), then both boundary files, then KWB 2024 again."""
+    with django_db_blocker.unblock():
+        wipe_wijkdata()
+        first = indicators_import(path=data_dir / KWB_2024, year=2024)
+        boundaries = [indicators_import(path=data_dir / name) for name in BOUNDARIES]
+        again = indicators_import(path=data_dir / KWB_2024, year=2024)
+        yield {"first": first, "boundaries": boundaries, "again": again}
+        wipe_wijkdata()
+
+
+def value(code: str, indicator: str, year: int) -> Decimal | None:
+    return IndicatorValue.objects.get(
+        neighbourhood__code=code, neighbourhood__year=year, indicator__code=indicator
+    ).value
+
+
+class TestNationalKwb2024:
+    def test_it_reads_every_region_of_the_country(self, imported):
+        counts = imported["first"].counts
+        assert counts["rows_read"] == 18310
+        assert counts["skipped"] == {"land": 1}
+        assert counts["regions_new"] == 18309
+        assert Neighbourhood.objects.filter(year=2024, level="municipality").count() == 342
+        assert Neighbourhood.objects.filter(year=2024, level="district").count() == 3393
+        assert Neighbourhood.objects.filter(year=2024, level="neighbourhood").count() == 14574
+        assert imported["first"].plan.parsed.format == "cbs_statline"
+
+    def test_it_knows_the_facts_of_den_bosch(self, imported):
+        assert value("GM0796", "inwoners", 2024) == 160757
+        gemeente = Neighbourhood.objects.get(code="GM0796", year=2024)
+        assert gemeente.name == "'s-Hertogenbosch"
+        wijken = Neighbourhood.objects.filter(parent=gemeente)
+        assert wijken.count() == 14
+        assert Neighbourhood.objects.filter(parent__in=wijken, level="neighbourhood").count() == 108
+        binnenstad = Neighbourhood.objects.get(code="WK079601", year=2024)
+        assert binnenstad.name == "Binnenstad"
+        assert binnenstad.level == "district"
+        assert value("WK079601", "inwoners", 2024) == 13895
+
+    def test_it_links_buurten_to_their_wijk(self, imported):
+        buurt = Neighbourhood.objects.select_related("parent__parent").get(
+            code="BU07960101", year=2024
+        )
+        assert buurt.parent.code == "WK079601"
+        assert buurt.parent.parent.code == "GM0796"
+
+    def test_it_accepts_amsterdam_codes_with_letters(self, imported):
+        buurt = Neighbourhood.objects.get(code="BU0363AA01", year=2024)
+        assert buurt.parent.code == "WK0363AA"
+
+    def test_it_stores_age_bands_and_sexes(self, imported):
+        assert value("WK079601", "mannen", 2024) == 7010
+        assert value("WK079601", "leeftijd-65-plus", 2024) == 2555
+        indicator = Indicator.objects.get(code="inwoners")
+        assert (indicator.kind, indicator.unit, indicator.category) == (
+            "count",
+            "aantal",
+            "population",
+        )
+
+    def test_it_changes_nothing_on_a_second_import(self, imported):
+        counts = imported["again"].counts
+        assert imported["again"].applied is False
+        assert counts["values_new"] == counts["values_changed"] == 0
+        assert counts["regions_new"] == counts["regions_changed"] == 0
+        assert counts["values_unchanged"] == 18309 * 8
+        assert IndicatorValue.objects.filter(year=2024, indicator__code="inwoners").count() == 18309
+
+    def test_it_keeps_the_source(self, imported):
+        assert (
+            IndicatorValue.objects.filter(source="CBS, Kerncijfers wijken en buurten").count()
+            >= 18309 * 8
+        )
+
+    # The boundary files, imported after the CSV (one import of the country serves both).
+
+    def test_it_matches_the_boundary_files_for_every_wijk(self, imported, data_dir):
+        checked = 0
+        for name in BOUNDARIES:
+            document = json.loads((data_dir / name).read_text())
+            for feature in document["features"]:
+                props = feature["properties"]
+                assert value(props["wijkcode"], "inwoners", 2024) == props["aantal_inwoners"], (
+                    props["wijkcode"]
+                )
+                checked += 1
+        assert checked == 47
+
+    def test_it_finds_the_map_inhabitants_unchanged_and_stores_the_outlines(self, imported):
+        den_bosch, amersfoort = imported["boundaries"]
+        assert den_bosch.counts["regions_in_file"] == 14
+        assert amersfoort.counts["regions_in_file"] == 33
+        # Same inhabitants, men and women as the CSV: unchanged, not overwritten.
+        assert den_bosch.counts["values_changed"] == 0
+        assert den_bosch.counts["values_unchanged"] == 14 * 3
+        assert (
+            NeighbourhoodBoundary.objects.filter(neighbourhood__code__startswith="WK0796").count()
+            == 14
+        )
+        boundary = NeighbourhoodBoundary.objects.get(
+            neighbourhood__code="WK079601", neighbourhood__year=2024
+        )
+        assert boundary.geometry["type"] in {"Polygon", "MultiPolygon"}
+
+    def test_it_stores_the_age_percentages_of_the_map(self, imported):
+        assert value("WK079601", "leeftijd-0-14-pct", 2024) == 6
+        assert Indicator.objects.get(code="leeftijd-0-14-pct").kind == "percentage"
+
+
+@pytest.fixture(scope="class")
+def utrecht(django_db_setup, django_db_blocker, data_dir):
+    with django_db_blocker.unblock():
+        wipe_wijkdata()
+        yield indicators_import(path=data_dir / KWB_UTRECHT_2023)
+        wipe_wijkdata()
+
+
+class TestKwbUtrecht2023:
+    def test_it_reads_the_short_code_layout(self, utrecht):
+        assert utrecht.plan.parsed.format == "cbs_kwb"
+        assert utrecht.plan.parsed.years == [2023]
+        assert "kwb-2023" in utrecht.plan.parsed.year_note
+        assert value("GM0344", "inwoners", 2023) == 367947
+        assert Neighbourhood.objects.get(code="WK034401", year=2023).name == "Wijk 01 West"
+
+    def test_it_maps_short_codes_to_named_indicators(self, utrecht):
+        assert Indicator.objects.get(code="sociale-huurwoningen").kind == "percentage"
+        assert value("GM0344", "sociale-huurwoningen", 2023) == 31
+        assert value("GM0344", "huishoudensgrootte", 2023) == Decimal("1.9")
+
+    def test_it_stores_dots_as_missing_with_a_reason_never_zero(self, utrecht):
+        missing = IndicatorValue.objects.filter(value__isnull=True)
+        assert missing.count() == utrecht.counts["values_missing"] > 0
+        assert not missing.filter(missing_reason="").exists()
+        assert "(.)" in missing.first().missing_reason
+
+    def test_it_skips_columns_without_any_figure(self, utrecht):
+        assert not Indicator.objects.filter(code="elektriciteit").exists()
+        assert any("g_ele" in note for note in utrecht.plan.parsed.notes)
+
+
+@pytest.fixture(scope="class")
+def health(django_db_setup, django_db_blocker, data_dir):
+    with django_db_blocker.unblock():
+        wipe_wijkdata()
+        yield indicators_import(path=data_dir / HEALTH_2020)
+        wipe_wijkdata()
+
+
+class TestGezondheidsmonitor2020:
+    def test_it_reads_the_health_monitor(self, health):
+        parsed = health.plan.parsed
+        assert parsed.format == "gezondheidsmonitor"
+        assert parsed.years == [2020]
+        assert health.counts["regions_in_file"] == 17340
+        assert health.plan.source.startswith("Gezondheidsmonitor")
+
+    def test_it_knows_the_facts_of_buurt_0101(self, health):
+        assert value("BU07960101", "ggd-eenzaam", 2020) == Decimal("46.4")
+        assert value("BU07960101", "ggd-moeite-met-rondkomen", 2020) == Decimal("13.8")
+        eenzaam = Indicator.objects.get(code="ggd-eenzaam")
+        assert (eenzaam.kind, eenzaam.direction) == ("percentage", "lower")
+
+    def test_it_names_regions_by_code_until_a_file_with_names_arrives(self, health):
+        assert Neighbourhood.objects.get(code="BU07960101", year=2020).name == "BU07960101"
+        assert Neighbourhood.objects.get(code="GM0796", year=2020).name == "'s-Hertogenbosch"
+
+    def test_it_skips_the_empty_columns(self, health):
+        assert not Indicator.objects.filter(code="ggd-fietsen-school-werk").exists()
+        assert health.counts["values_missing"] == 24608

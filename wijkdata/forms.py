@@ -1,0 +1,50 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from plans.models import FigureTable
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Bestand"),
+        help_text=_(
+            "CSV, Excel (xlsx) of GeoJSON: een CBS- of GGD-export of een eigen tabel met CBS-codes."
+        ),
+    )
+    year = forms.IntegerField(
+        label=_("Jaar"),
+        required=False,
+        min_value=1990,
+        max_value=2100,
+        help_text=_("Alleen nodig als het bestand zelf geen jaar noemt."),
+    )
+    sheet = forms.CharField(
+        label=_("Werkblad"),
+        required=False,
+        max_length=100,
+        help_text=_("Alleen bij een Excel-bestand met meerdere bladen."),
+    )
+    source = forms.CharField(
+        label=_("Bron"),
+        required=False,
+        max_length=200,
+        help_text=_("Zoals die bij de cijfers komt te staan, bijvoorbeeld ‘CBS 2024’."),
+    )
+
+
+class FigureTableForm(forms.Form):
+    heading = forms.CharField(label=_("Kop eerste kolom"), required=False, max_length=200)
+    layout = forms.ChoiceField(label=_("Indeling"), choices=FigureTable.Layout.choices)
+    year = forms.TypedChoiceField(label=_("Jaar van de cijfers"), coerce=int)
+    indicators = forms.MultipleChoiceField(
+        label=_("Indicatoren"), widget=forms.CheckboxSelectMultiple
+    )
+    neighbourhoods = forms.MultipleChoiceField(
+        label=_("Gebieden"), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, years, indicators, neighbourhoods, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(y, str(y)) for y in years]
+        self.fields["indicators"].choices = indicators
+        self.fields["neighbourhoods"].choices = neighbourhoods

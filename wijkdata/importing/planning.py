@@ -1,0 +1,461 @@
+"""Comparing a parsed file with the database: what an import would add and change.
+
+Nothing here writes. The plan is what the preview shows and what `writing` carries out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from wijkdata.models import Indicator, Neighbourhood, NeighbourhoodBoundary
+
+from .catalogue import IndicatorDef
+from .layouts import ParsedFile
+
+LEVELS = {
+    "GM": Neighbourhood.Level.MUNICIPALITY,
+    "WK": Neighbourhood.Level.DISTRICT,
+    "BU": Neighbourhood.Level.NEIGHBOURHOOD,
+}
+LEVEL_ORDER = [
+    Neighbourhood.Level.MUNICIPALITY,
+    Neighbourhood.Level.DISTRICT,
+    Neighbourhood.Level.NEIGHBOURHOOD,
+]
+# Two values closer than this are the same figure (the column keeps three decimals).
+TOLERANCE = 0.0005
+EXAMPLES = 50
+
+
+def level_of(code: str) -> str:
+    return LEVELS[code[:2]]
+
+
+def parent_of(code: str) -> str | None:
+    if code.startswith("WK"):
+        return "GM" + code[2:6]
+    if code.startswith("BU"):
+        return "WK" + code[2:8]
+    return None
+
+
+@dataclass
+class ImportPlan:
+    parsed: ParsedFile
+    source: str
+    regions: (
+        pd.DataFrame
+    )  # every region to exist afterwards: code, year, name, level, parent, id, implied
+    regions_new: pd.DataFrame
+    regions_changed: list[dict]
+    regions_unchanged: int
+    indicators_new: list[IndicatorDef]
+    indicator_ids: dict[str, int]
+    values_new: pd.DataFrame
+    values_changed: pd.DataFrame
+    values_unchanged: int
+    values_missing: int
+    boundaries_new: list[tuple[str, int]] = field(default_factory=list)
+    boundaries_changed: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(
+            len(self.regions_new)
+            or self.regions_changed
+            or self.indicators_new
+            or len(self.values_new)
+            or len(self.values_changed)
+            or self.boundaries_new
+            or self.boundaries_changed
+        )
+
+    def counts(self) -> dict:
+        parsed = self.parsed
+        return {
+            "rows_read": parsed.rows_read,
+            "skipped": dict(parsed.skipped),
+            "regions_in_file": int(len(parsed.regions)),
+            "regions_new": int(len(self.regions_new)),
+            "regions_provisional": int(self.regions_new["provisional"].sum())
+            if len(self.regions_new)
+            else 0,
+            "regions_changed": len(self.regions_changed),
+            "regions_unchanged": self.regions_unchanged,
+            "indicators_new": len(self.indicators_new),
+            "indicators_existing": len(parsed.indicators) - len(self.indicators_new),
+            "values_new": int(len(self.values_new)),
+            "values_changed": int(len(self.values_changed)),
+            "values_unchanged": self.values_unchanged,
+            "values_missing": self.values_missing,
+            "boundaries_new": len(self.boundaries_new),
+            "boundaries_changed": len(self.boundaries_changed),
+        }
+
+    def as_dict(self) -> dict:
+        """What the preview page and the stored report show; JSON-safe and bounded in size."""
+        parsed = self.parsed
+        names = {d.code: d.name for d in parsed.indicators}
+        changed_values = []
+        for row in self.values_changed.head(EXAMPLES).itertuples(index=False):
+            changed_values.append(
+                {
+                    "code": row.code,
+                    "year": int(row.year),
+                    "indicator": row.indicator_code,
+                    "indicator_name": names.get(row.indicator_code, row.indicator_code),
+                    "old": _shown(row.old_value, row.old_reason),
+                    "new": _shown(row.value, row.reason),
+                    "old_source": row.old_source,
+                    "new_source": row.source,
+                }
+            )
+        return {
+            "format": parsed.format,
+            "format_label": parsed.format_label,
+            "description": parsed.description,
+            "sheet": parsed.sheet,
+            "years": parsed.years,
+            "year_note": parsed.year_note,
+            "source": self.source,
+            "counts": self.counts(),
+            "notes": list(parsed.notes),
+            "indicators": [
+                {
+                    "code": d.code,
+                    "name": d.name,
+                    "kind": d.kind,
+                    "unit": d.unit,
+                    "label": label,
+                    "new": d.code not in self.indicator_ids,
+                }
+                for d, label in zip(parsed.indicators, parsed.labels, strict=True)
+            ],
+            "regions_new": [
+                {
+                    "code": r.code,
+                    "year": int(r.year),
+                    "name": r.name,
+                    "level": r.level,
+                    "provisional": bool(r.provisional),
+                }
+                for r in self.regions_new.head(EXAMPLES).itertuples(index=False)
+            ],
+            "regions_changed": self.regions_changed[:EXAMPLES],
+            "values_changed": changed_values,
+            "has_changes": self.has_changes,
+        }
+
+
+def _shown(value, reason) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return f"– ({reason})"
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def build_plan(parsed: ParsedFile, *, source: str, compare_source: bool = False) -> ImportPlan:
+    """Compare a parsed file with the database.
+
+    A figure whose value and missing-reason are unchanged counts as unchanged even if another
+    file brought it (the same CBS number from a boundary file is the same figure); only an
+    explicitly given source (--source) is compared and rewritten as well.
+    """
+    regions = _regions(parsed)
+    regions, regions_new, regions_changed, unchanged = _compare_regions(parsed, regions)
+    codes = [d.code for d in parsed.indicators]
+    indicator_ids = dict(Indicator.objects.filter(code__in=codes).values_list("code", "id"))
+    indicators_new = [d for d in parsed.indicators if d.code not in indicator_ids]
+    values = _file_values(parsed, regions, indicator_ids, source)
+    values_new, values_changed, values_unchanged = _compare_values(
+        values, parsed.years, indicator_ids, compare_source=compare_source
+    )
+    plan = ImportPlan(
+        parsed=parsed,
+        source=source,
+        regions=regions,
+        regions_new=regions_new,
+        regions_changed=regions_changed,
+        regions_unchanged=unchanged,
+        indicators_new=indicators_new,
+        indicator_ids=indicator_ids,
+        values_new=values_new,
+        values_changed=values_changed,
+        values_unchanged=values_unchanged,
+        values_missing=int((values["reason"] != "").sum()),
+    )
+    if parsed.boundaries:
+        _compare_boundaries(plan)
+    return plan
+
+
+def _regions(parsed: ParsedFile) -> pd.DataFrame:
+    """The file's regions plus the parents they imply (a buurt's wijk and gemeente)."""
+    frame = parsed.regions[["code", "year", "name", "municipality_name"]].copy()
+    frame["name"] = frame["name"].where(frame["name"].notna() & (frame["name"] != ""), None)
+    frame["implied"] = False
+    known = set(zip(frame["code"].tolist(), frame["year"].tolist(), strict=True))
+    extra = []
+    muni_names = {}
+    for code, year, muni in zip(
+        frame["code"].tolist(),
+        frame["year"].tolist(),
+        frame["municipality_name"].tolist(),
+        strict=True,
+    ):
+        if muni and isinstance(muni, str):
+            muni_names[("GM" + code[2:6], year)] = muni
+    for code, year in list(known):
+        parent = parent_of(code)
+        while parent and (parent, year) not in known:
+            known.add((parent, year))
+            extra.append(
+                {
+                    "code": parent,
+                    "year": year,
+                    "name": None,
+                    "municipality_name": None,
+                    "implied": True,
+                }
+            )
+            parent = parent_of(parent)
+    if extra:
+        frame = pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)
+    # A gemeente named only through the municipality-name column of its wijken and buurten.
+    missing = frame["name"].isna() & frame["code"].str.startswith("GM")
+    if missing.any():
+        frame.loc[missing, "name"] = [
+            muni_names.get((c, y))
+            for c, y in zip(
+                frame.loc[missing, "code"].tolist(),
+                frame.loc[missing, "year"].tolist(),
+                strict=True,
+            )
+        ]
+    codes = frame["code"].tolist()
+    frame["level"] = [LEVELS[c[:2]] for c in codes]
+    frame["parent"] = pd.Series([parent_of(c) for c in codes], index=frame.index, dtype=object)
+    return frame.drop(columns=["municipality_name"])
+
+
+def _compare_regions(parsed: ParsedFile, frame: pd.DataFrame):
+    years = sorted({int(y) for y in frame["year"]})
+    query = Neighbourhood.objects.filter(year__in=years)
+    if len(frame) < 2000:
+        query = query.filter(code__in=set(frame["code"]))
+        parent_ids = set()
+    existing = pd.DataFrame(
+        list(query.values_list("id", "code", "year", "name", "level", "parent_id")),
+        columns=["id", "code", "year", "old_name", "old_level", "parent_id"],
+    )
+    if len(frame) < 2000:
+        parent_ids = set(existing["parent_id"].dropna().astype(int)) - set(existing["id"])
+    id_to_code = dict(zip(existing["id"], existing["code"], strict=True))
+    if len(frame) < 2000 and parent_ids:
+        id_to_code.update(Neighbourhood.objects.filter(id__in=parent_ids).values_list("id", "code"))
+    existing["old_parent"] = existing["parent_id"].map(id_to_code)
+    merged = frame.merge(existing.drop(columns=["parent_id"]), on=["code", "year"], how="left")
+    is_new = merged["id"].isna().to_numpy()
+    new = merged[is_new].copy()
+    new["provisional"] = new["name"].isna()
+    new["name"] = new["name"].where(new["name"].notna(), new["code"])
+    changed: list[dict] = []
+    old = merged[~is_new]
+    unchanged = 0
+    for row in old.itertuples(index=False):
+        fields = {}
+        parent = row.parent if isinstance(row.parent, str) else None
+        if row.name is not None and isinstance(row.name, str) and row.name != row.old_name:
+            fields["name"] = [row.old_name, row.name]
+        if row.level != row.old_level:
+            fields["level"] = [row.old_level, row.level]
+        old_parent = row.old_parent if isinstance(row.old_parent, str) else None
+        if parent != old_parent:
+            fields["parent"] = [old_parent, parent]
+        if fields:
+            changed.append(
+                {"id": int(row.id), "code": row.code, "year": int(row.year), "fields": fields}
+            )
+        elif not row.implied:
+            unchanged += 1
+    merged["id"] = merged["id"].astype("Int64")
+    return merged, new, changed, unchanged
+
+
+def _file_values(
+    parsed: ParsedFile, regions: pd.DataFrame, indicator_ids: dict, source: str
+) -> pd.DataFrame:
+    values = parsed.values
+    codes = [d.code for d in parsed.indicators]
+    frame = pd.DataFrame(
+        {
+            "code": values["code"].to_numpy(),
+            "year": values["year"].to_numpy().astype(int),
+            "indicator_code": np.asarray(codes, dtype=object)[
+                values["indicator"].to_numpy().astype(int)
+            ]
+            if len(values)
+            else np.array([], dtype=object),
+            "value": values["value"].to_numpy(dtype=float),
+            "reason": values["reason"].to_numpy(dtype=object),
+        }
+    )
+    if "source" in values.columns:
+        per_row = values["source"].to_numpy(dtype=object)
+        frame["source"] = np.where(pd.isna(per_row), source, per_row)
+    else:
+        frame["source"] = source
+    ids = regions.dropna(subset=["id"]).set_index(["code", "year"])["id"]
+    keys = pd.MultiIndex.from_arrays([frame["code"], frame["year"]])
+    frame["neighbourhood_id"] = ids.reindex(keys).to_numpy()
+    frame["indicator_id"] = frame["indicator_code"].map(indicator_ids).astype("Int64")
+    return frame
+
+
+def _compare_values(
+    frame: pd.DataFrame, years: list[int], indicator_ids: dict, *, compare_source: bool
+):
+    known = frame["neighbourhood_id"].notna() & frame["indicator_id"].notna()
+    existing = _existing_values(frame[known], years, sorted(set(indicator_ids.values())))
+    if existing.empty:
+        return frame, frame.iloc[0:0].assign(id=[], old_value=[], old_reason=[], old_source=[]), 0
+    frame = frame.copy()
+    frame["neighbourhood_id"] = frame["neighbourhood_id"].astype("float64")
+    frame["indicator_id"] = frame["indicator_id"].astype("float64")
+    existing["neighbourhood_id"] = existing["neighbourhood_id"].astype("float64")
+    existing["indicator_id"] = existing["indicator_id"].astype("float64")
+    merged = frame.merge(existing, on=["neighbourhood_id", "indicator_id", "year"], how="left")
+    matched = merged["id"].notna().to_numpy()
+    new = merged[~matched].drop(columns=["id", "old_value", "old_reason", "old_source"])
+    both = merged[matched]
+    v, o = both["value"].to_numpy(dtype=float), both["old_value"].to_numpy(dtype=float)
+    same_value = (np.isnan(v) & np.isnan(o)) | (np.abs(v - o) < TOLERANCE)
+    same = same_value & (both["reason"].to_numpy() == both["old_reason"].to_numpy())
+    if compare_source:
+        same &= both["source"].to_numpy() == both["old_source"].to_numpy()
+    changed = both[~same].copy()
+    changed["id"] = changed["id"].astype("int64")
+    return new, changed, int(same.sum())
+
+
+def _existing_values(
+    frame: pd.DataFrame, years: list[int], indicator_ids: list[int]
+) -> pd.DataFrame:
+    columns = [
+        "id",
+        "neighbourhood_id",
+        "indicator_id",
+        "year",
+        "old_value",
+        "old_reason",
+        "old_source",
+    ]
+    if frame.empty or not indicator_ids:
+        return pd.DataFrame(columns=columns)
+    table = connection.ops.quote_name("wijkdata_indicatorvalue")
+    params: list = [*years, *indicator_ids]
+    # Only placeholders and a quoted table name are formatted in; the values are parameters.
+    sql = (
+        f"SELECT id, neighbourhood_id, indicator_id, year, CAST(value AS DOUBLE PRECISION), "  # noqa: S608
+        f"missing_reason, source FROM {table} WHERE year IN ({', '.join(['%s'] * len(years))}) "
+        f"AND indicator_id IN ({', '.join(['%s'] * len(indicator_ids))})"
+    )
+    neighbourhood_ids = sorted(set(frame["neighbourhood_id"].dropna().astype(int)))
+    if len(neighbourhood_ids) < 2000:
+        sql += f" AND neighbourhood_id IN ({', '.join(['%s'] * len(neighbourhood_ids))})"
+        params += neighbourhood_ids
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    existing = pd.DataFrame(rows, columns=columns)
+    existing["old_value"] = existing["old_value"].astype("float64")
+    existing["year"] = existing["year"].astype(int)
+    return existing
+
+
+def _compare_boundaries(plan: ImportPlan) -> None:
+    regions = plan.regions.dropna(subset=["id"])
+    ids = {
+        (c, int(y)): int(i)
+        for c, y, i in zip(regions["code"], regions["year"], regions["id"], strict=True)
+    }
+    stored = dict(
+        NeighbourhoodBoundary.objects.filter(neighbourhood_id__in=ids.values()).values_list(
+            "neighbourhood_id", "geometry"
+        )
+    )
+    for key, geometry in plan.parsed.boundaries.items():
+        nid = ids.get(key)
+        if nid is None or nid not in stored:
+            plan.boundaries_new.append(key)
+        elif stored[nid] != geometry:
+            plan.boundaries_changed.append(key)
+
+
+def describe_level(level: str) -> str:
+    return str(dict(Neighbourhood.Level.choices).get(level, level))
+
+
+def summary_lines(plan: ImportPlan, *, applied: bool, dry_run: bool) -> list[str]:
+    """The command's and the page's summary, in Dutch."""
+    c = plan.counts()
+    parsed = plan.parsed
+    lines = [
+        _("Formaat: %(format)s (%(description)s)%(sheet)s")
+        % {
+            "format": parsed.format_label,
+            "description": parsed.description,
+            "sheet": _(", werkblad '%(s)s'") % {"s": parsed.sheet} if parsed.sheet else "",
+        },
+        _("Jaar: %(years)s (%(note)s)")
+        % {"years": ", ".join(map(str, parsed.years)), "note": parsed.year_note},
+        _("Bron: %(source)s") % {"source": plan.source},
+        _("Rijen gelezen: %(n)s") % {"n": c["rows_read"]}
+        + (
+            ""
+            if not c["skipped"]
+            else _(" (overgeslagen: %(s)s)")
+            % {"s": ", ".join(f"{n} {k}" for k, n in c["skipped"].items())}
+        ),
+        _(
+            "Gebieden: %(new)s nieuw (waarvan %(prov)s met voorlopige naam = code), %(changed)s gewijzigd, "
+            "%(same)s ongewijzigd"
+        )
+        % {
+            "new": c["regions_new"],
+            "prov": c["regions_provisional"],
+            "changed": c["regions_changed"],
+            "same": c["regions_unchanged"],
+        },
+        _("Indicatoren: %(new)s nieuw, %(old)s bestaand")
+        % {"new": c["indicators_new"], "old": c["indicators_existing"]},
+        _(
+            "Waarden: %(new)s nieuw, %(changed)s gewijzigd, %(same)s ongewijzigd; %(missing)s ontbrekend "
+            "(opgeslagen als ontbrekend, met reden)"
+        )
+        % {
+            "new": c["values_new"],
+            "changed": c["values_changed"],
+            "same": c["values_unchanged"],
+            "missing": c["values_missing"],
+        },
+    ]
+    if parsed.boundaries:
+        lines.append(
+            _("Grenzen: %(new)s nieuw, %(changed)s gewijzigd")
+            % {"new": c["boundaries_new"], "changed": c["boundaries_changed"]}
+        )
+    for note in parsed.notes:
+        lines.append(_("Let op: %(note)s") % {"note": note})
+    if dry_run:
+        lines.append(_("Proefimport (--dry-run): er is niets opgeslagen."))
+    elif applied:
+        lines.append(_("Ingelezen."))
+    else:
+        lines.append(_("Niets te doen: alles in dit bestand staat er al precies zo in."))
+    return lines

@@ -1,0 +1,320 @@
+"""Carrying out an import plan: bulk inserts and updates, inside the caller's transaction.
+
+SQL here is built from model table and column names (quoted), never from file content;
+every value travels as a parameter or through COPY. Hence the S608 exemptions.
+
+PostgreSQL gets COPY (tens of thousands of rows per second); other databases get
+executemany in batches. Either way the per-row ORM machinery is skipped for values,
+which is where the volume is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+from django.utils import timezone
+
+from wijkdata.models import Indicator, IndicatorValue, Neighbourhood, NeighbourhoodBoundary
+
+from .planning import LEVEL_ORDER, ImportPlan
+
+BATCH = 5000
+# Above this many new rows, PostgreSQL checks the foreign keys once for the whole table
+# instead of once per row (see _foreign_keys_checked_once).
+BULK_FOREIGN_KEY_ROWS = 20000
+
+Progress = Callable[[int, str], None]
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _csv_field(text: str) -> str:
+    if text == "\\N" or any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_column(values: list) -> list[str]:
+    """One column as CSV fields; None becomes \\N (NULL). Repeated values are escaped once."""
+    if all(type(v) is int for v in values):
+        return list(map(str, values))
+    cache: dict = {None: "\\N"}
+    out = []
+    append = out.append
+    for value in values:
+        field = cache.get(value)
+        if field is None:
+            field = cache[value] = _csv_field(str(value))
+        append(field)
+    return out
+
+
+def _copy_payload(columns: list[list]) -> str:
+    """Column lists as COPY CSV text, NULL written as \\N so that '' stays an empty string.
+
+    Joined with map/zip in C rather than by a CSV writer row by row: several times faster
+    at half a million rows.
+    """
+    if not columns or not columns[0]:
+        return ""
+    fields = [_csv_column(values) for values in columns]
+    return "\n".join(map(",".join, zip(*fields, strict=True))) + "\n"
+
+
+def insert_rows(
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[tuple] | None = None,
+    *,
+    column_values: list[list] | None = None,
+) -> None:
+    """Insert many rows; pass them as row tuples or, faster, as one list per column."""
+    if connection.vendor == "postgresql":
+        cols = ", ".join(_quote(c) for c in columns)
+        if column_values is None:
+            column_values = [list(c) for c in zip(*rows, strict=True)] if rows else []
+        if not column_values or not column_values[0]:
+            return
+        with connection.cursor() as cursor:
+            sql = f"COPY {_quote(table)} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+            with cursor.cursor.copy(sql) as copy:
+                copy.write(_copy_payload(column_values))
+        return
+    if rows is None:
+        rows = zip(*column_values, strict=True) if column_values else []
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        _quote(table), ", ".join(_quote(c) for c in columns), ", ".join(["%s"] * len(columns))
+    )
+    batch: list[tuple] = []
+    with connection.cursor() as cursor:
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= BATCH:
+                cursor.executemany(sql, batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+
+
+def update_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Rows are (id, *columns). One statement per batch on PostgreSQL, executemany elsewhere."""
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(rows) > 100:
+            temp = f"tmp_{table}_update"
+            column_list = ", ".join(_quote(c) for c in columns)
+            cursor.execute(
+                f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS "  # noqa: S608
+                f"SELECT id, {column_list} FROM {_quote(table)} WITH NO DATA"
+            )
+            with cursor.cursor.copy(
+                f"COPY {temp} (id, {', '.join(_quote(c) for c in columns)}) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            assignments = ", ".join(f"{_quote(c)} = t.{_quote(c)}" for c in columns)
+            cursor.execute(
+                f"UPDATE {_quote(table)} AS v SET {assignments} FROM {temp} AS t WHERE v.id = t.id"  # noqa: S608
+            )
+            cursor.execute(f"DROP TABLE {temp}")
+            return
+        sql = "UPDATE {} SET {} WHERE id = %s".format(  # noqa: S608
+            _quote(table), ", ".join(f"{_quote(c)} = %s" for c in columns)
+        )
+        for start in range(0, len(rows), BATCH):
+            cursor.executemany(sql, [(*row[1:], row[0]) for row in rows[start : start + BATCH]])
+
+
+@contextmanager
+def _foreign_keys_checked_once(table: str, rows: int) -> Iterator[None]:
+    """Drop the table's foreign keys for a bulk load and add them back, checked, afterwards.
+
+    A row-by-row foreign-key check costs about as much as the COPY itself; re-adding the
+    constraint checks all rows in one join. PostgreSQL's DDL is transactional, so a failed
+    import leaves the constraints as they were. The table is locked until the import
+    commits (seconds), which is acceptable for a national file.
+    """
+    if connection.vendor != "postgresql" or rows < BULK_FOREIGN_KEY_ROWS:
+        yield
+        return
+    with connection.cursor() as cursor:
+        # ALTER TABLE refuses while checks of earlier inserts (the regions') are pending.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f'",
+            [table],
+        )
+        constraints = cursor.fetchall()
+        for name, _definition in constraints:
+            cursor.execute(f"ALTER TABLE {_quote(table)} DROP CONSTRAINT {_quote(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for name, definition in constraints:
+            cursor.execute(
+                f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}"
+            )
+
+
+def _decimal_texts(values: np.ndarray) -> list:
+    out = np.full(len(values), None, dtype=object)
+    finite = np.isfinite(values)
+    if finite.any():
+        out[finite] = np.char.mod("%.3f", values[finite])
+    return out.tolist()
+
+
+def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
+    """Write everything the plan says. The caller holds the transaction."""
+    report = progress or (lambda percent, message: None)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    if not isinstance(now, str):
+        now = now.isoformat()  # COPY reads ISO 8601; formatting once beats once per row
+
+    report(5, "indicatoren")
+    if plan.indicators_new:
+        Indicator.objects.bulk_create(
+            [
+                Indicator(
+                    code=d.code,
+                    name=d.name,
+                    kind=d.kind,
+                    direction=d.direction,
+                    category=d.category,
+                    unit=d.unit,
+                    order=d.order or 10000 + i,
+                )
+                for i, d in enumerate(plan.indicators_new)
+            ]
+        )
+    indicator_ids = dict(
+        Indicator.objects.filter(code__in=[d.code for d in plan.parsed.indicators]).values_list(
+            "code", "id"
+        )
+    )
+
+    report(10, "gebieden")
+    regions = plan.regions
+    ids: dict[tuple[str, int], int] = {
+        (c, int(y)): int(i)
+        for c, y, i in zip(
+            regions["code"].tolist(), regions["year"].tolist(), regions["id"].tolist(), strict=True
+        )
+        if not pd.isna(i)
+    }
+    new = plan.regions_new
+    table = Neighbourhood._meta.db_table
+    for level in LEVEL_ORDER:
+        part = new[new["level"] == level]
+        if part.empty:
+            continue
+        rows = [
+            (
+                code,
+                int(year),
+                level,
+                name[:200],
+                ids.get((parent, int(year))) if parent else None,
+                now,
+                now,
+            )
+            for code, year, name, parent in zip(
+                part["code"].tolist(),
+                part["year"].tolist(),
+                part["name"].tolist(),
+                part["parent"].tolist(),
+                strict=True,
+            )
+        ]
+        insert_rows(
+            table, ["code", "year", "level", "name", "parent_id", "created", "updated"], rows
+        )
+        years = sorted({int(y) for y in part["year"]})
+        for nid, code, year in Neighbourhood.objects.filter(
+            year__in=years, level=level
+        ).values_list("id", "code", "year"):
+            ids[(code, year)] = nid
+    if plan.regions_changed:
+        by_key = regions.set_index(["code", "year"])
+        rows = []
+        for change in plan.regions_changed:
+            key = (change["code"], change["year"])
+            region = by_key.loc[key]
+            stored_name = change["fields"].get("name", [None, None])[1]
+            name = stored_name if stored_name is not None else region["old_name"]
+            parent = region["parent"]
+            rows.append(
+                (
+                    change["id"],
+                    name,
+                    region["level"],
+                    ids.get((parent, change["year"])) if parent else None,
+                    now,
+                )
+            )
+        update_rows(table, ["name", "level", "parent_id", "updated"], rows)
+
+    report(30, "waarden")
+    values_table = IndicatorValue._meta.db_table
+    values = plan.values_new
+    if len(values):
+        neighbourhood_ids = [
+            ids[key] for key in zip(values["code"].tolist(), values["year"].tolist(), strict=True)
+        ]
+        indicator_col = values["indicator_code"].map(indicator_ids).to_numpy()
+        texts = _decimal_texts(values["value"].to_numpy(dtype=float))
+        stamps = [now] * len(values)
+        with _foreign_keys_checked_once(values_table, len(values)):
+            insert_rows(
+                values_table,
+                [
+                    "neighbourhood_id",
+                    "indicator_id",
+                    "year",
+                    "value",
+                    "missing_reason",
+                    "source",
+                    "created",
+                    "updated",
+                ],
+                column_values=[
+                    neighbourhood_ids,
+                    indicator_col.tolist(),
+                    values["year"].astype(int).tolist(),
+                    texts,
+                    values["reason"].tolist(),
+                    values["source"].tolist(),
+                    stamps,
+                    stamps,
+                ],
+            )
+    report(80, "wijzigingen")
+    changed = plan.values_changed
+    if len(changed):
+        rows = list(
+            zip(
+                changed["id"].astype(int).tolist(),
+                _decimal_texts(changed["value"].to_numpy(dtype=float)),
+                changed["reason"].tolist(),
+                changed["source"].tolist(),
+                [now] * len(changed),
+                strict=True,
+            )
+        )
+        update_rows(values_table, ["value", "missing_reason", "source", "updated"], rows)
+
+    report(90, "grenzen")
+    for code, year in plan.boundaries_new + plan.boundaries_changed:
+        NeighbourhoodBoundary.objects.update_or_create(
+            neighbourhood_id=ids[(code, year)],
+            defaults={"geometry": plan.parsed.boundaries[(code, year)], "source": plan.source},
+        )
+    report(100, "klaar")

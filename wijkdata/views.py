@@ -1,0 +1,313 @@
+"""The area's figures, charts and map; uploading files; choosing the figures of a plan."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from plans.models import (
+    Area,
+    FigureTable,
+    FigureTableIndicator,
+    FigureTableNeighbourhood,
+    Membership,
+)
+from plans.selectors import get_plan_for_user, role_for_user
+
+from . import selectors
+from .forms import FigureTableForm, ImportForm
+from .importing.problems import ImportRefused
+from .models import ImportBatch, Indicator, IndicatorValue, Neighbourhood
+from .services import (
+    import_batch_confirm,
+    import_batch_create,
+    import_batch_progress,
+    import_batch_start_check,
+    indicators_export,
+)
+
+EDIT_ROLES = (Membership.Role.COORDINATOR,)
+
+
+def _get_area_for_user(request: HttpRequest, code, *, edit: bool = False) -> Area:
+    """The area with this code if the user has a role in it (any role to read, coordinator to edit).
+
+    No role is a 404, so that codes of other areas cannot be probed; too weak a role is a 403.
+    """
+    area = get_object_or_404(Area.objects.select_related("organisation"), code=code)
+    role = role_for_user(request.user, area)
+    if role is None:
+        raise Http404
+    if edit and role not in EDIT_ROLES:
+        raise PermissionDenied
+    area.user_role = role
+    return area
+
+
+def _get_batch_for_user(request: HttpRequest, code) -> ImportBatch:
+    batch = get_object_or_404(
+        ImportBatch.objects.select_related("area__organisation", "user"), code=code
+    )
+    if request.user.is_staff:
+        return batch
+    if batch.area is None:
+        raise Http404
+    role = role_for_user(request.user, batch.area)
+    if role is None:
+        raise Http404
+    if role not in EDIT_ROLES:
+        raise PermissionDenied
+    return batch
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@require_GET
+@login_required
+def area_data(request: HttpRequest, code) -> HttpResponse:
+    area = _get_area_for_user(request, code)
+    category = request.GET.get("categorie", "")
+    if category not in Indicator.Category.values:
+        category = ""
+    figures = selectors.area_figures(area, year=_int(request.GET.get("jaar")), category=category)
+    indicator = None
+    chosen = request.GET.get("indicator")
+    if figures.indicators:
+        by_code = {i.code: i for i in figures.indicators}
+        indicator = by_code.get(chosen) or next(
+            (i for i in figures.indicators if i.kind != Indicator.Kind.COUNT), figures.indicators[0]
+        )
+    context = {
+        "area": area,
+        "figures": figures,
+        "category": category,
+        "indicator": indicator,
+        "can_edit": area.user_role in EDIT_ROLES,
+    }
+    template = "wijkdata/area_data.html"
+    if request.htmx and request.GET.get("deel") == "tabel":
+        return render(request, template + "#figures-table", context)
+    context.update(
+        {
+            "chart_comparison": selectors.chart_comparison(figures, indicator),
+            "chart_age": selectors.chart_age_bands(figures),
+            "chart_trend": selectors.chart_trend(area, indicator),
+            "map": selectors.area_map(area, figures, indicator),
+        }
+    )
+    if request.htmx and request.GET.get("deel") == "grafieken":
+        return render(request, template + "#charts", context)
+    return render(request, template, context)
+
+
+@require_GET
+@login_required
+def area_export(request: HttpRequest, code) -> HttpResponse:
+    area = _get_area_for_user(request, code)
+    fmt = "xlsx" if request.GET.get("formaat") == "xlsx" else "csv"
+    year = _int(request.GET.get("jaar"))
+    municipality = area.organisation.municipality_code
+    data = indicators_export(municipality=municipality, year=year, format=fmt)
+    content_type = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        if fmt == "xlsx"
+        else "text/csv; charset=utf-8"
+    )
+    response = HttpResponse(data, content_type=content_type)
+    name = f"cijfers-{municipality}{'-' + str(year) if year else ''}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_upload(request: HttpRequest, code) -> HttpResponse:
+    area = _get_area_for_user(request, code, edit=True)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                batch = import_batch_create(
+                    user=request.user,
+                    area=area,
+                    uploaded_file=form.cleaned_data["file"],
+                    year=form.cleaned_data["year"],
+                    sheet=form.cleaned_data["sheet"],
+                    source=form.cleaned_data["source"],
+                )
+                import_batch_start_check(batch)
+        except ImportRefused as refused:
+            for problem in refused.problems:
+                form.add_error("file", problem.message)
+        else:
+            return redirect("wijkdata:import_batch", code=batch.code)
+    recent = ImportBatch.objects.filter(area=area).select_related("user")[:10]
+    return render(
+        request, "wijkdata/import_upload.html", {"area": area, "form": form, "recent": recent}
+    )
+
+
+@require_GET
+@login_required
+def import_batch(request: HttpRequest, code) -> HttpResponse:
+    batch = _get_batch_for_user(request, code)
+    progress, step = import_batch_progress(batch)
+    context = {
+        "batch": batch,
+        "area": batch.area,
+        "progress": progress,
+        "step": step,
+        "report": batch.report or {},
+        "working": batch.status
+        in {ImportBatch.Status.UPLOADED, ImportBatch.Status.CHECKING, ImportBatch.Status.IMPORTING},
+    }
+    template = "wijkdata/import_batch.html"
+    if request.htmx:
+        return render(request, template + "#batch-status", context)
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def import_confirm(request: HttpRequest, code) -> HttpResponse:
+    batch = _get_batch_for_user(request, code)
+    if batch.status != ImportBatch.Status.PREVIEW:
+        messages.warning(request, _("Deze import kan niet (meer) worden bevestigd."))
+        return redirect("wijkdata:import_batch", code=batch.code)
+    import_batch_confirm(batch)
+    if batch.status == ImportBatch.Status.DONE:
+        messages.success(request, _("De cijfers zijn ingelezen."))
+    return redirect("wijkdata:import_batch", code=batch.code)
+
+
+# --- chapter 1 of a plan: which figures it shows ------------------------------------------
+
+
+def _selection_choices(plan, year: int | None):
+    area = plan.area
+    municipality_code = area.organisation.municipality_code
+    codes = selectors.area_codes(area)
+    years = selectors.area_years(area)
+    if year not in years:
+        year = years[0] if years else plan.year
+    regions = list(
+        Neighbourhood.objects.filter(year=year).filter(
+            selectors.region_filter(codes) | Q(code=municipality_code)
+        )
+    )
+    regions = selectors.tree_order(regions)
+    regions.sort(key=lambda r: r.level != Neighbourhood.Level.MUNICIPALITY)
+    indicators = (
+        list(
+            Indicator.objects.filter(values__neighbourhood__in=regions, values__year=year)
+            .distinct()
+            .order_by("category", "order", "name")
+        )
+        if regions
+        else []
+    )
+    return (
+        years or [year],
+        year,
+        [(str(i.id), f"{i.name} ({i.get_category_display().lower()})") for i in indicators],
+        [(str(r.id), selectors.region_label(r)) for r in regions],
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def plan_figures(request: HttpRequest, code) -> HttpResponse:
+    plan = get_plan_for_user(request.user, code, roles=EDIT_ROLES)
+    tables = list(plan.figure_tables.prefetch_related("indicator_rows", "neighbourhood_rows"))
+    table = None
+    table_id = _int(request.GET.get("tabel") or request.POST.get("tabel"))
+    if table_id:
+        table = next((t for t in tables if t.id == table_id), None)
+        if table is None:
+            raise Http404
+    year = _int(request.POST.get("year") or request.GET.get("year") or request.GET.get("jaar")) or (
+        table.year if table else None
+    )
+    years, year, indicator_choices, region_choices = _selection_choices(plan, year)
+    initial = {"year": year, "layout": FigureTable.Layout.INDICATOR_ROWS}
+    if table:
+        initial.update(
+            {
+                "heading": table.heading,
+                "layout": table.layout,
+                "indicators": [str(r.indicator_id) for r in table.indicator_rows.all()],
+                "neighbourhoods": [str(r.neighbourhood_id) for r in table.neighbourhood_rows.all()],
+            }
+        )
+    form = FigureTableForm(
+        request.POST if request.method == "POST" and "save" in request.POST else None,
+        initial=initial,
+        years=years,
+        indicators=indicator_choices,
+        neighbourhoods=region_choices,
+    )
+    if request.method == "POST" and request.POST.get("delete") and table:
+        table.delete()
+        messages.success(request, _("De tabel is verwijderd."))
+        return redirect("wijkdata:plan_figures", code=plan.code)
+    if request.method == "POST" and form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            if table is None:
+                table = FigureTable.objects.create(
+                    plan=plan,
+                    heading=data["heading"],
+                    layout=data["layout"],
+                    year=data["year"],
+                    order=len(tables),
+                )
+            else:
+                table.heading, table.layout, table.year = (
+                    data["heading"],
+                    data["layout"],
+                    data["year"],
+                )
+                table.save()
+                table.indicator_rows.all().delete()
+                table.neighbourhood_rows.all().delete()
+            chosen_indicators = [
+                value for value, _label in indicator_choices if value in data["indicators"]
+            ]
+            chosen_regions = [
+                value for value, _label in region_choices if value in data["neighbourhoods"]
+            ]
+            FigureTableIndicator.objects.bulk_create(
+                FigureTableIndicator(table=table, indicator_id=int(i), order=n)
+                for n, i in enumerate(chosen_indicators)
+            )
+            FigureTableNeighbourhood.objects.bulk_create(
+                FigureTableNeighbourhood(table=table, neighbourhood_id=int(r), order=n)
+                for n, r in enumerate(chosen_regions)
+            )
+        messages.success(request, _("De keuze voor hoofdstuk 1 is opgeslagen."))
+        return redirect(reverse("plans:plan_detail", args=[plan.code]) + "#kenmerken")
+    return render(
+        request,
+        "wijkdata/plan_figures.html",
+        {
+            "plan": plan,
+            "tables": tables,
+            "table": table,
+            "form": form,
+            "year": year,
+            "has_values": IndicatorValue.objects.filter(year=year).exists(),
+        },
+    )
