@@ -10,6 +10,7 @@ from .models import (
     Milestone,
     Organisation,
     Plan,
+    PlanExport,
     StrengthOpportunity,
     Theme,
 )
@@ -90,3 +91,14 @@ class FigureTableAdmin(admin.ModelAdmin):
 admin.site.register(StrengthOpportunity)
 admin.site.register(FocusPoint)
 admin.site.register(Milestone)
+
+
+@admin.register(PlanExport)
+class PlanExportAdmin(admin.ModelAdmin):
+    list_display = ["plan", "status", "progress", "page_count", "archived", "created", "finished"]
+    list_filter = ["status", "archived"]
+    readonly_fields = [f.name for f in PlanExport._meta.fields]
+    list_select_related = ["plan__area"]
+
+    def has_add_permission(self, request):
+        return False  # exports are made from the plan page

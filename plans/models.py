@@ -328,3 +328,90 @@ class Milestone(models.Model):
     @property
     def lines(self) -> list[str]:
         return [line.strip() for line in self.text.splitlines() if line.strip()]
+
+
+class PlanExport(models.Model):
+    """A designed PDF of a plan: the row exists before the worker renders the file.
+
+    The content hash identifies what was rendered, so an unchanged plan is served from
+    the stored file instead of being rendered again. An export of an adopted plan is
+    archived: it is never pruned, so the adopted version stays available.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("In de wachtrij")
+        RENDERING = "rendering", _("Wordt gemaakt")
+        DONE = "done", _("Klaar")
+        FAILED = "failed", _("Mislukt")
+
+    ACTIVE = (Status.QUEUED, Status.RENDERING)
+    # An export in flight that has not moved for this long is shown as stuck: the page
+    # stops polling and offers to try again (a new request re-queues it).
+    STUCK_AFTER_SECONDS = 300
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    plan = models.ForeignKey(Plan, verbose_name=_("gebiedsplan"), on_delete=models.CASCADE, related_name="exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("aangevraagd door"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("voortgang"), default=0)
+    content_hash = models.CharField(_("inhoudshash"), max_length=64)
+    file = models.FileField(_("bestand"), upload_to="exports/%Y/%m/", blank=True)
+    page_count = models.PositiveIntegerField(_("aantal pagina's"), null=True, blank=True)
+    error = models.TextField(_("foutmelding"), blank=True)
+    archived = models.BooleanField(_("gearchiveerd"), default=False)
+    # The Celery task that holds the claim; a redelivered message has the same id.
+    task_id = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("PDF-export")
+        verbose_name_plural = _("PDF-exports")
+        ordering = ["-created"]
+        indexes = [
+            models.Index(fields=["plan", "content_hash", "status"], name="plans_planexport_lookup"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="plans_planexport_progress_range"),
+            models.CheckConstraint(
+                condition=~Q(status="done") | ~Q(file=""), name="plans_planexport_done_has_file"
+            ),
+            # One export in flight per plan and content: a double click queues one render.
+            models.UniqueConstraint(
+                fields=["plan", "content_hash"],
+                condition=Q(status__in=["queued", "rendering"]),
+                name="plans_planexport_one_active_per_content",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} · {self.get_status_display()} · {self.created:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == self.Status.DONE and bool(self.file)
+
+    @property
+    def looks_stuck(self) -> bool:
+        from django.utils import timezone  # local: the imports above belong to the plan models
+
+        age = (timezone.now() - self.updated).total_seconds() if self.updated else 0
+        return self.is_active and age > self.STUCK_AFTER_SECONDS
+
+    @property
+    def download_name(self) -> str:
+        return f"{self.plan.title}.pdf"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import urls_pdf, views
 
 app_name = "plans"
 
@@ -8,3 +8,5 @@ urlpatterns = [
     path("", views.area_list, name="area_list"),
     path("plannen/<uuid:code>/", views.plan_detail, name="plan_detail"),
 ]
+
+urlpatterns += urls_pdf.urlpatterns

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from .models import Plan
 from .selectors import areas_for_user, get_plan_for_user, plan_content_version, plan_document
+from .services import plan_export_current
 
 
 @require_GET
@@ -41,7 +42,13 @@ def plan_detail(request: HttpRequest, code) -> HttpResponse:
             f"{template}#plan-article", {"doc": plan_document(plan), "plan": plan}, request
         )
         cache.set(key, article)
-    return render(request, template, {"plan": plan, "article": mark_safe(article)})  # noqa: S308
+    context = {
+        "plan": plan,
+        "article": mark_safe(article),  # noqa: S308 - rendered by our own template above
+        # Per-request state stays outside the cached article.
+        "pdf_export": plan_export_current(plan=plan),
+    }
+    return render(request, template, context)
 
 
 CHAPTERS = {"figures", "story", "strengths", "matrix", "focus", "closing"}
