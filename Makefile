@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: run test lint venv messages bench clean
+.PHONY: run test lint venv messages compile-messages bench clean
 
 $(UV):
 	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
@@ -28,7 +28,9 @@ test: lint
 
 messages: venv
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=static --ignore=tests --ignore=benchmarks
-	python3 locale/translate_en.py
+	@echo "Translate the new or fuzzy entries in locale/en/LC_MESSAGES/django.po, then: make compile-messages"
+
+compile-messages: venv
 	$(PY) manage.py compilemessages -l en
 
 bench: venv
