@@ -250,8 +250,13 @@ def _content_version_sql() -> str:
         "indicators": f"{t['Indicator']} WHERE id IN ({inds})",
         "neighbourhoods": f"{t['Neighbourhood']} WHERE id IN ({nbs})",
     }
+    # MAX and COUNT alone miss a row that commits late with an older stamp (a long
+    # import); the SUM of all stamps changes whenever any stamp does.
+    stamp_sum = (
+        "SUM(EXTRACT(EPOCH FROM updated))" if connection.vendor == "postgresql" else "SUM(julianday(updated))"
+    )
     parts = [
-        f"SELECT '{name}', CAST(MAX(updated) AS VARCHAR(40)), COUNT(*), 0 FROM {source}"  # noqa: S608
+        f"SELECT '{name}', CAST(MAX(updated) AS VARCHAR(40)), COUNT(*), {stamp_sum} FROM {source}"  # noqa: S608
         for name, source in stamped.items()
     ]
     # Table rows have no timestamp: count, ids and order catch additions, removals, moves.

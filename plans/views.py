@@ -5,11 +5,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from .models import Plan
-from .selectors import areas_for_user, get_plan_for_user, plan_content_version, plan_document
+from .page_cache import plan_article_key
+from .selectors import areas_for_user, get_plan_for_user, plan_document
 from .services import plan_export_current
 
 
@@ -35,7 +35,7 @@ def plan_detail(request: HttpRequest, code) -> HttpResponse:
         return render(request, f"{template}#chapter-{chapter}", {"doc": plan_document(plan), "plan": plan})
     # The plan itself is the same for every reader until its content changes: render it
     # once per content version and language, and serve it from the cache after that.
-    key = f"plan-article:{plan.code}:{get_language()}:{plan_content_version(plan)}"
+    key = plan_article_key(plan)
     article = cache.get(key)
     if article is None:
         article = render_to_string(

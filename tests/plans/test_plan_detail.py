@@ -218,3 +218,39 @@ def test_it_shows_a_change_at_once_despite_the_cache(client, binnenstad, change)
         plan.area.save()
     after = client.get(plan.get_absolute_url()).content.decode()
     assert (escape(marker) in before) != (escape(marker) in after)
+
+
+def test_it_shows_a_figure_that_commits_late_with_an_older_stamp(client, binnenstad):
+    """A long import stamps its rows when it starts; another change may commit first."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client.force_login(binnenstad.manager)
+    url = binnenstad.plan.get_absolute_url()
+    card = binnenstad.plan.strengths_opportunities.first()
+    card.save()  # the newest stamp of the plan is now
+    assert ">76,1<" in client.get(url).content.decode()
+    earlier = timezone.now() - timedelta(minutes=5)
+    IndicatorValue.objects.filter(neighbourhood__code="WK079601", indicator__code="sociale-contacten").update(
+        value=55.5, updated=earlier
+    )
+    body = client.get(url).content.decode()
+    assert ">55,5<" in body and ">76,1<" not in body
+
+
+def test_the_cache_key_changes_with_the_code_that_shapes_the_article(settings, tmp_path):
+    from plans import page_cache
+
+    settings.BASE_DIR = tmp_path
+    template = tmp_path / "templates/plans/plan_detail.html"
+    template.parent.mkdir(parents=True)
+    template.write_text("versie 1")
+    page_cache.code_digest.cache_clear()
+    first = page_cache.code_digest()
+    template.write_text("versie 2")
+    page_cache.code_digest.cache_clear()
+    try:
+        assert page_cache.code_digest() != first
+    finally:
+        page_cache.code_digest.cache_clear()
