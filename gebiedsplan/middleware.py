@@ -21,3 +21,30 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request body larger than any upload we accept before anything reads it.
+
+    Django streams file uploads to disk while parsing the body, and the CSRF check parses
+    it before any view runs, so a limit checked in the view comes after the whole file
+    has been written. The reverse proxy should enforce the same limit.
+    """
+
+    # Room for the multipart envelope and the other form fields.
+    MARGIN = 256 * 1024
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.IMPORT_MAX_BYTES + self.MARGIN:
+            from django.shortcuts import render
+
+            limit_mb = settings.IMPORT_MAX_BYTES // (1024 * 1024)
+            return render(request, "413.html", {"limit_mb": limit_mb}, status=413)
+        return self.get_response(request)
