@@ -106,11 +106,21 @@ def _slow_cell(text) -> tuple[str, float, str, bool]:
     return "ok", value, "", comma_decimal
 
 
+# ASCII digits only: anything else keeps going through _slow_cell, one cell at a time.
+_COMMA_DECIMAL_PATTERN = r"[+-]?[0-9]+,[0-9]+"
+
+
+def _text_mask(cells: np.ndarray) -> np.ndarray:
+    return np.fromiter((type(c) is str for c in cells), dtype=bool, count=len(cells))
+
+
 def parse_numbers(raw, *, whole_numbers: bool = False) -> ParsedColumn:
     """Parse a column of cell texts into numbers and reasons.
 
-    Most cells are plain numbers, which pandas reads in C; only the rest (decimal commas,
-    markers, text) goes through Python one cell at a time.
+    Plain numbers are read by pandas in C; empty cells, missing-value markers and plain
+    decimal commas ("76,1") are recognised a column at a time with vectorised string
+    operations. Only what is left (thousands separators with commas, percentages, text)
+    goes through Python one cell at a time.
     """
     cells = (
         raw.to_numpy(dtype=object) if isinstance(raw, pd.Series) else np.asarray(raw, dtype=object)
@@ -124,25 +134,58 @@ def parse_numbers(raw, *, whole_numbers: bool = False) -> ParsedColumn:
     too_big = np.zeros(n, dtype=bool)
     has_percent = False
     comma_decimal = False
-    for i in np.flatnonzero(~ok):
-        text = cells[i]
-        status, value, reason, comma = _slow_cell(text)
-        if status == "ok":
-            values[i] = value
-            comma_decimal = comma_decimal or comma
-            has_percent = has_percent or str(text).strip().endswith("%")
-        elif status == "missing":
-            reasons[i] = reason
-        else:
-            bad[i] = True
+    rest = np.flatnonzero(~ok)
+    if len(rest):
+        texts = cells[rest]
+        is_text = _text_mask(texts)
+        if is_text.any():
+            where = rest[is_text]
+            stripped = pd.Series(texts[is_text], dtype=object).str.strip()
+            empty = (stripped == "").to_numpy()
+            marker = stripped.str.lower().map(MISSING_MARKERS).to_numpy(dtype=object)
+            is_marker = ~empty & pd.notna(marker)
+            reasons[where[empty]] = EMPTY_REASON
+            reasons[where[is_marker]] = marker[is_marker]
+            plain_comma = (
+                ~empty & ~is_marker & stripped.str.fullmatch(_COMMA_DECIMAL_PATTERN).to_numpy()
+            )
+            if plain_comma.any():
+                converted = np.array(
+                    [float(t.replace(",", ".")) for t in stripped[plain_comma]], dtype=float
+                )
+                finite = np.isfinite(converted)
+                values[where[plain_comma][finite]] = converted[finite]
+                bad[where[plain_comma][~finite]] = True
+                comma_decimal = bool(finite.any())
+            handled = np.zeros(len(rest), dtype=bool)
+            handled[np.flatnonzero(is_text)[empty | is_marker | plain_comma]] = True
+            rest = rest[~handled]
+        for i in rest:
+            text = cells[i]
+            status, value, reason, comma = _slow_cell(text)
+            if status == "ok":
+                values[i] = value
+                comma_decimal = comma_decimal or comma
+                has_percent = has_percent or str(text).strip().endswith("%")
+            elif status == "missing":
+                reasons[i] = reason
+            else:
+                bad[i] = True
     if comma_decimal or whole_numbers:
         # In a column written with decimal commas, or of whole counts ("aantal"), a dot
         # groups thousands: "1.234" is 1234.
         # Only text cells: a spreadsheet's own numbers (floats here) are never regrouped.
-        for i in np.flatnonzero(ok):
-            text = cells[i]
-            if isinstance(text, str) and _THOUSANDS_RE.fullmatch(text.strip()):
-                values[i] = float(text.strip().replace(".", ""))
+        candidates = np.flatnonzero(ok)
+        texts = cells[candidates]
+        is_text = _text_mask(texts)
+        if is_text.any():
+            # Only texts with a dot can be grouped; numpy finds them in C.
+            dotted = np.strings.find(texts[is_text].astype(str), ".") >= 0
+            where = candidates[is_text][dotted]
+            for i in where:
+                text = cells[i].strip()
+                if _THOUSANDS_RE.fullmatch(text):
+                    values[i] = float(text.replace(".", ""))
     finite = np.isfinite(values)
     sentinel = finite & (values <= SENTINEL_LIMIT) & (values == np.floor(values))
     if sentinel.any():

@@ -40,31 +40,84 @@ def _csv_field(text: str) -> str:
     return text
 
 
-def _csv_column(values: list) -> list[str]:
-    """One column as CSV fields; None becomes \\N (NULL). Repeated values are escaped once."""
-    if all(type(v) is int for v in values):
-        return list(map(str, values))
-    cache: dict = {None: "\\N"}
-    out = []
-    append = out.append
-    for value in values:
-        field = cache.get(value)
-        if field is None:
-            field = cache[value] = _csv_field(str(value))
-        append(field)
-    return out
+def _csv_column(values) -> list[str]:
+    """One column as CSV fields; None (or NaN in a float column) becomes \\N (NULL).
 
-
-def _copy_payload(columns: list[list]) -> str:
-    """Column lists as COPY CSV text, NULL written as \\N so that '' stays an empty string.
-
-    Joined with map/zip in C rather than by a CSV writer row by row: several times faster
-    at half a million rows.
+    Vectorised: integers and floats are formatted by map() in C; other columns are
+    factorised, so each distinct text is escaped once and then spread with one take.
     """
-    if not columns or not columns[0]:
+    array = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
+    if array.dtype.kind in "iu":
+        return list(map(str, array.tolist()))
+    if array.dtype.kind == "f":
+        # Shortest round-trip text; values carry at most three decimals, and PostgreSQL
+        # reads it exactly into DECIMAL(14, 3).
+        fields = np.asarray(list(map(repr, array.tolist())), dtype=object)
+        fields[~np.isfinite(array)] = "\\N"
+        return fields.tolist()
+    if (
+        len(array)
+        and all(type(v) is int for v in array[:64])
+        and all(type(v) is int for v in array)
+    ):
+        return list(map(str, array.tolist()))
+    codes, uniques = pd.factorize(array, use_na_sentinel=True)
+    escaped = np.asarray([_csv_field(str(u)) for u in uniques] + ["\\N"], dtype=object)
+    return escaped[codes].tolist()
+
+
+def _constant(values) -> tuple[bool, object]:
+    """(True, value) when every value in the column is the same non-NULL value."""
+    if not len(values):
+        return False, None
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        first = values[0]
+        return bool((values == first).all()), int(first)
+    if isinstance(values, np.ndarray) and values.dtype.kind != "O":
+        return False, None
+    first = values[0]
+    if first is None or isinstance(first, float):
+        return False, None
+    if isinstance(first, str):
+        # A text equals only texts; numpy and list.count compare in C.
+        if isinstance(values, np.ndarray):
+            return bool((values == first).all()), first
+        return values.count(first) == len(values), first
+    kind = type(first)
+    return all(type(v) is kind and v == first for v in values), first
+
+
+def _copy_payload(columns: list, line_end: str = "\n") -> str:
+    """Column lists (or arrays) as COPY CSV text, NULL written as \\N so that '' stays ''.
+
+    Joined with map/zip in C rather than by a CSV writer row by row. `line_end` ends every
+    line (a constant tail of fields may precede the newline).
+    """
+    if not columns or not len(columns[0]):
         return ""
     fields = [_csv_column(values) for values in columns]
-    return "\n".join(map(",".join, zip(*fields, strict=True))) + "\n"
+    lines = fields[0] if len(fields) == 1 else map(",".join, zip(*fields, strict=True))
+    return line_end.join(lines) + line_end
+
+
+def _copy_rows(cursor, table: str, columns: Sequence[str], column_values: list) -> None:
+    """COPY columns into a table (PostgreSQL). Columns holding one value throughout (a
+    source, a timestamp) are formatted once and appended to every line as one text."""
+    varying, constant = [], []
+    for name, values in zip(columns, column_values, strict=True):
+        same, value = _constant(values)
+        (constant if same else varying).append((name, value if same else values))
+    names = [name for name, _values in varying] + [name for name, _value in constant]
+    cols = ", ".join(_quote(c) for c in names)
+    if varying:
+        tail = "".join("," + _csv_field(str(value)) for _name, value in constant) + "\n"
+        payload = _copy_payload([values for _name, values in varying], tail)
+    else:
+        rows = len(column_values[0])
+        payload = (",".join(_csv_field(str(value)) for _name, value in constant) + "\n") * rows
+    sql = f"COPY {_quote(table)} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+    with cursor.cursor.copy(sql) as copy:
+        copy.write(payload)
 
 
 def insert_rows(
@@ -72,22 +125,21 @@ def insert_rows(
     columns: Sequence[str],
     rows: Iterable[tuple] | None = None,
     *,
-    column_values: list[list] | None = None,
+    column_values: list | None = None,
 ) -> None:
-    """Insert many rows; pass them as row tuples or, faster, as one list per column."""
+    """Insert many rows; pass them as row tuples or, faster, as one list or array per column."""
     if connection.vendor == "postgresql":
-        cols = ", ".join(_quote(c) for c in columns)
         if column_values is None:
             column_values = [list(c) for c in zip(*rows, strict=True)] if rows else []
-        if not column_values or not column_values[0]:
+        if not column_values or not len(column_values[0]):
             return
         with connection.cursor() as cursor:
-            sql = f"COPY {_quote(table)} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-            with cursor.cursor.copy(sql) as copy:
-                copy.write(_copy_payload(column_values))
+            _copy_rows(cursor, table, columns, column_values)
         return
     if rows is None:
-        rows = zip(*column_values, strict=True) if column_values else []
+        rows = (
+            zip(*[_python_values(c) for c in column_values], strict=True) if column_values else []
+        )
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         _quote(table), ", ".join(_quote(c) for c in columns), ", ".join(["%s"] * len(columns))
     )
@@ -102,6 +154,10 @@ def insert_rows(
             cursor.executemany(sql, batch)
 
 
+def _python_values(values) -> list:
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
+
+
 def update_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
     """Rows are (id, *columns). One statement per batch on PostgreSQL, executemany elsewhere."""
     if not rows:
@@ -114,11 +170,7 @@ def update_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
                 f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS "  # noqa: S608
                 f"SELECT id, {column_list} FROM {_quote(table)} WITH NO DATA"
             )
-            with cursor.cursor.copy(
-                f"COPY {temp} (id, {', '.join(_quote(c) for c in columns)}) FROM STDIN"
-            ) as copy:
-                for row in rows:
-                    copy.write_row(row)
+            _copy_rows(cursor, temp, ["id", *columns], [list(c) for c in zip(*rows, strict=True)])
             assignments = ", ".join(f"{_quote(c)} = t.{_quote(c)}" for c in columns)
             cursor.execute(
                 f"UPDATE {_quote(table)} AS v SET {assignments} FROM {temp} AS t WHERE v.id = t.id"  # noqa: S608
@@ -266,12 +318,27 @@ def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
     values_table = IndicatorValue._meta.db_table
     values = plan.values_new
     if len(values):
-        neighbourhood_ids = [
-            ids[key] for key in zip(values["code"].tolist(), values["year"].tolist(), strict=True)
-        ]
-        indicator_col = values["indicator_code"].map(indicator_ids).to_numpy()
-        texts = _decimal_texts(values["value"].to_numpy(dtype=float))
-        stamps = [now] * len(values)
+        keys = pd.DataFrame(
+            {"code": values["code"].to_numpy(), "year": values["year"].to_numpy().astype(int)}
+        )
+        id_frame = pd.DataFrame(
+            [(code, year, nid) for (code, year), nid in ids.items()],
+            columns=["code", "year", "neighbourhood_id"],
+        )
+        neighbourhood_ids = (
+            keys.merge(id_frame, on=["code", "year"], how="left")["neighbourhood_id"]
+            .to_numpy()
+            .astype("int64")
+        )
+        indicator_col = values["indicator_code"].map(indicator_ids).to_numpy().astype("int64")
+        years = keys["year"].to_numpy()
+        numbers = values["value"].to_numpy(dtype=float)
+        reasons = values["reason"].to_numpy(dtype=object)
+        sources = values["source"].to_numpy(dtype=object)
+        # In the order of the unique index (neighbourhood, indicator, year): the index grows
+        # at its right edge instead of being written all over.
+        order = np.lexsort((years, indicator_col, neighbourhood_ids))
+        postgres = connection.vendor == "postgresql"
         with _foreign_keys_checked_once(values_table, len(values)):
             insert_rows(
                 values_table,
@@ -286,14 +353,14 @@ def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
                     "updated",
                 ],
                 column_values=[
-                    neighbourhood_ids,
-                    indicator_col.tolist(),
-                    values["year"].astype(int).tolist(),
-                    texts,
-                    values["reason"].tolist(),
-                    values["source"].tolist(),
-                    stamps,
-                    stamps,
+                    neighbourhood_ids[order],
+                    indicator_col[order],
+                    years[order],
+                    numbers[order] if postgres else _decimal_texts(numbers[order]),
+                    reasons[order],
+                    sources[order],
+                    [now] * len(values),
+                    [now] * len(values),
                 ],
             )
     report(80, "wijzigingen")
