@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from .formatting import format_figure
+from .geometry import polygon_problem
 from .models import Indicator, IndicatorValue, Neighbourhood, NeighbourhoodBoundary
 
 LEVEL_RANK = {"municipality": 0, "district": 1, "custom": 2, "neighbourhood": 3}
@@ -408,6 +409,8 @@ def area_map(area, figures: AreaFigures, indicator: Indicator | None) -> AreaMap
         .select_related("neighbourhood")
         .order_by("-neighbourhood__year")
     )
+    # A shape that cannot be drawn (stored before the import checked them) is left out.
+    boundaries = [b for b in boundaries if polygon_problem(b.geometry) is None]
     if not boundaries:
         return None
     # The figures' year when its boundaries exist, else the latest boundaries there are.

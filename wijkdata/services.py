@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerError
 
 from .importing import layouts, planning, reading, writing
 from .importing.planning import ImportPlan
@@ -19,6 +24,8 @@ from .importing.problems import ImportRefused, Problem
 from .models import IndicatorValue, Neighbourhood
 
 Progress = Callable[[int, str], None]
+
+logger = logging.getLogger(__name__)
 
 EXPORT_COLUMNS = [
     "code",
@@ -67,6 +74,81 @@ def _read_bytes(path: str | Path) -> bytes:
     return path.read_bytes()
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The one municipality an import may write: its gemeente, wijken, buurten, own codes."""
+
+    code: str  # GM + four digits
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.code
+
+    def covers(self, code: str) -> bool:
+        digits = self.code[2:]
+        if code == self.code or code.startswith(self.code + "-"):
+            return True
+        return code[:2] in {"WK", "BU"} and code[2:6] == digits
+
+
+MUNICIPALITY_CODE_RE = re.compile(r"GM\d{4}")
+
+
+def scope_for(code: str, name: str = "") -> Scope:
+    code = (code or "").strip().upper()
+    if not MUNICIPALITY_CODE_RE.fullmatch(code):
+        raise ImportRefused(
+            [
+                Problem(
+                    _(
+                        "Er is geen geldige gemeentecode bekend (%(code)s); zonder gemeente "
+                        "kan er niets worden ingelezen."
+                    )
+                    % {"code": code or "–"}
+                )
+            ]
+        )
+    return Scope(code=code, name=name)
+
+
+def _restrict_to_scope(parsed: layouts.ParsedFile, scope: Scope) -> None:
+    """Keep only the regions of the scope's municipality; refuse if none are left."""
+    inside = parsed.regions["code"].map(scope.covers).astype(bool)
+    outside = int((~inside).sum())
+    if not inside.any():
+        raise ImportRefused(
+            [
+                Problem(
+                    _(
+                        "Dit bestand bevat geen gebieden van gemeente %(name)s (%(code)s). "
+                        "U kunt alleen cijfers van uw eigen gemeente inlezen; er is niets "
+                        "opgeslagen."
+                    )
+                    % {"name": scope.label, "code": scope.code}
+                )
+            ],
+            notes=list(parsed.notes),
+        )
+    if not outside:
+        return
+    parsed.regions = parsed.regions[inside.to_numpy()].reset_index(drop=True)
+    values_inside = parsed.values["code"].map(scope.covers).astype(bool).to_numpy()
+    parsed.values = parsed.values[values_inside].reset_index(drop=True)
+    parsed.boundaries = {
+        key: geometry for key, geometry in parsed.boundaries.items() if scope.covers(key[0])
+    }
+    label = _("buiten gemeente %(name)s") % {"name": scope.label}
+    parsed.skipped[label] = parsed.skipped.get(label, 0) + outside
+    parsed.notes.append(
+        _(
+            "%(n)s regio's buiten gemeente %(name)s overgeslagen; alleen de cijfers van "
+            "uw eigen gemeente worden ingelezen."
+        )
+        % {"n": outside, "name": scope.label}
+    )
+
+
 def indicators_import(
     *,
     data: bytes | None = None,
@@ -77,9 +159,12 @@ def indicators_import(
     source: str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    scope: Scope | None = None,
 ) -> ImportResult:
     """Read, check, compare and (unless dry_run) write one file, all or nothing.
 
+    With a scope only the regions of that municipality are written; the others are skipped
+    (and counted in a note), and a file without any of them is refused.
     Raises ImportRefused with every problem found; in that case nothing was written.
     """
     report = progress or (lambda percent, message: None)
@@ -94,6 +179,8 @@ def indicators_import(
     raw = reading.read_file(data, sheet=sheet or None)
     options = layouts.Options(year=year, sheet=sheet or None, source=source, file_name=file_name)
     parsed = layouts.parse_file(raw, options)
+    if scope is not None:
+        _restrict_to_scope(parsed, scope)
     timings["parse"] = time.perf_counter() - started
     chosen_source = (
         (source or "").strip()
@@ -187,6 +274,22 @@ def indicators_export_rows(*, municipality: str, year: int | None = None) -> lis
     return out
 
 
+# A text cell starting with one of these is read as a formula by Excel and LibreOffice.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The year and the value are numbers, written by us; every other column is text from a file.
+NUMBER_COLUMNS = {EXPORT_COLUMNS.index("year"), EXPORT_COLUMNS.index("value")}
+
+
+def _neutralised(row: list) -> list:
+    """The row with every text cell that a spreadsheet would run as a formula made inert."""
+    return [
+        "'" + cell
+        if i not in NUMBER_COLUMNS and isinstance(cell, str) and cell.startswith(FORMULA_STARTS)
+        else cell
+        for i, cell in enumerate(row)
+    ]
+
+
 def indicators_export(*, municipality: str, year: int | None = None, format: str = "csv") -> bytes:
     rows = indicators_export_rows(municipality=municipality, year=year)
     if format == "xlsx":
@@ -199,13 +302,13 @@ def indicators_export(*, municipality: str, year: int | None = None, format: str
                 row = [*row[:3], int(row[3]), *row[4:6], float(row[6]), *row[7:]]
             elif i:
                 row = [*row[:3], int(row[3]), *row[4:]]
-            sheet.append(row)
+            sheet.append(_neutralised(row) if i else row)
         buffer = io.BytesIO()
         workbook.save(buffer)
         return buffer.getvalue()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows(rows)
+    writer.writerows([rows[0], *(_neutralised(row) for row in rows[1:])])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -244,6 +347,50 @@ def _progress_reporter(batch, start: int, end: int) -> Progress:
     return report
 
 
+# A batch waiting this long for its task (time limit: 6 minutes, tasks.IMPORT_TIME_LIMIT)
+# will not be finished by it any more: the task was lost or its worker died.
+STUCK_AFTER = timedelta(minutes=30)
+
+
+def _enqueue(task, batch_id: int) -> None:
+    """Queue a batch's task; if the broker cannot be reached, the batch fails, visibly."""
+    from .models import ImportBatch
+
+    try:
+        task.delay(batch_id)
+    except (BrokerError, ConnectionError, TimeoutError) as exc:
+        logger.error(
+            "Could not queue %s for import batch %s: broker unavailable (%s)",
+            task.name,
+            batch_id,
+            exc,
+        )
+        ImportBatch.objects.filter(
+            pk=batch_id, status__in=[ImportBatch.Status.CHECKING, ImportBatch.Status.IMPORTING]
+        ).update(
+            status=ImportBatch.Status.FAILED,
+            error=_("De achtergrondverwerking is niet bereikbaar; probeer het later opnieuw."),
+            updated=_now(),
+        )
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def import_batch_is_stuck(batch) -> bool:
+    """True for a batch that has waited for its task far longer than a task may take."""
+    from .models import ImportBatch
+
+    return (
+        batch.status in {ImportBatch.Status.CHECKING, ImportBatch.Status.IMPORTING}
+        and batch.updated is not None
+        and batch.updated < _now() - STUCK_AFTER
+    )
+
+
 def import_batch_create(*, user, area, uploaded_file, year=None, sheet="", source=""):
     """Store an uploaded file as an ImportBatch. Refuses (ImportRefused) above the size limit."""
     from .models import ImportBatch
@@ -269,18 +416,29 @@ def _refusal_report(refused: ImportRefused) -> dict:
     return {"problems": [p.as_dict() for p in refused.problems], "notes": refused.notes}
 
 
-def _run_batch(batch, *, dry_run: bool) -> None:
-    import logging
+def import_batch_scope(batch) -> Scope | None:
+    """What an upload may write: everything for staff, else only the area's municipality."""
+    user = batch.user
+    if user is not None and user.is_staff:
+        return None
+    organisation = batch.area.organisation if batch.area is not None else None
+    if organisation is None:
+        return scope_for("")
+    return scope_for(organisation.municipality_code, organisation.municipality_name)
 
+
+def _run_batch(batch, *, dry_run: bool) -> None:
     from django.utils import timezone
 
     from .models import ImportBatch
 
     started, finished = (0, 100) if dry_run else (0, 100)
     try:
+        scope = import_batch_scope(batch)
         with batch.file.open("rb") as handle:
             data = handle.read()
         result = indicators_import(
+            scope=scope,
             data=data,
             file_name=batch.original_name,
             year=batch.year,
@@ -292,7 +450,7 @@ def _run_batch(batch, *, dry_run: bool) -> None:
     except ImportRefused as refused:
         batch.status, batch.report = ImportBatch.Status.REFUSED, _refusal_report(refused)
     except Exception:
-        logging.getLogger(__name__).exception("Import %s failed", batch.code)
+        logger.exception("Import %s failed", batch.code)
         batch.status = ImportBatch.Status.FAILED
         batch.error = _(
             "Het inlezen is mislukt door een fout in het systeem. Probeer het later opnieuw "
@@ -313,7 +471,7 @@ def import_batch_check(*, batch_id: int):
     """Read and compare the stored file without writing figures: the preview."""
     from .models import ImportBatch
 
-    batch = ImportBatch.objects.get(pk=batch_id)
+    batch = ImportBatch.objects.select_related("user", "area__organisation").get(pk=batch_id)
     if batch.status not in {ImportBatch.Status.UPLOADED, ImportBatch.Status.CHECKING}:
         return batch
     _run_batch(batch, dry_run=True)
@@ -324,7 +482,7 @@ def import_batch_apply(*, batch_id: int):
     """Import the stored file for real, all or nothing, after the coordinator confirmed."""
     from .models import ImportBatch
 
-    batch = ImportBatch.objects.get(pk=batch_id)
+    batch = ImportBatch.objects.select_related("user", "area__organisation").get(pk=batch_id)
     if batch.status != ImportBatch.Status.IMPORTING:
         return batch
     _run_batch(batch, dry_run=False)
@@ -333,6 +491,8 @@ def import_batch_apply(*, batch_id: int):
 
 def import_batch_start_check(batch) -> None:
     """Check now for a small file; queue a task for a big one (after the row is committed)."""
+    from django.utils import timezone
+
     from .models import ImportBatch
     from .tasks import check_import_batch
 
@@ -340,17 +500,21 @@ def import_batch_start_check(batch) -> None:
         import_batch_check(batch_id=batch.pk)
         batch.refresh_from_db()
         return
-    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.CHECKING)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.CHECKING, updated=timezone.now()
+    )
     batch.status = ImportBatch.Status.CHECKING
-    transaction.on_commit(lambda: check_import_batch.delay(batch.pk))
+    transaction.on_commit(partial(_enqueue, check_import_batch, batch.pk))
 
 
 def import_batch_confirm(batch) -> None:
+    from django.utils import timezone
+
     from .models import ImportBatch
     from .tasks import apply_import_batch
 
     updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEW).update(
-        status=ImportBatch.Status.IMPORTING, progress=0
+        status=ImportBatch.Status.IMPORTING, progress=0, updated=timezone.now()
     )
     if not updated:
         return
@@ -359,4 +523,4 @@ def import_batch_confirm(batch) -> None:
         import_batch_apply(batch_id=batch.pk)
         batch.refresh_from_db()
         return
-    transaction.on_commit(lambda: apply_import_batch.delay(batch.pk))
+    transaction.on_commit(partial(_enqueue, apply_import_batch, batch.pk))

@@ -29,6 +29,7 @@ from .models import ImportBatch, Indicator, IndicatorValue, Neighbourhood
 from .services import (
     import_batch_confirm,
     import_batch_create,
+    import_batch_is_stuck,
     import_batch_progress,
     import_batch_start_check,
     indicators_export,
@@ -165,13 +166,17 @@ def import_upload(request: HttpRequest, code) -> HttpResponse:
 def import_batch(request: HttpRequest, code) -> HttpResponse:
     batch = _get_batch_for_user(request, code)
     progress, step = import_batch_progress(batch)
+    # A batch whose task was lost stops the polling and says so, instead of spinning forever.
+    stuck = import_batch_is_stuck(batch)
     context = {
         "batch": batch,
         "area": batch.area,
         "progress": progress,
         "step": step,
         "report": batch.report or {},
-        "working": batch.status
+        "stuck": stuck,
+        "working": not stuck
+        and batch.status
         in {ImportBatch.Status.UPLOADED, ImportBatch.Status.CHECKING, ImportBatch.Status.IMPORTING},
     }
     template = "wijkdata/import_batch.html"

@@ -35,6 +35,7 @@ import pandas as pd
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from ..geometry import POLYGON_TYPES, polygon_problem
 from . import catalogue
 from .catalogue import IndicatorDef
 from .numbers import EMPTY_REASON, cell_text, parse_numbers
@@ -1246,8 +1247,16 @@ def parse_geojson(raw: RawFile, options: Options) -> ParsedFile:
         rows.append(number)
         properties.append(props)
         geometry = feature.get("geometry")
-        if isinstance(geometry, dict) and geometry.get("type") in {"Polygon", "MultiPolygon"}:
-            boundaries[(code, year)] = geometry
+        if isinstance(geometry, dict) and geometry.get("type") in POLYGON_TYPES:
+            problem = polygon_problem(geometry)
+            if problem:
+                collector.add(
+                    _("Object %(n)s (%(code)s): de grens is ongeldig, want %(problem)s.")
+                    % {"n": number, "code": code, "problem": problem},
+                    number,
+                )
+            else:
+                boundaries[(code, year)] = geometry
     if not codes:
         raise no_codes_problem()
     seen: dict[str, int] = {}

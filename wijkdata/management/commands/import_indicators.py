@@ -1,9 +1,10 @@
-"""python manage.py import_indicators PATH [--sheet NAME] [--year YYYY] [--source TEXT] [--dry-run]"""
+"""python manage.py import_indicators PATH [--sheet NAME] [--year YYYY] [--source TEXT]
+[--municipality GMxxxx] [--dry-run]"""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from wijkdata.importing.problems import ImportRefused
-from wijkdata.services import indicators_import
+from wijkdata.services import indicators_import, scope_for
 
 
 class Command(BaseCommand):
@@ -21,6 +22,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--source", help="De bron, zoals die bij de cijfers komt te staan.")
         parser.add_argument(
+            "--municipality",
+            help="Alleen de gebieden van deze gemeente inlezen (GM en vier cijfers); "
+            "zonder deze optie alles in het bestand.",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Alleen controleren en tellen; niets opslaan."
         )
         parser.add_argument(
@@ -32,7 +38,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
+            scope = scope_for(options["municipality"]) if options["municipality"] else None
             result = indicators_import(
+                scope=scope,
                 path=options["path"],
                 year=options["year"],
                 sheet=options["sheet"],
