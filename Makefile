@@ -31,7 +31,7 @@ messages: venv
 	@echo "Translate the new or fuzzy entries in locale/en/LC_MESSAGES/django.po, then: make compile-messages"
 
 compile-messages: venv
-	$(PY) manage.py compilemessages -l en
+	$(PY) manage.py compilemessages -l en --ignore=.venv
 
 bench: venv
 	$(PY) benchmarks/bench_pages.py
