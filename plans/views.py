@@ -10,7 +10,6 @@ from django.views.decorators.http import require_GET
 from .models import Plan
 from .page_cache import plan_article_key
 from .selectors import areas_for_user, get_plan_for_user, plan_document
-from .services import plan_export_current
 
 
 @require_GET
@@ -42,13 +41,9 @@ def plan_detail(request: HttpRequest, code) -> HttpResponse:
             f"{template}#plan-article", {"doc": plan_document(plan), "plan": plan}, request
         )
         cache.set(key, article)
-    context = {
-        "plan": plan,
-        "article": mark_safe(article),  # noqa: S308 - rendered by our own template above
-        # Per-request state stays outside the cached article.
-        "pdf_export": plan_export_current(plan=plan),
-    }
-    return render(request, template, context)
+    # The PDF control is per-request state: it stays outside the cached article and is
+    # fetched by htmx once the page is there (a plain link without JavaScript).
+    return render(request, template, {"plan": plan, "article": mark_safe(article)})  # noqa: S308
 
 
 CHAPTERS = {"figures", "story", "strengths", "matrix", "focus", "closing"}

@@ -17,6 +17,8 @@ def test_it_lets_a_manager_open_the_demo_plan_and_see_all_six_chapters(demo, log
         assert page.locator(f"#{heading_id}").is_visible()
     assert page.locator("h1").inner_text().startswith("Gebiedsplan 2025")
     assert page.get_by_role("cell", name="76,1").first.is_visible()
+    # The PDF control arrives by htmx after the page.
+    assert page.get_by_role("button", name="PDF maken").is_visible()
     page.get_by_role("link", name="Tenslotte").click()
     assert page.evaluate("location.hash") == "#tenslotte"
 

@@ -166,8 +166,8 @@ def test_it_uses_the_same_number_of_queries_for_ten_times_the_content(client, bi
     large = _count_queries(client, url)
     assert client.get(url).content.decode().count('class="matrix__item"') == 90
     assert small == large
-    assert small[0] <= 16  # first render: user, plan with role, version, PDF state, 10 for the plan
-    assert small[1] <= 4  # cached: user, plan with role, version, PDF state
+    assert small[0] <= 15  # first render: user, plan with role, version, 10 for the plan
+    assert small[1] <= 3  # cached: user, plan with role, version
 
 
 @pytest.mark.parametrize(
