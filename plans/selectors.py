@@ -46,14 +46,28 @@ def role_for_user(user, area: Area) -> str | None:
     return membership.role if membership else None
 
 
-def get_plan_for_user(user, code, *, roles: tuple[str, ...] | None = None) -> Plan:
+# What a page needs to check access and find its cached article; plan_document needs more.
+PLAN_HEADER_FIELDS = (
+    "id", "code", "title", "year", "status", "updated",
+    "area__id", "area__code", "area__name", "area__updated",
+    "area__organisation__id", "area__organisation__name", "area__organisation__updated",
+)
+
+
+def get_plan_for_user(
+    user, code, *, roles: tuple[str, ...] | None = None, header_only: bool = False
+) -> Plan:
     """The plan with this code, if the user has a role (one of `roles`) in its area.
 
     An unknown code is a 404; a plan in an area the user has no role in is a 404 too, so
     that codes of other areas cannot be probed. A role too weak for the action is a 403.
+    With header_only, only PLAN_HEADER_FIELDS are loaded (the cached plan page).
     """
     # The user's role comes with the plan in one query.
-    plans = Plan.objects.select_related("area__organisation").annotate(
+    plans = Plan.objects.select_related("area__organisation")
+    if header_only:
+        plans = plans.only(*PLAN_HEADER_FIELDS)
+    plans = plans.annotate(
         member_role=Subquery(
             Membership.objects.filter(area=OuterRef("area"), user=user).values("role")[:1]
         )

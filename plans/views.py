@@ -26,19 +26,21 @@ def area_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def plan_detail(request: HttpRequest, code) -> HttpResponse:
-    plan = get_plan_for_user(request.user, code)
     template = "plans/plan_detail.html"
     chapter = request.GET.get("chapter")
     if request.htmx and chapter in CHAPTERS:
         # One chapter only, for refreshing a part of the page after a change.
+        plan = get_plan_for_user(request.user, code)
         return render(request, f"{template}#chapter-{chapter}", {"doc": plan_document(plan), "plan": plan})
     # The plan itself is the same for every reader until its content changes: render it
     # once per content version and language, and serve it from the cache after that.
+    plan = get_plan_for_user(request.user, code, header_only=True)
     key = plan_article_key(plan)
     article = cache.get(key)
     if article is None:
+        full = get_plan_for_user(request.user, code)
         article = render_to_string(
-            f"{template}#plan-article", {"doc": plan_document(plan), "plan": plan}, request
+            f"{template}#plan-article", {"doc": plan_document(full), "plan": full}, request
         )
         cache.set(key, article)
     # The PDF control is per-request state: it stays outside the cached article and is
