@@ -3,6 +3,7 @@ number of queries, shared by the plan page and the PDF."""
 
 import hashlib
 import time
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,6 +26,7 @@ from .models import (
     FocusPoint,
     Membership,
     Milestone,
+    Organisation,
     Plan,
     StrengthOpportunity,
     Theme,
@@ -46,28 +48,14 @@ def role_for_user(user, area: Area) -> str | None:
     return membership.role if membership else None
 
 
-# What a page needs to check access and find its cached article; plan_document needs more.
-PLAN_HEADER_FIELDS = (
-    "id", "code", "title", "year", "status", "updated",
-    "area__id", "area__code", "area__name", "area__updated",
-    "area__organisation__id", "area__organisation__name", "area__organisation__updated",
-)
-
-
-def get_plan_for_user(
-    user, code, *, roles: tuple[str, ...] | None = None, header_only: bool = False
-) -> Plan:
+def get_plan_for_user(user, code, *, roles: tuple[str, ...] | None = None) -> Plan:
     """The plan with this code, if the user has a role (one of `roles`) in its area.
 
     An unknown code is a 404; a plan in an area the user has no role in is a 404 too, so
     that codes of other areas cannot be probed. A role too weak for the action is a 403.
-    With header_only, only PLAN_HEADER_FIELDS are loaded (the cached plan page).
     """
     # The user's role comes with the plan in one query.
-    plans = Plan.objects.select_related("area__organisation")
-    if header_only:
-        plans = plans.only(*PLAN_HEADER_FIELDS)
-    plans = plans.annotate(
+    plans = Plan.objects.select_related("area__organisation").annotate(
         member_role=Subquery(
             Membership.objects.filter(area=OuterRef("area"), user=user).values("role")[:1]
         )
@@ -83,6 +71,49 @@ def get_plan_for_user(
         raise PermissionDenied
     plan.user_role = role
     return plan
+
+
+@cache
+def _plan_header_sql() -> str:
+    t = {m.__name__: m._meta.db_table for m in (Plan, Area, Organisation, Membership)}
+    return (
+        "SELECT p.id, p.code, p.title, p.year, p.updated, a.id, a.code, a.name, a.updated, "  # noqa: S608
+        "a.organisation_id, o.updated, "
+        f"(SELECT m.role FROM {t['Membership']} m WHERE m.area_id = a.id AND m.user_id = %(user)s) "
+        f"FROM {t['Plan']} p JOIN {t['Area']} a ON a.id = p.area_id "
+        f"JOIN {t['Organisation']} o ON o.id = a.organisation_id WHERE p.code = %(code)s"
+    )
+
+
+def get_plan_header_for_user(user, code) -> Plan:
+    """The few fields the cached plan page needs, with the same access rule as
+    get_plan_for_user (unknown plan or no role: 404), in one prepared query.
+
+    The plan page is read far more often than it changes; the ORM version of this lookup
+    cost more to compile than the whole rest of a cached page.
+    """
+    code_field = Plan._meta.get_field("code")
+    params = {"user": user.pk, "code": code_field.get_db_prep_value(code, connection)}
+    rows = _fetch_prepared("get_plan_header_for_user", _plan_header_sql(), params)
+    if not rows:
+        raise Http404
+    (pk, plan_code, title, year, updated, area_id, area_code, area_name, area_updated,
+     organisation_id, organisation_updated, member_role) = rows[0]
+    role = Membership.Role.COORDINATOR if user.is_staff else member_role
+    if role is None:
+        raise Http404
+    organisation = Organisation(id=organisation_id, updated=organisation_updated)
+    area = Area(id=area_id, code=_uuid(area_code), name=area_name, updated=area_updated,
+                organisation_id=organisation_id)
+    area.organisation = organisation
+    plan = Plan(id=pk, code=_uuid(plan_code), title=title, year=year, updated=updated, area_id=area_id)
+    plan.area = area
+    plan.user_role = role
+    return plan
+
+
+def _uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 @dataclass
@@ -241,6 +272,7 @@ def _theme_rows(plan: Plan, cards: list[StrengthOpportunity]) -> list[ThemeRow]:
 
 
 
+@cache
 def _content_version_sql() -> str:
     """One UNION ALL of small aggregates (raw SQL: compiling ~30 ORM subqueries per
     request cost more than the rows they summarise).
@@ -285,9 +317,26 @@ def _content_version_sql() -> str:
     return " UNION ALL ".join(parts)
 
 
-@cache
-def _CONTENT_VERSION_SQL_PG() -> str:  # noqa: N802 - a constant, built once
-    return _content_version_sql()
+def _fetch_prepared(name: str, sql: str, params: dict) -> list[tuple]:
+    """Run a hot read-only query; on PostgreSQL as a statement prepared once per
+    connection, because planning these costs more than executing them (Django's cursors
+    bind client-side and cannot prepare)."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    import psycopg
+
+    connection.ensure_connection()
+    started = time.monotonic()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        rows = cursor.fetchall()
+    if connection.queries_logged:  # keep query counts (tests, debug toolbar) honest
+        connection.queries_log.append(
+            {"sql": f"-- {name} (prepared)", "time": f"{time.monotonic() - started:.3f}"}
+        )
+    return rows
 
 
 def plan_content_version(plan: Plan) -> str:
@@ -299,23 +348,6 @@ def plan_content_version(plan: Plan) -> str:
     the parent). The plan, area and organisation rows are already loaded.
     """
     params = {"plan": plan.pk, "organisation": plan.area.organisation_id}
-    if connection.vendor == "postgresql":
-        # Planning this query costs PostgreSQL twice its execution: prepare it once per
-        # connection (Django's cursors bind client-side and cannot prepare).
-        import psycopg
-
-        connection.ensure_connection()
-        started = time.monotonic()
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(_CONTENT_VERSION_SQL_PG(), params, prepare=True)
-            rows = sorted(cursor.fetchall())
-        if connection.queries_logged:  # keep query counts (tests, debug toolbar) honest
-            connection.queries_log.append(
-                {"sql": "-- plan_content_version (prepared)", "time": f"{time.monotonic() - started:.3f}"}
-            )
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(_content_version_sql(), params)
-            rows = sorted(cursor.fetchall())
+    rows = sorted(_fetch_prepared("plan_content_version", _content_version_sql(), params))
     own = (plan.updated, plan.area.updated, plan.area.organisation.updated)
     return hashlib.sha256(repr((own, rows)).encode()).hexdigest()[:32]

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from .models import Plan
 from .page_cache import plan_article_key
-from .selectors import areas_for_user, get_plan_for_user, plan_document
+from .selectors import areas_for_user, get_plan_for_user, get_plan_header_for_user, plan_document
 
 
 @require_GET
@@ -34,7 +34,7 @@ def plan_detail(request: HttpRequest, code) -> HttpResponse:
         return render(request, f"{template}#chapter-{chapter}", {"doc": plan_document(plan), "plan": plan})
     # The plan itself is the same for every reader until its content changes: render it
     # once per content version and language, and serve it from the cache after that.
-    plan = get_plan_for_user(request.user, code, header_only=True)
+    plan = get_plan_header_for_user(request.user, code)
     key = plan_article_key(plan)
     article = cache.get(key)
     if article is None:

@@ -254,3 +254,30 @@ def test_the_cache_key_changes_with_the_code_that_shapes_the_article(settings, t
         assert page_cache.code_digest() != first
     finally:
         page_cache.code_digest.cache_clear()
+
+
+def test_staff_read_every_plan(client, binnenstad):
+    client.force_login(binnenstad.admin)
+    assert client.get(binnenstad.plan.get_absolute_url()).status_code == 200
+
+
+def test_the_header_lookup_applies_the_same_access_rule_as_the_full_one(binnenstad, demo):
+    import uuid
+
+    from django.http import Http404
+
+    from plans.selectors import get_plan_for_user, get_plan_header_for_user
+
+    plan = binnenstad.plan
+    for person in (binnenstad.coordinator, binnenstad.manager, binnenstad.facilitator, binnenstad.admin):
+        header, full = get_plan_header_for_user(person, plan.code), get_plan_for_user(person, plan.code)
+        assert (header.pk, header.code, header.title, header.area.code, header.user_role) == (
+            full.pk, full.code, full.title, full.area.code, full.user_role,
+        )
+    for person, code in (
+        (binnenstad.outsider, plan.code),
+        (binnenstad.manager, demo.stedelijk.code),
+        (binnenstad.manager, uuid.uuid4()),
+    ):
+        with pytest.raises(Http404):
+            get_plan_header_for_user(person, code)
