@@ -17,6 +17,7 @@ from .selectors import plan_content_version
 _SHAPING_FILES = [
     "templates/plans/plan_detail.html",
     "templates/plans/_quadrant.html",
+    "templates/plans/_colophon_fields.html",
     "plans/selectors.py",
     "plans/richtext.py",
     "plans/templatetags/plan_text.py",

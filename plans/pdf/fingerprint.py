@@ -38,6 +38,7 @@ SKIPPED_FIELDS = frozenset({"created", "updated"})
 _ROOT = Path(settings.BASE_DIR)
 _CODE = [
     "templates/plans/pdf",
+    "templates/plans/_colophon_fields.html",
     "static/css/pdf.css",
     "plans/pdf",
     "plans/richtext.py",
