@@ -1,4 +1,7 @@
-"""Impact/effort matrix items (live design sessions build on these)."""
+"""Impact/effort matrix items of a plan's matrix section (live design sessions build on these).
+
+Items are plan content: they are written only through plans.services, which raises the
+plan's revision in the same transaction."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +16,7 @@ class MatrixItem(models.Model):
         LITTLE = "little", _("Weinig moeite")
         MUCH = "much", _("Veel moeite")
 
-    plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="matrix_items")
+    section = models.ForeignKey("plans.Section", on_delete=models.CASCADE, related_name="matrix_items")
     title = models.CharField(_("titel"), max_length=300)
     text = models.TextField(_("toelichting"), blank=True)
     impact = models.CharField(_("impact"), max_length=8, choices=Impact.choices)
@@ -25,7 +28,7 @@ class MatrixItem(models.Model):
     class Meta:
         verbose_name = _("matrix-item")
         verbose_name_plural = _("matrix-items")
-        ordering = ["plan", "order"]
+        ordering = ["section", "order", "id"]
 
     def __str__(self) -> str:
         return self.title

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class PlansConfig(AppConfig):
     name = "plans"
     verbose_name = _("Gebiedsplannen")
+
+    def ready(self) -> None:
+        from wijkdata.signals import figures_changed
+
+        from .services import plans_touch_showing
+
+        def figures_changed_receiver(sender, *, neighbourhood_ids=(), indicator_ids=(), **kwargs):
+            plans_touch_showing(neighbourhood_ids=neighbourhood_ids, indicator_ids=indicator_ids)
+
+        figures_changed.connect(figures_changed_receiver, weak=False, dispatch_uid="plans_figures_changed")

@@ -1,7 +1,18 @@
-"""Load the two Farent plans (shared/seeds 000 and 001) as demo content.
+"""Demo content: two organisations with clearly different plan structures.
 
-The content lives in fixtures/demo/*.toml, word for word from the seeds. Loading is
-idempotent: a second run leaves exactly the same content (child rows are replaced).
+- Farent ('s-Hertogenbosch): the two real plans of shared/seeds 000 and 001, word for word,
+  built from the "Gebiedsplan (Farent 2025)" template: figures, story, strengths and
+  opportunities per theme, the impact/effort matrix, focus points, and "Tenslotte" with a
+  timeline and two texts as sub-sections.
+- Welzijn Eemland (Amersfoort, invented): a five-year "Wijkplan Sociaal 2026–2030" built
+  from its own template with kernaanpakken instead of themes, factoren as free topics,
+  goals with sub-goals tied to indicators, an activities table, one intervention as a
+  chain of reasoning, survey results, a timeline and two appendices; no matrix and no
+  focus points. Its figures are real (CBS Kerncijfers wijken en buurten 2024).
+
+The content lives in fixtures/demo/*.toml. Loading is idempotent: a second run leaves
+exactly the same content (sections and themes are rebuilt from the template), and the
+plans keep their codes, so their addresses stay the same.
 """
 
 import tomllib
@@ -17,22 +28,46 @@ from matrix.models import MatrixItem
 from wijkdata.models import Indicator, IndicatorValue, Neighbourhood
 
 from .models import (
+    Activity,
+    ActivityType,
     Area,
+    Card,
+    CardTopic,
     FigureTable,
     FigureTableIndicator,
     FigureTableNeighbourhood,
     FocusPoint,
+    Goal,
+    GoalIndicator,
+    Intervention,
+    InterventionPartner,
     Membership,
     Milestone,
     Organisation,
     Plan,
-    StrengthOpportunity,
+    PlanTemplate,
+    Section,
+    SectionKind,
+    SurveyAnswer,
+    SurveyQuestion,
+    TemplateSection,
     Theme,
 )
+from .services import plan_build, plan_touch
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
-PLAN_FILES = ["000_binnenstad_spoorzone.toml", "001_stedelijk.toml"]
+FARENT_PLANS = ["000_binnenstad_spoorzone.toml", "001_stedelijk.toml"]
+OTHER_ORGANISATIONS = ["010_eemland.toml"]
 DEMO_PASSWORD = "gebiedsplan-demo"
+
+# The row groups of a survey table, as the seeds print them.
+KIND_GROUPS = {
+    Indicator.Kind.SCORE: "Buurtscore (nee/nooit = 0 ja/zeker = 100)",
+    Indicator.Kind.SCALE: "Schaalscore",
+    Indicator.Kind.GRADE: "Rapportcijfer",
+    Indicator.Kind.PERCENTAGE: "Percentages",
+    Indicator.Kind.COUNT: "Aantallen",
+}
 
 
 @dataclass
@@ -40,6 +75,7 @@ class DemoResult:
     organisation: Organisation
     plans: list[Plan] = field(default_factory=list)
     logins: list[tuple[str, str]] = field(default_factory=list)
+    others: list[Plan] = field(default_factory=list)
 
     @property
     def binnenstad(self) -> Plan:
@@ -48,6 +84,10 @@ class DemoResult:
     @property
     def stedelijk(self) -> Plan:
         return self.plans[1]
+
+    @property
+    def eemland(self) -> Plan:
+        return self.others[0]
 
 
 def parse_figure(raw: str) -> Decimal:
@@ -60,138 +100,287 @@ def _read(name: str) -> dict:
         return tomllib.load(fh)
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+@dataclass
+class Figures:
+    year: int
+    source: str
+    indicators: dict[str, Indicator]
+    neighbourhoods: dict[str, Neighbourhood]
+
+
 @transaction.atomic
 def load_demo() -> DemoResult:
     common = _read("common.toml")
-    org_data = common["organisation"]
+    organisation, themes, template = _load_organisation(common)
+    figures = _load_figures(common["figures"])
+    result = DemoResult(organisation=organisation)
+    users = _load_users(common, result)
+
+    for filename in FARENT_PLANS:
+        data = _read(filename)
+        plan = _load_plan(data, organisation, template, figures, _farent_sections(data))
+        result.plans.append(plan)
+    for filename in OTHER_ORGANISATIONS:
+        data = _read(filename)
+        other, _themes, other_template = _load_organisation(data)
+        other_figures = _load_figures(data["figures"], known=figures)
+        plan = _load_plan(data, other, other_template, other_figures, data["sections"])
+        result.others.append(plan)
+    for plan in result.plans + result.others:
+        for user, role in users:
+            Membership.objects.update_or_create(area=plan.area, user=user, defaults={"role": role})
+    return result
+
+
+def _load_organisation(data: dict) -> tuple[Organisation, dict[str, Theme], PlanTemplate]:
+    org_data = data["organisation"]
+    fields = ("municipality_name", "municipality_code", "colour", "phone", "website", "email", "postal_address")
     organisation, _ = Organisation.objects.update_or_create(
-        name=org_data["name"],
-        defaults={
-            key: org_data[key]
-            for key in ("municipality_name", "municipality_code", "colour", "phone", "website")
-        },
+        name=org_data["name"], defaults={key: org_data[key] for key in fields if key in org_data}
     )
     themes = {}
     for order, name in enumerate(org_data["themes"]):
         themes[name], _ = Theme.objects.update_or_create(
-            organisation=organisation, name=name, defaults={"order": order}
+            organisation=organisation, name=name, defaults={"order": order, "retired": False}
         )
+    spec = data["template"]
+    template, _ = PlanTemplate.objects.update_or_create(
+        organisation=organisation,
+        name=spec["name"],
+        defaults={"document_type": spec["document_type"], "years": spec.get("years", 1)},
+    )
+    template.sections.all().delete()
 
-    figures = common["figures"]
-    year, source = figures["year"], figures["source"]
-    indicators = {}
-    for order, (code, name, kind, direction, category) in enumerate(figures["indicators"]):
+    def add(specs, parent=None):
+        for order, s in enumerate(specs):
+            section = TemplateSection.objects.create(
+                template=template,
+                parent=parent,
+                order=order,
+                kind=s["kind"],
+                heading=s["heading"],
+                contents_label=s.get("contents_label", ""),
+                numbered=s.get("numbered", parent is None),
+                appendix=s.get("appendix", False),
+                intro=_strip(s.get("intro", "")),
+                card_rows=s.get("card_rows", "themes"),
+                card_kinds="\n".join(s.get("card_kinds", [])),
+            )
+            add(s.get("children", []), section)
+
+    add(spec["sections"])
+    return organisation, themes, template
+
+
+def _load_figures(data: dict, known: Figures | None = None) -> Figures:
+    year, source = data["year"], data["source"]
+    indicators = dict(known.indicators) if known else {}
+    for order, (code, name, kind, direction, category) in enumerate(data["indicators"]):
         indicators[code], _ = Indicator.objects.update_or_create(
             code=code,
-            defaults={
-                "name": name,
-                "kind": kind,
-                "direction": direction,
-                "category": category,
-                "order": order,
-            },
+            defaults={"name": name, "kind": kind, "direction": direction, "category": category, "order": order},
         )
     neighbourhoods: dict[str, Neighbourhood] = {}
-    for code, level, name, parent in figures["neighbourhoods"]:
+    for code, level, name, parent in data["neighbourhoods"]:
         neighbourhoods[code], _ = Neighbourhood.objects.update_or_create(
-            code=code,
-            year=year,
-            defaults={"level": level, "name": name, "parent": neighbourhoods.get(parent)},
+            code=code, year=year, defaults={"level": level, "name": name, "parent": neighbourhoods.get(parent)}
         )
+    return Figures(year=year, source=source, indicators=indicators, neighbourhoods=neighbourhoods)
 
-    result = DemoResult(organisation=organisation)
+
+def _load_users(common: dict, result: DemoResult) -> list:
     User = get_user_model()
     users = []
     for spec in common["users"]:
         user, created = User.objects.get_or_create(
-            username=spec["username"],
-            defaults={"first_name": spec["first_name"], "last_name": spec["last_name"]},
+            username=spec["username"], defaults={"first_name": spec["first_name"], "last_name": spec["last_name"]}
         )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         users.append((user, spec["role"]))
         result.logins.append((spec["username"], spec["role"]))
-    admin, created = User.objects.get_or_create(
-        username="admin", defaults={"is_staff": True, "is_superuser": True}
-    )
+    admin, created = User.objects.get_or_create(username="admin", defaults={"is_staff": True, "is_superuser": True})
     if created:
         admin.set_password(DEMO_PASSWORD)
         admin.save(update_fields=["password"])
     result.logins.append(("admin", "admin"))
-
-    for filename in PLAN_FILES:
-        data = _read(filename)
-        plan = _load_plan(data, organisation, themes, indicators, neighbourhoods, year, source)
-        for user, role in users:
-            Membership.objects.update_or_create(area=plan.area, user=user, defaults={"role": role})
-        result.plans.append(plan)
-    return result
+    return users
 
 
-def _load_plan(data, organisation, themes, indicators, neighbourhoods, year, source) -> Plan:
+def _farent_sections(data: dict) -> list[dict]:
+    """The Farent layout files (one field per chapter, as the seeds are laid out) as the
+    generic list of sections that every demo plan is loaded from."""
+    plan = data["plan"]
+    year = plan["year"]
+    return [
+        {"heading": plan["figures_title"], "tables": data["tables"]},
+        {"heading": plan["story_title"], "intro": plan["story"]},
+        {"heading": plan["strengths_title"], "intro": plan["strengths_intro"], "cards": [
+            {"theme": c["theme"], "Kracht": c["strengths"], "Kans": c["opportunities"]} for c in data["cards"]
+        ]},
+        {"intro": plan["matrix_intro"], "matrix": data["matrix"]["items"]},
+        {"heading": f"Focus {year} – een analyse", "intro": plan["focus_intro"], "focus": data["focus"]},
+        {"intro": plan["closing_intro"], "children": [
+            {"milestones": data["milestones"]},
+            {"intro": plan["execution_text"]},
+            {"intro": plan["advice_text"]},
+        ]},
+    ]
+
+
+PLAN_SKIP = {
+    "year", "figures_title", "story_title", "story", "strengths_title", "strengths_intro",
+    "matrix_intro", "focus_intro", "closing_intro", "execution_text", "advice_text",
+    "period_start", "period_end", "focus_themes",
+}
+
+
+def _load_plan(data, organisation, template, figures: Figures, sections: list[dict]) -> Plan:
     area, _ = Area.objects.get_or_create(organisation=organisation, name=data["area"]["name"])
-    area.neighbourhoods.set([neighbourhoods[code] for code in data["area"]["neighbourhoods"]])
-
-    fields = {key: value.strip() if isinstance(value, str) else value for key, value in data["plan"].items()}
-    plan_year = fields.pop("year")
-    plan, _ = Plan.objects.update_or_create(area=area, year=plan_year, defaults=fields)
-
-    # Replace the children so that a second load leaves the same content.
-    plan.figure_tables.all().delete()
-    plan.strengths_opportunities.all().delete()
-    plan.matrix_items.all().delete()
-    plan.focus_points.all().delete()
-    plan.milestones.all().delete()
-
-    for order, spec in enumerate(data["tables"]):
-        _load_table(plan, order, spec, indicators, neighbourhoods, year, source)
-
-    cards = []
-    for spec in data["cards"]:
-        for kind, key in ((StrengthOpportunity.Kind.STRENGTH, "strengths"), (StrengthOpportunity.Kind.OPPORTUNITY, "opportunities")):
-            for order, text in enumerate(spec[key]):
-                cards.append(StrengthOpportunity(plan=plan, theme=themes[spec["theme"]], kind=kind, text=text, order=order))
-    StrengthOpportunity.objects.bulk_create(cards)
-
-    MatrixItem.objects.bulk_create(
-        MatrixItem(plan=plan, impact=impact, effort=effort, title=title, text=text, order=order)
-        for order, (impact, effort, title, text) in enumerate(data["matrix"]["items"])
-    )
-    FocusPoint.objects.bulk_create(
-        FocusPoint(
-            plan=plan,
-            order=order,
-            group=spec.get("group", ""),
-            title=spec["title"],
-            statement=spec.get("statement", ""),
-            quantitative=spec.get("quantitative", ""),
-            qualitative=spec.get("qualitative", ""),
-        )
-        for order, spec in enumerate(data["focus"])
-    )
-    Milestone.objects.bulk_create(
-        Milestone(plan=plan, order=order, period_label=spec["period"], text="\n".join(spec["lines"]))
-        for order, spec in enumerate(data["milestones"])
-    )
+    area.neighbourhoods.set([figures.neighbourhoods[code] for code in data["area"]["neighbourhoods"]])
+    raw = data["plan"]
+    start = raw.get("period_start", raw.get("year"))
+    end = raw.get("period_end", start)
+    fields = {key: _strip(value) for key, value in raw.items() if key not in PLAN_SKIP}
+    fields.update(document_type=template.document_type, period_end=end, template=template)
+    plan, _ = Plan.objects.update_or_create(area=area, document_type=template.document_type, period_start=start, defaults=fields)
+    # Rebuild the content, so that a second load leaves the same plan.
+    plan.cards.all().delete()
+    plan.sections.all().delete()
+    plan.themes.all().delete()
+    plan_build(plan=plan, template=template)
+    themes = {t.name: t for t in plan.themes.all()}
+    top = list(plan.sections.filter(parent=None))
+    if len(top) != len(sections):
+        raise ValueError(f"{data['area']['name']}: {len(sections)} sections for a template of {len(top)}")
+    for section, spec in zip(top, sections, strict=True):
+        _fill(section, spec, figures, themes)
+    focus = set(raw.get("focus_themes", []))
+    plan.themes.filter(name__in=focus).update(is_focus=True)
+    plan_touch(plan=plan)
     return plan
 
 
-def _load_table(plan, order, spec, indicators, neighbourhoods, year, source) -> None:
+def _fill(section: Section, spec: dict, figures: Figures, themes: dict) -> None:
+    changed = [name for name in ("heading", "contents_label", "intro") if name in spec]
+    for name in changed:
+        setattr(section, name, _strip(spec[name]))
+    if changed:
+        section.save(update_fields=changed)
+    kind = section.kind
+    if kind == SectionKind.FIGURES:
+        for order, table in enumerate(spec.get("tables", [])):
+            _load_table(section, order, table, figures)
+    elif kind == SectionKind.CARDS:
+        _load_cards(section, spec.get("cards", []), themes)
+    elif kind == SectionKind.MATRIX:
+        MatrixItem.objects.bulk_create(
+            MatrixItem(section=section, impact=impact, effort=effort, title=title, text=text, order=order)
+            for order, (impact, effort, title, text) in enumerate(spec.get("matrix", []))
+        )
+    elif kind == SectionKind.FOCUS:
+        FocusPoint.objects.bulk_create(
+            FocusPoint(
+                section=section, order=order, group=f.get("group", ""), title=f["title"],
+                statement=f.get("statement", ""), quantitative=f.get("quantitative", ""),
+                qualitative=f.get("qualitative", ""),
+            )
+            for order, f in enumerate(spec.get("focus", []))
+        )
+    elif kind == SectionKind.TIMELINE:
+        Milestone.objects.bulk_create(
+            Milestone(
+                section=section, order=order, period_label=m["period"], period_kind=m.get("kind", "other"),
+                text="\n".join(m["lines"]),
+            )
+            for order, m in enumerate(spec.get("milestones", []))
+        )
+    elif kind == SectionKind.GOALS:
+        _load_goals(section, spec.get("goals", []), figures)
+    elif kind == SectionKind.ACTIVITIES:
+        for order, a in enumerate(spec.get("activities", [])):
+            activity = Activity.objects.create(
+                section=section, order=order, title=a["title"], theme=themes.get(a.get("theme", "")),
+                target_group=a.get("target_group", ""), aim=a.get("aim", ""), partners=a.get("partners", ""),
+            )
+            ActivityType.objects.bulk_create(ActivityType(activity=activity, type=t) for t in a["types"])
+    elif kind == SectionKind.INTERVENTIONS:
+        for order, i in enumerate(spec.get("interventions", [])):
+            chain = {name: _strip(i.get(name, "")) for name, _label in Intervention.CHAIN}
+            intervention = Intervention.objects.create(section=section, order=order, title=i["title"], **chain)
+            intervention.themes.set([themes[name] for name in i.get("themes", [])])
+            InterventionPartner.objects.bulk_create(
+                InterventionPartner(intervention=intervention, name=name, is_lead=name == i.get("lead"), order=n)
+                for n, name in enumerate(i.get("partners", []))
+            )
+    elif kind == SectionKind.SURVEY:
+        for order, q in enumerate(spec.get("questions", [])):
+            question = SurveyQuestion.objects.create(
+                section=section, order=order, question=q["question"], respondents=q.get("respondents")
+            )
+            SurveyAnswer.objects.bulk_create(
+                SurveyAnswer(question=question, label=label, count=count, order=n)
+                for n, (label, count) in enumerate(q["answers"])
+            )
+    children = list(section.children.all())
+    child_specs = spec.get("children", [])
+    if len(children) != len(child_specs):
+        raise ValueError(f"{section.heading}: {len(child_specs)} sub-sections for a template of {len(children)}")
+    for child, child_spec in zip(children, child_specs, strict=True):
+        _fill(child, child_spec, figures, themes)
+
+
+def _load_cards(section: Section, specs: list[dict], themes: dict) -> None:
+    kinds = {kind.name: kind for kind in section.card_kinds.all()}
+    cards = []
+    for n, spec in enumerate(specs):
+        theme = topic = None
+        if "theme" in spec:
+            theme = themes[spec["theme"]]
+        else:
+            topic = CardTopic.objects.create(section=section, name=spec["topic"], order=n)
+        for kind_name, kind in kinds.items():
+            for order, text in enumerate(spec.get(kind_name, [])):
+                cards.append(
+                    Card(plan_id=section.plan_id, section=section, kind=kind, theme=theme, topic=topic,
+                         text=text, order=order)
+                )
+    Card.objects.bulk_create(cards)
+
+
+def _load_goals(section: Section, specs: list[dict], figures: Figures, parent: Goal | None = None) -> None:
+    for order, spec in enumerate(specs):
+        goal = Goal.objects.create(
+            section=section, parent=parent, order=order, title=spec["title"], description=_strip(spec.get("description", ""))
+        )
+        GoalIndicator.objects.bulk_create(
+            GoalIndicator(goal=goal, indicator=figures.indicators[code], order=n)
+            for n, code in enumerate(spec.get("indicators", []))
+        )
+        _load_goals(section, spec.get("subgoals", []), figures, goal)
+
+
+def _load_table(section: Section, order: int, spec: dict, figures: Figures) -> None:
+    year, source = figures.year, figures.source
     table = FigureTable.objects.create(
-        plan=plan, heading=spec["heading"], layout=spec["layout"], year=year, order=order
+        section=section, heading=spec["heading"], layout=spec["layout"], year=year, order=order,
+        footnote=spec.get("footnote", ""),
     )
     labels = spec.get("labels", [])
     if spec["layout"] == FigureTable.Layout.INDICATOR_ROWS:
         column_codes = spec["columns"]
-        row_codes = [row[0] for row in spec["rows"]]
+        table_indicators = [row[0] for row in spec["rows"]]
+        table_neighbourhoods = column_codes
         cells = [
-            (row[0], column, raw)
+            (column, row[0], raw)
             for row in spec["rows"]
             for column, raw in zip(column_codes, row[1:], strict=True)
         ]
-        table_indicators, table_neighbourhoods = row_codes, column_codes
-        cells = [(nb, ind, raw) for ind, nb, raw in cells]
     else:
         table_indicators = spec["columns"]
         table_neighbourhoods = [row[0] for row in spec["rows"]]
@@ -200,23 +389,24 @@ def _load_table(plan, order, spec, indicators, neighbourhoods, year, source) -> 
             for row in spec["rows"]
             for indicator, raw in zip(table_indicators, row[1:], strict=True)
         ]
-    FigureTableIndicator.objects.bulk_create(
-        FigureTableIndicator(table=table, indicator=indicators[code], order=i)
-        for i, code in enumerate(table_indicators)
-    )
+    rows, previous = [], None
+    for i, code in enumerate(table_indicators):
+        kind = figures.indicators[code].kind
+        group = KIND_GROUPS[kind] if spec["layout"] == FigureTable.Layout.INDICATOR_ROWS and kind != previous else ""
+        previous = kind
+        rows.append(FigureTableIndicator(table=table, indicator=figures.indicators[code], order=i, group=group))
+    FigureTableIndicator.objects.bulk_create(rows)
     FigureTableNeighbourhood.objects.bulk_create(
         FigureTableNeighbourhood(
-            table=table,
-            neighbourhood=neighbourhoods[code],
-            order=i,
+            table=table, neighbourhood=figures.neighbourhoods[code], order=i,
             label=labels[i] if i < len(labels) else "",
         )
         for i, code in enumerate(table_neighbourhoods)
     )
     for nb_code, indicator_code, raw in cells:
         IndicatorValue.objects.update_or_create(
-            neighbourhood=neighbourhoods[nb_code],
-            indicator=indicators[indicator_code],
+            neighbourhood=figures.neighbourhoods[nb_code],
+            indicator=figures.indicators[indicator_code],
             year=year,
             defaults={"value": parse_figure(raw), "missing_reason": "", "source": source},
         )

@@ -28,6 +28,8 @@ class Organisation(models.Model):
     )
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
     phone = models.CharField(_("telefoon"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    postal_address = models.CharField(_("postadres"), max_length=300, blank=True)
     website = models.URLField(_("website"), blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -42,7 +44,10 @@ class Organisation(models.Model):
 
 
 class Theme(models.Model):
-    """A theme of the municipal assignment ("Gezond leven", or a "kernaanpak")."""
+    """A theme of the organisation's current set ("Gezond leven", or a "kernaanpak").
+
+    Plans copy the set when they are created (PlanTheme): changing it never changes a plan.
+    """
 
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisatie"), on_delete=models.CASCADE, related_name="themes"
@@ -50,6 +55,8 @@ class Theme(models.Model):
     name = models.CharField(_("naam"), max_length=200)
     description = models.TextField(_("toelichting"), blank=True)
     order = models.PositiveIntegerField(_("volgorde"), default=0)
+    # A retired theme is no longer offered to new plans; plans that have it keep their copy.
+    retired = models.BooleanField(_("niet meer in gebruik"), default=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -124,7 +131,12 @@ class Membership(models.Model):
 
 
 class Plan(models.Model):
-    """A gebiedsplan: one area, one year, six chapters and a colophon."""
+    """A plan document of one area for a period: a cover, a colophon and ordered sections.
+
+    `revision` counts every change to the plan's content. Every write goes through a
+    service in plans/services.py that raises it in the same transaction; the page cache,
+    the PDF and (later) optimistic locking and history are keyed on it.
+    """
 
     class Status(models.TextChoices):
         CONCEPT = "concept", _("Concept")
@@ -133,14 +145,29 @@ class Plan(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     area = models.ForeignKey(Area, verbose_name=_("gebied"), on_delete=models.PROTECT, related_name="plans")
-    year = models.PositiveSmallIntegerField(_("planjaar"))
+    template = models.ForeignKey(
+        "PlanTemplate",
+        verbose_name=_("sjabloon"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="plans",
+    )
+    # What the cover and the running header call the document: "Gebiedsplan", "Wijkplan Sociaal".
+    document_type = models.CharField(_("soort document"), max_length=100, default="Gebiedsplan")
+    period_start = models.PositiveSmallIntegerField(_("eerste jaar"))
+    period_end = models.PositiveSmallIntegerField(_("laatste jaar"))
     title = models.CharField(_("titel"), max_length=300)
     tagline = models.CharField(_("slogan"), max_length=300, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.CONCEPT)
+    revision = models.PositiveIntegerField(_("revisie"), default=1, editable=False)
 
     # Colophon.
     publication_date = models.DateField(_("publicatiedatum"), null=True, blank=True)
     publisher = models.CharField(_("uitgave door"), max_length=200, blank=True)
+    publisher_address = models.CharField(_("postadres uitgever"), max_length=300, blank=True)
+    publisher_email = models.EmailField(_("e-mail uitgever"), blank=True)
+    publisher_phone = models.CharField(_("telefoon uitgever"), max_length=40, blank=True)
     authors = models.CharField(_("auteurs"), max_length=300, blank=True)
     design = models.CharField(_("vormgeving"), max_length=200, blank=True)
     photography = models.CharField(_("fotografie"), max_length=200, blank=True)
@@ -151,31 +178,23 @@ class Plan(models.Model):
     colophon_text = models.TextField(_("verantwoording"), blank=True)
     cover_image = models.ImageField(_("omslagfoto"), upload_to="covers/", blank=True)
 
-    # Chapter texts. Headings vary per plan in the seeds, so they are content too.
-    figures_title = models.CharField(
-        _("titel hoofdstuk 1"), max_length=300, default="Kenmerken van het gebied: kwantitatief (data)"
-    )
-    story_title = models.CharField(_("titel verhaal"), max_length=300, blank=True)
-    story = models.TextField(_("het verhaal"), blank=True)
-    strengths_title = models.CharField(_("titel krachten en kansen"), max_length=300, blank=True)
-    strengths_intro = models.TextField(_("inleiding krachten en kansen"), blank=True)
-    matrix_intro = models.TextField(_("inleiding matrix"), blank=True)
-    focus_intro = models.TextField(_("inleiding focus"), blank=True)
-    closing_intro = models.TextField(_("inleiding tenslotte"), blank=True)
-    execution_text = models.TextField(_("uitvoeringsplannen"), blank=True)
-    advice_text = models.TextField(_("advies inhoud uitvoeringsplannen"), blank=True)
-
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("gebiedsplan")
-        verbose_name_plural = _("gebiedsplannen")
-        ordering = ["-year", "area__name"]
+        verbose_name = _("plan")
+        verbose_name_plural = _("plannen")
+        ordering = ["-period_start", "area__name"]
         constraints = [
-            models.UniqueConstraint(fields=["area", "year"], name="plans_plan_one_per_area_year"),
+            models.UniqueConstraint(
+                fields=["area", "document_type", "period_start"], name="plans_plan_one_per_area_type_start"
+            ),
             models.CheckConstraint(
-                condition=Q(year__gte=2000) & Q(year__lte=2100), name="plans_plan_year_range"
+                condition=Q(period_start__gte=2000) & Q(period_end__lte=2100),
+                name="plans_plan_period_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="plans_plan_period_order"
             ),
         ]
 
@@ -185,20 +204,253 @@ class Plan(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("plans:plan_detail", args=[self.code])
 
+    @property
+    def period_label(self) -> str:
+        """"2025", or "2026–2030" for a plan of several years."""
+        if self.period_end == self.period_start:
+            return str(self.period_start)
+        return f"{self.period_start}–{self.period_end}"
+
+    @property
+    def heading(self) -> str:
+        """What the cover and running header say: "Gebiedsplan 2025", "Wijkplan Sociaal 2026–2030"."""
+        return f"{self.document_type} {self.period_label}"
+
+
+class PlanTheme(models.Model):
+    """A theme as this plan has it: copied from the organisation's set when the plan is made."""
+
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="themes")
+    origin = models.ForeignKey(
+        Theme, verbose_name=_("thema van de organisatie"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="plan_copies",
+    )
+    name = models.CharField(_("naam"), max_length=200)
+    description = models.TextField(_("toelichting"), blank=True)
+    is_focus = models.BooleanField(_("focusthema"), default=False)
+    order = models.PositiveIntegerField(_("volgorde"), default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("thema van het plan")
+        verbose_name_plural = _("thema's van het plan")
+        ordering = ["plan", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "name"], name="plans_plantheme_unique_name"),
+            # Target of the cards' (plan, theme) foreign key: a card uses its own plan's themes.
+            models.UniqueConstraint(fields=["plan", "id"], name="plans_plantheme_plan_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SectionKind(models.TextChoices):
+    TEXT = "text", _("Tekst")
+    FIGURES = "figures", _("Cijfers")
+    CARDS = "cards", _("Kaarten per thema")
+    MATRIX = "matrix", _("Impact/effort matrix")
+    FOCUS = "focus", _("Focuspunten")
+    INTERVENTIONS = "interventions", _("Interventies")
+    ACTIVITIES = "activities", _("Activiteiten")
+    GOALS = "goals", _("Doelen")
+    SURVEY = "survey", _("Enquêteresultaten")
+    TIMELINE = "timeline", _("Tijdlijn")
+
+
+class CardRows(models.TextChoices):
+    THEMES = "themes", _("De thema's van het plan")
+    TOPICS = "topics", _("Eigen onderwerpen")
+
+
+class PlanTemplate(models.Model):
+    """How an organisation's plans are built: the ordered sections a new plan starts with."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisatie"), on_delete=models.CASCADE, related_name="templates"
+    )
+    name = models.CharField(_("naam"), max_length=200)
+    document_type = models.CharField(_("soort document"), max_length=100, default="Gebiedsplan")
+    # How many years a plan made from this template covers by default.
+    years = models.PositiveSmallIntegerField(_("aantal jaren"), default=1)
+    order = models.PositiveIntegerField(_("volgorde"), default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("plansjabloon")
+        verbose_name_plural = _("plansjablonen")
+        ordering = ["organisation", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="plans_plantemplate_unique_name"),
+            models.CheckConstraint(condition=Q(years__gte=1) & Q(years__lte=10), name="plans_plantemplate_years_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
+
+
+class SectionFields(models.Model):
+    """What a section and a template's section have in common."""
+
+    kind = models.CharField(_("soort"), max_length=16, choices=SectionKind.choices)
+    heading = models.CharField(_("kop"), max_length=300)
+    # The entry in the contents when it differs from the heading ("Het verhaal").
+    contents_label = models.CharField(_("in de inhoudsopgave"), max_length=200, blank=True)
+    numbered = models.BooleanField(_("genummerd in de inhoudsopgave"), default=True)
+    appendix = models.BooleanField(_("bijlage"), default=False)
+    intro = models.TextField(_("inleiding"), blank=True)
+    # Cards: which rows the cards sit under, and the card kinds as columns, one per line.
+    card_rows = models.CharField(
+        _("kaarten onder"), max_length=8, choices=CardRows.choices, default=CardRows.THEMES
+    )
+    order = models.PositiveIntegerField(_("volgorde"), default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.heading
+
+    @property
+    def contents_entry(self) -> str:
+        return self.contents_label or self.heading
+
+
+class TemplateSection(SectionFields):
+    template = models.ForeignKey(
+        PlanTemplate, verbose_name=_("sjabloon"), on_delete=models.CASCADE, related_name="sections"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("onderdeel van"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="children",
+    )
+    card_kinds = models.CharField(
+        _("soorten kaarten"), max_length=300, blank=True,
+        help_text=_("Eén per regel, bijvoorbeeld Kracht en Kans."),
+    )
+
+    class Meta:
+        verbose_name = _("onderdeel van een sjabloon")
+        verbose_name_plural = _("onderdelen van een sjabloon")
+        ordering = ["template", "order", "id"]
+
+    @property
+    def card_kind_names(self) -> list[str]:
+        return [line.strip() for line in self.card_kinds.splitlines() if line.strip()]
+
+
+class Section(SectionFields):
+    """One part of a plan: a chapter, a sub-chapter of one, or an appendix."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="sections")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("onderdeel van"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("onderdeel")
+        verbose_name_plural = _("onderdelen")
+        ordering = ["plan", "order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(heading=""), name="plans_section_heading_required"),
+        ]
+
+
+class CardKind(models.Model):
+    """A column of a cards section: "Kracht", "Kans", "Vraagstuk"."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="card_kinds")
+    name = models.CharField(_("naam"), max_length=100)
+    order = models.PositiveIntegerField(_("volgorde"), default=0)
+
+    class Meta:
+        verbose_name = _("soort kaart")
+        verbose_name_plural = _("soorten kaarten")
+        ordering = ["section", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["section", "name"], name="plans_cardkind_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CardTopic(models.Model):
+    """A row of a cards section that works with its own topics instead of the plan's themes."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="card_topics")
+    name = models.CharField(_("naam"), max_length=200)
+    order = models.PositiveIntegerField(_("volgorde"), default=0)
+
+    class Meta:
+        verbose_name = _("onderwerp")
+        verbose_name_plural = _("onderwerpen")
+        ordering = ["section", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["section", "name"], name="plans_cardtopic_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Card(models.Model):
+    """One card of a cards section: a strength, an opportunity, … under a theme or topic.
+
+    `plan` repeats the section's plan so that the database can check, with a foreign key
+    on (plan, theme), that a card only ever uses its own plan's themes.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="cards")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="cards")
+    kind = models.ForeignKey(CardKind, verbose_name=_("soort"), on_delete=models.CASCADE, related_name="cards")
+    theme = models.ForeignKey(
+        PlanTheme, verbose_name=_("thema"), null=True, blank=True, on_delete=models.PROTECT, related_name="cards"
+    )
+    topic = models.ForeignKey(
+        CardTopic, verbose_name=_("onderwerp"), null=True, blank=True, on_delete=models.CASCADE, related_name="cards"
+    )
+    text = models.TextField(_("tekst"))
+    order = models.PositiveIntegerField(_("volgorde"), default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("kaart")
+        verbose_name_plural = _("kaarten")
+        ordering = ["section", "order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="plans_card_text_required"),
+            models.CheckConstraint(
+                condition=Q(theme__isnull=True) ^ Q(topic__isnull=True), name="plans_card_theme_or_topic"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.text[:60]}"
+
 
 class FigureTable(models.Model):
-    """A table of chapter 1: the indicators and neighbourhoods the plan shows, in order."""
+    """A table of a figures section: the indicators and neighbourhoods it shows, in order."""
 
     class Layout(models.TextChoices):
-        # Rows are indicators grouped by kind, columns are neighbourhoods (survey table).
+        # Rows are indicators in groups, columns are neighbourhoods (survey table).
         INDICATOR_ROWS = "indicator_rows", _("Indicatoren als rijen")
         # Rows are neighbourhoods, columns are indicators (demographics table).
         NEIGHBOURHOOD_ROWS = "neighbourhood_rows", _("Gebieden als rijen")
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="figure_tables")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="figure_tables")
     heading = models.CharField(_("kop eerste kolom"), max_length=200, blank=True)
     layout = models.CharField(_("indeling"), max_length=24, choices=Layout.choices)
     year = models.PositiveSmallIntegerField(_("jaar van de cijfers"))
+    footnote = models.TextField(_("voetnoot"), blank=True)
     order = models.PositiveIntegerField(_("volgorde"), default=0)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -206,16 +458,21 @@ class FigureTable(models.Model):
     class Meta:
         verbose_name = _("tabel met cijfers")
         verbose_name_plural = _("tabellen met cijfers")
-        ordering = ["plan", "order"]
+        ordering = ["section", "order", "id"]
 
     def __str__(self) -> str:
-        return f"{self.plan} · {self.heading or self.get_layout_display()}"
+        return self.heading or self.get_layout_display()
 
 
 class FigureTableIndicator(models.Model):
     table = models.ForeignKey(FigureTable, on_delete=models.CASCADE, related_name="indicator_rows")
     indicator = models.ForeignKey("wijkdata.Indicator", on_delete=models.PROTECT, related_name="+")
     label = models.CharField(_("eigen label"), max_length=200, blank=True)
+    # The row group this row opens or continues ("Buurtscore", "Percentages"); blank
+    # continues the group above.
+    group = models.CharField(_("groep"), max_length=200, blank=True)
+    # Figures of another year than the table's, shown with their year and source.
+    year = models.PositiveSmallIntegerField(_("ander jaar"), null=True, blank=True)
     order = models.PositiveIntegerField(_("volgorde"), default=0)
 
     class Meta:
@@ -257,37 +514,10 @@ class FigureTableNeighbourhood(models.Model):
         return nb.name
 
 
-class StrengthOpportunity(models.Model):
-    """One card of chapter 3: a strength or an opportunity under a theme."""
-
-    class Kind(models.TextChoices):
-        STRENGTH = "strength", _("Kracht")
-        OPPORTUNITY = "opportunity", _("Kans")
-
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="strengths_opportunities")
-    theme = models.ForeignKey(Theme, verbose_name=_("thema"), on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(_("soort"), max_length=16, choices=Kind.choices)
-    text = models.TextField(_("tekst"))
-    order = models.PositiveIntegerField(_("volgorde"), default=0)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("kracht of kans")
-        verbose_name_plural = _("krachten en kansen")
-        ordering = ["plan", "theme__order", "kind", "order"]
-        constraints = [
-            models.CheckConstraint(condition=~Q(text=""), name="plans_strengthopportunity_text_required"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.theme}: {self.text[:60]}"
-
-
 class FocusPoint(models.Model):
-    """A focus point of chapter 5, argued quantitatively and qualitatively."""
+    """A focus point, argued quantitatively and qualitatively."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="focus_points")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="focus_points")
     # Optional heading that groups points, as the city-wide plan does per portfolio.
     group = models.CharField(_("groep"), max_length=200, blank=True)
     title = models.CharField(_("titel"), max_length=300)
@@ -301,17 +531,25 @@ class FocusPoint(models.Model):
     class Meta:
         verbose_name = _("focuspunt")
         verbose_name_plural = _("focuspunten")
-        ordering = ["plan", "order"]
+        ordering = ["section", "order", "id"]
 
     def __str__(self) -> str:
         return self.title
 
 
 class Milestone(models.Model):
-    """A step of the process timeline in chapter 6; each line of text is one bullet."""
+    """A step of a timeline; each line of text is one bullet."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="milestones")
+    class Period(models.TextChoices):
+        MONTH = "month", _("Maand")
+        QUARTER = "quarter", _("Kwartaal")
+        DATE = "date", _("Datum")
+        OTHER = "other", _("Anders")
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="milestones")
+    period_kind = models.CharField(_("soort periode"), max_length=8, choices=Period.choices, default=Period.OTHER)
     period_label = models.CharField(_("periode"), max_length=100)
+    date = models.DateField(_("datum"), null=True, blank=True)
     text = models.TextField(_("tekst"))
     order = models.PositiveIntegerField(_("volgorde"), default=0)
     created = models.DateTimeField(auto_now_add=True)
@@ -320,7 +558,7 @@ class Milestone(models.Model):
     class Meta:
         verbose_name = _("mijlpaal")
         verbose_name_plural = _("mijlpalen")
-        ordering = ["plan", "order"]
+        ordering = ["section", "order", "id"]
 
     def __str__(self) -> str:
         return self.period_label
@@ -328,6 +566,184 @@ class Milestone(models.Model):
     @property
     def lines(self) -> list[str]:
         return [line.strip() for line in self.text.splitlines() if line.strip()]
+
+
+class Intervention(models.Model):
+    """An intervention told as a chain of reasoning, from problem to long-term contribution."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="interventions")
+    title = models.CharField(_("titel"), max_length=300)
+    problem = models.TextField(_("probleem"), blank=True)
+    target_groups = models.TextField(_("doelgroepen"), blank=True)
+    approach = models.TextField(_("wat we doen"), blank=True)
+    direct_results = models.TextField(_("directe resultaten"), blank=True)
+    medium_results = models.TextField(_("resultaten op middellange termijn"), blank=True)
+    long_term = models.TextField(_("bijdrage op lange termijn"), blank=True)
+    themes = models.ManyToManyField(PlanTheme, verbose_name=_("thema's"), blank=True, related_name="interventions")
+    order = models.PositiveIntegerField(_("volgorde"), default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("interventie")
+        verbose_name_plural = _("interventies")
+        ordering = ["section", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    CHAIN = (
+        ("problem", _("Probleem")),
+        ("target_groups", _("Doelgroepen")),
+        ("approach", _("Wat we doen")),
+        ("direct_results", _("Directe resultaten")),
+        ("medium_results", _("Middellange termijn")),
+        ("long_term", _("Lange termijn")),
+    )
+
+    @property
+    def chain(self) -> list[tuple[str, str]]:
+        return [(label, getattr(self, name)) for name, label in self.CHAIN if getattr(self, name)]
+
+
+class InterventionPartner(models.Model):
+    """A partner organisation in an intervention's work group; one may be the lead (kartrekker)."""
+
+    intervention = models.ForeignKey(Intervention, on_delete=models.CASCADE, related_name="partners")
+    name = models.CharField(_("organisatie"), max_length=200)
+    is_lead = models.BooleanField(_("kartrekker"), default=False)
+    order = models.PositiveIntegerField(_("volgorde"), default=0)
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        ordering = ["intervention", "-is_lead", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intervention"], condition=Q(is_lead=True), name="plans_interventionpartner_one_lead"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Activity(models.Model):
+    """A row of an activities table."""
+
+    class Type(models.TextChoices):
+        CONTINUE = "continue", _("Voortzetten")
+        EXTEND = "extend", _("Uitbreiden")
+        IMPROVE = "improve", _("Verbeteren")
+        NEW = "new", _("Nieuw")
+        EXPLORE = "explore", _("Verkennen")
+        INVESTIGATE = "investigate", _("Onderzoeken")
+        STRENGTHEN = "strengthen", _("Versterken")
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="activities")
+    title = models.CharField(_("activiteit"), max_length=300)
+    theme = models.ForeignKey(
+        PlanTheme, verbose_name=_("thema"), null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
+    )
+    target_group = models.CharField(_("doelgroep"), max_length=300, blank=True)
+    aim = models.TextField(_("doel"), blank=True)
+    partners = models.CharField(_("partners"), max_length=500, blank=True)
+    order = models.PositiveIntegerField(_("volgorde"), default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("activiteit")
+        verbose_name_plural = _("activiteiten")
+        ordering = ["section", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ActivityType(models.Model):
+    """One of an activity's types (an activity may continue one thing and extend it)."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="types")
+    type = models.CharField(_("soort"), max_length=12, choices=Activity.Type.choices)
+
+    class Meta:
+        ordering = ["activity", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "type"], name="plans_activitytype_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_type_display()
+
+
+class Goal(models.Model):
+    """A goal, or a sub-goal of one, optionally tied to outcome indicators."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="goals")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("hoofddoel"), null=True, blank=True, on_delete=models.CASCADE, related_name="subgoals"
+    )
+    title = models.CharField(_("doel"), max_length=300)
+    description = models.TextField(_("toelichting"), blank=True)
+    order = models.PositiveIntegerField(_("volgorde"), default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("doel")
+        verbose_name_plural = _("doelen")
+        ordering = ["section", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class GoalIndicator(models.Model):
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="indicators")
+    indicator = models.ForeignKey("wijkdata.Indicator", on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveIntegerField(_("volgorde"), default=0)
+
+    class Meta:
+        ordering = ["goal", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "indicator"], name="plans_goalindicator_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.indicator)
+
+
+class SurveyQuestion(models.Model):
+    """A question of a survey with the number of people who answered."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="survey_questions")
+    question = models.CharField(_("vraag"), max_length=500)
+    respondents = models.PositiveIntegerField(_("aantal respondenten"), null=True, blank=True)
+    order = models.PositiveIntegerField(_("volgorde"), default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("enquêtevraag")
+        verbose_name_plural = _("enquêtevragen")
+        ordering = ["section", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class SurveyAnswer(models.Model):
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.CASCADE, related_name="answers")
+    label = models.CharField(_("antwoord"), max_length=300)
+    count = models.PositiveIntegerField(_("aantal"))
+    order = models.PositiveIntegerField(_("volgorde"), default=0)
+
+    class Meta:
+        ordering = ["question", "order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.count}"
 
 
 class PlanExport(models.Model):

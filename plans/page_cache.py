@@ -1,8 +1,14 @@
 """The cache key of a rendered plan article.
 
-A key changes when the plan's content changes (plans.selectors.plan_content_version), when
-the language changes, and when the code that shapes the article changes: a deploy with a
-new template, selector, formatting rule or translation must not serve old articles.
+A key changes when the plan's content changes (`Plan.revision`, raised by every plan
+service in the writing transaction), when the plan, area or organisation row changes
+(their `updated` stamps come with the access check), when the language changes, and when
+the code that shapes the article changes: a deploy with a new template, selector,
+formatting rule or translation must not serve old articles.
+
+The article is the same for every reader: nothing in it depends on who asks. Edit links,
+review controls and the PDF button live outside it, in the page around it, which is
+rendered per request; so one reader's controls can never reach another's page.
 """
 
 import hashlib
@@ -12,13 +18,11 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import get_language
 
-from .selectors import plan_content_version
-
 _SHAPING_FILES = [
     "templates/plans/plan_detail.html",
     "templates/plans/_quadrant.html",
     "templates/plans/_colophon_fields.html",
-    "plans/selectors.py",
+    "plans/document.py",
     "plans/richtext.py",
     "plans/templatetags/plan_text.py",
     "wijkdata/formatting.py",
@@ -40,4 +44,6 @@ def code_digest() -> str:
 
 
 def plan_article_key(plan) -> str:
-    return f"plan-article:{code_digest()}:{plan.code}:{get_language()}:{plan_content_version(plan)}"
+    stamps = (plan.updated, plan.area.updated, plan.area.organisation.updated)
+    version = hashlib.sha256(repr(stamps).encode()).hexdigest()[:12]
+    return f"plan-article:{code_digest()}:{plan.code}:{get_language()}:r{plan.revision}:{version}"

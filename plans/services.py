@@ -1,4 +1,8 @@
-"""Business logic of plans shared by views, tasks and commands.
+"""Business logic of plans shared by views, tasks, commands and the admin.
+
+Plan content: every write to a plan goes through a function here that raises
+`Plan.revision` in the same transaction (`plan_touch`). The page cache and the PDF are
+keyed on that number, and editing, history and live sessions hang on it.
 
 PDF exports: `plan_export_request` (a person asks for the PDF), `plan_export_render`
 (what the Celery task runs), `plan_export_claim` (one worker, once), and helpers.
@@ -7,24 +11,452 @@ PDF exports: `plan_export_request` (a person asks for the PDF), `plan_export_ren
 import contextlib
 import logging
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
-from .models import Plan, PlanExport
+from matrix.models import MatrixItem
+
+from .models import (
+    Activity,
+    Area,
+    Card,
+    CardKind,
+    CardRows,
+    FigureTable,
+    FigureTableIndicator,
+    FigureTableNeighbourhood,
+    FocusPoint,
+    Goal,
+    Intervention,
+    Milestone,
+    Plan,
+    PlanExport,
+    PlanTemplate,
+    PlanTheme,
+    Section,
+    SectionKind,
+    SurveyQuestion,
+    Theme,
+)
 from .pdf import content_hash, plan_html, render_pdf
 from .selectors import plan_document
 
 logger = logging.getLogger(__name__)
+
+
+# --- plan content -------------------------------------------------------------------------
+
+
+def plan_touch(*, plan: Plan) -> int:
+    """Raise the plan's revision: its content changed. Call inside the writing transaction.
+
+    One UPDATE with F(): two concurrent writers each get their own number, and a writer
+    whose transaction rolls back takes its revision with it.
+    """
+    now = timezone.now()
+    Plan.objects.filter(pk=plan.pk).update(revision=F("revision") + 1, updated=now)
+    plan.revision = Plan.objects.filter(pk=plan.pk).values_list("revision", flat=True).get()
+    plan.updated = now
+    return plan.revision
+
+
+def plans_touch_showing(*, neighbourhood_ids: Iterable[int] = (), indicator_ids: Iterable[int] = ()) -> int:
+    """Raise the revision of every plan whose figures show these neighbourhoods or
+    indicators (an import changed their values or names). Returns how many plans."""
+    neighbourhood_ids, indicator_ids = list(neighbourhood_ids), list(indicator_ids)
+    if not neighbourhood_ids and not indicator_ids:
+        return 0
+    tables = FigureTable.objects.filter(
+        Q(neighbourhood_rows__neighbourhood_id__in=neighbourhood_ids)
+        | Q(indicator_rows__indicator_id__in=indicator_ids)
+    )
+    return Plan.objects.filter(sections__figure_tables__in=tables).distinct().update(
+        revision=F("revision") + 1, updated=timezone.now()
+    )
+
+
+def _next_order(queryset) -> int:
+    top = queryset.aggregate(top=Max("order"))["top"]
+    return 0 if top is None else top + 1
+
+
+def _default_title(*, document_type: str, period: str, area: Area) -> str:
+    return f"{document_type} {period} - {area.name}"
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    area: Area,
+    period_start: int,
+    period_end: int | None = None,
+    template: PlanTemplate | None = None,
+    themes: Iterable[Theme] | None = None,
+    document_type: str | None = None,
+    title: str = "",
+    **fields,
+) -> Plan:
+    """A new plan for the area, with the template's sections and a copy of the themes.
+
+    Without `themes`, the plan copies the organisation's current (not retired) themes.
+    Whatever later happens to the organisation's themes, this plan keeps its copy.
+    """
+    organisation = area.organisation
+    if template is None:
+        template = organisation.templates.order_by("order", "name").first()
+    elif template.organisation_id != organisation.pk:
+        raise ValidationError(_("Dit sjabloon hoort bij een andere organisatie."))
+    years = template.years if template else 1
+    period_end = period_end if period_end is not None else period_start + years - 1
+    if period_end < period_start:
+        raise ValidationError(_("Het laatste jaar ligt voor het eerste jaar."))
+    document_type = document_type or (template.document_type if template else "Gebiedsplan")
+    plan = Plan(
+        area=area,
+        template=template,
+        document_type=document_type,
+        period_start=period_start,
+        period_end=period_end,
+        **fields,
+    )
+    plan.title = title or _default_title(document_type=document_type, period=plan.period_label, area=area)
+    plan.full_clean(exclude=["template"], validate_unique=True)
+    plan.save()
+    plan_build(plan=plan, template=template, themes=themes)
+    return plan
+
+
+def plan_build(*, plan: Plan, template: PlanTemplate | None, themes: Iterable[Theme] | None = None) -> None:
+    """Give a plan without sections the template's sections and a copy of the themes.
+
+    Without `themes`, the plan copies the organisation's current (not retired) themes.
+    The caller holds the transaction and raises the revision.
+    """
+    organisation = plan.area.organisation
+    if themes is None:
+        themes = organisation.themes.filter(retired=False).order_by("order", "name")
+    for order, theme in enumerate(themes):
+        if theme.organisation_id != organisation.pk:
+            raise ValidationError(_("Een thema van een andere organisatie kan niet in dit plan."))
+        PlanTheme.objects.create(
+            plan=plan, origin=theme, name=theme.name, description=theme.description, order=order
+        )
+    if template is None:
+        return
+    created: dict[int, Section] = {}
+    # Parents before their children: a template has one level of sub-sections.
+    specs = sorted(template.sections.all(), key=lambda s: (s.parent_id is not None, s.order, s.pk))
+    for spec in specs:
+        section = Section.objects.create(
+            plan=plan,
+            parent=created.get(spec.parent_id),
+            kind=spec.kind,
+            heading=spec.heading,
+            contents_label=spec.contents_label,
+            numbered=spec.numbered,
+            appendix=spec.appendix,
+            intro=spec.intro,
+            card_rows=spec.card_rows,
+            order=spec.order,
+        )
+        created[spec.pk] = section
+        CardKind.objects.bulk_create(
+            CardKind(section=section, name=name, order=i) for i, name in enumerate(spec.card_kind_names)
+        )
+
+
+@transaction.atomic
+def section_add(*, plan: Plan, kind: str, heading: str, parent: Section | None = None, **fields) -> Section:
+    if kind not in SectionKind.values:
+        raise ValidationError(_("Onbekende soort onderdeel."))
+    if parent is not None and (parent.plan_id != plan.pk or parent.parent_id is not None):
+        raise ValidationError(_("Een onderdeel kan alleen onder een hoofdstuk van hetzelfde plan staan."))
+    siblings = plan.sections.filter(parent=parent)
+    section = Section(plan=plan, parent=parent, kind=kind, heading=heading, order=_next_order(siblings), **fields)
+    section.full_clean(exclude=["plan", "parent"])
+    section.save()
+    if kind == SectionKind.CARDS and fields.get("card_rows") != CardRows.TOPICS:
+        CardKind.objects.bulk_create(
+            [CardKind(section=section, name=_("Kracht"), order=0), CardKind(section=section, name=_("Kans"), order=1)]
+        )
+    plan_touch(plan=plan)
+    return section
+
+
+@transaction.atomic
+def section_delete(*, section: Section) -> None:
+    plan = section.plan
+    section.delete()
+    plan_touch(plan=plan)
+
+
+@transaction.atomic
+def section_move(*, section: Section, position: int) -> None:
+    """Put the section at `position` (0-based) among its siblings; the others close up."""
+    siblings = list(section.plan.sections.filter(parent_id=section.parent_id).exclude(pk=section.pk))
+    position = max(0, min(position, len(siblings)))
+    siblings.insert(position, section)
+    for order, sibling in enumerate(siblings):
+        sibling.order = order
+    Section.objects.bulk_update(siblings, ["order"])
+    plan_touch(plan=section.plan)
+
+
+@transaction.atomic
+def card_add(
+    *, section: Section, kind: CardKind, text: str, theme: PlanTheme | None = None, topic=None
+) -> Card:
+    """A card under one of the plan's own themes (or one of the section's topics)."""
+    if section.kind != SectionKind.CARDS or kind.section_id != section.pk:
+        raise ValidationError(_("Deze soort kaart hoort niet bij dit onderdeel."))
+    if (theme is None) == (topic is None):
+        raise ValidationError(_("Kies een thema of een onderwerp."))
+    if theme is not None and theme.plan_id != section.plan_id:
+        raise ValidationError(_("Dit thema hoort niet bij dit plan."))
+    if topic is not None and topic.section_id != section.pk:
+        raise ValidationError(_("Dit onderwerp hoort niet bij dit onderdeel."))
+    if not text.strip():
+        raise ValidationError(_("Een kaart heeft tekst nodig."))
+    siblings = section.cards.filter(kind=kind, theme=theme, topic=topic)
+    card = Card.objects.create(
+        plan_id=section.plan_id, section=section, kind=kind, theme=theme, topic=topic,
+        text=text.strip(), order=_next_order(siblings),
+    )
+    plan_touch(plan=section.plan)
+    return card
+
+
+@transaction.atomic
+def plan_theme_add(*, plan: Plan, name: str, is_focus: bool = False) -> PlanTheme:
+    theme = PlanTheme(plan=plan, name=name.strip(), is_focus=is_focus, order=_next_order(plan.themes.all()))
+    theme.full_clean(exclude=["plan", "origin"])
+    theme.save()
+    plan_touch(plan=plan)
+    return theme
+
+
+@transaction.atomic
+def figure_table_save(
+    *,
+    section: Section,
+    heading: str,
+    layout: str,
+    year: int,
+    indicator_ids: list[int],
+    neighbourhood_ids: list[int],
+    table: FigureTable | None = None,
+    footnote: str = "",
+) -> FigureTable:
+    """Create or replace a figures table: which indicators and neighbourhoods, in order."""
+    if section.kind != SectionKind.FIGURES:
+        raise ValidationError(_("Tabellen met cijfers staan in een onderdeel met cijfers."))
+    if table is None:
+        table = FigureTable.objects.create(
+            section=section, heading=heading, layout=layout, year=year, footnote=footnote,
+            order=_next_order(section.figure_tables.all()),
+        )
+    else:
+        if table.section_id != section.pk:
+            raise ValidationError(_("Deze tabel hoort niet bij dit onderdeel."))
+        table.heading, table.layout, table.year, table.footnote = heading, layout, year, footnote
+        table.save()
+        table.indicator_rows.all().delete()
+        table.neighbourhood_rows.all().delete()
+    FigureTableIndicator.objects.bulk_create(
+        FigureTableIndicator(table=table, indicator_id=i, order=n) for n, i in enumerate(indicator_ids)
+    )
+    FigureTableNeighbourhood.objects.bulk_create(
+        FigureTableNeighbourhood(table=table, neighbourhood_id=r, order=n) for n, r in enumerate(neighbourhood_ids)
+    )
+    plan_touch(plan=section.plan)
+    return table
+
+
+@transaction.atomic
+def figure_table_delete(*, table: FigureTable) -> None:
+    plan = table.section.plan
+    table.delete()
+    plan_touch(plan=plan)
+
+
+def _plan_of(item) -> Plan:
+    if isinstance(item, Section):
+        return item.plan
+    if isinstance(item, FigureTable):
+        return item.section.plan
+    if hasattr(item, "section"):
+        return item.section.plan
+    for parent in ("table", "intervention", "activity", "goal", "question"):
+        if hasattr(item, parent):
+            return _plan_of(getattr(item, parent))
+    raise TypeError(f"{type(item).__name__} is not plan content")
+
+
+@transaction.atomic
+def section_update(*, section: Section, **fields) -> Section:
+    """Change a section's heading, intro, contents entry, numbering or appendix flag."""
+    allowed = {"heading", "contents_label", "intro", "numbered", "appendix", "card_rows"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"section_update cannot change {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(section, name, value)
+    section.full_clean(exclude=["plan", "parent"])
+    section.save(update_fields=[*fields, "updated"])
+    plan_touch(plan=section.plan)
+    return section
+
+
+@transaction.atomic
+def content_add(model, *, section: Section, **fields):
+    """Add an item (matrix item, focus point, milestone, activity, goal, …) to a section.
+
+    Cards have their own service (`card_add`), which checks theme and kind.
+    """
+    if model is Card:
+        raise TypeError("use card_add for cards")
+    item = model(section=section, order=fields.pop("order", None) or _next_order(model.objects.filter(section=section)), **fields)
+    item.full_clean(exclude=["section"])
+    item.save()
+    plan_touch(plan=section.plan)
+    return item
+
+
+@transaction.atomic
+def content_update(*, item, **fields):
+    """Change fields of any item of a plan (a card, a matrix item, a table row, …)."""
+    for name, value in fields.items():
+        setattr(item, name, value)
+    if isinstance(item, Card) and item.theme_id is not None and item.theme.plan_id != item.plan_id:
+        raise ValidationError(_("Dit thema hoort niet bij dit plan."))
+    item.full_clean(exclude=[f.name for f in item._meta.fields if f.is_relation])
+    item.save()
+    plan_touch(plan=_plan_of(item))
+    return item
+
+
+@transaction.atomic
+def content_delete(*, item) -> None:
+    plan = _plan_of(item)
+    item.delete()
+    plan_touch(plan=plan)
+
+
+@transaction.atomic
+def plan_theme_update(*, theme: PlanTheme, **fields) -> PlanTheme:
+    """Rename a plan's own theme or mark it as focus; the organisation's set is untouched."""
+    for name, value in fields.items():
+        setattr(theme, name, value)
+    theme.full_clean(exclude=["plan", "origin"])
+    theme.save()
+    plan_touch(plan=theme.plan)
+    return theme
+
+
+@transaction.atomic
+def plan_copy_sections(*, source: Plan, target: Plan, sections: Iterable[Section] | None = None) -> list[Section]:
+    """Copy sections of `source` with all their content to the end of `target`.
+
+    Cards and activities keep their theme by name: the target plan's own theme of that
+    name, created from the source's copy if the target lacks it.
+    """
+    sections = list(sections if sections is not None else source.sections.filter(parent=None))
+    themes = {t.name: t for t in target.themes.all()}
+
+    def theme_for(theme: PlanTheme | None) -> PlanTheme | None:
+        if theme is None:
+            return None
+        if theme.name not in themes:
+            themes[theme.name] = PlanTheme.objects.create(
+                plan=target, origin=theme.origin, name=theme.name, description=theme.description,
+                is_focus=theme.is_focus, order=len(themes),
+            )
+        return themes[theme.name]
+
+    start = _next_order(target.sections.filter(parent=None))
+    copies = []
+    for offset, section in enumerate(sections):
+        copies.append(_copy_section(section, target, None, start + offset, theme_for))
+    plan_touch(plan=target)
+    return copies
+
+
+def _clone(obj, **changes):
+    obj.pk = obj.id = None
+    obj._state.adding = True
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    obj.save()
+    return obj
+
+
+def _copy_section(section: Section, target: Plan, parent, order: int, theme_for) -> Section:
+    old_pk = section.pk
+    source = Section.objects.get(pk=old_pk)
+    copy = _clone(Section.objects.get(pk=old_pk), code=uuid.uuid4(), plan=target, parent=parent, order=order)
+    # `source` keeps the original's id for its related managers; `copy` is the new row.
+    kinds = {}
+    for kind in source.card_kinds.all():
+        old = kind.pk
+        kinds[old] = _clone(kind, section=copy)
+    topics = {}
+    for topic in source.card_topics.all():
+        old = topic.pk
+        topics[old] = _clone(topic, section=copy)
+    for card in source.cards.select_related("theme"):
+        _clone(
+            card, plan=target, section=copy, kind=kinds[card.kind_id],
+            theme=theme_for(card.theme), topic=topics.get(card.topic_id),
+        )
+    for table in source.figure_tables.all():
+        rows = list(table.indicator_rows.all()), list(table.neighbourhood_rows.all())
+        new_table = _clone(table, section=copy)
+        for row in rows[0] + rows[1]:
+            _clone(row, table=new_table)
+    for model in (MatrixItem, FocusPoint, Milestone):
+        for item in model.objects.filter(section_id=old_pk):
+            _clone(item, section=copy)
+    for intervention in Intervention.objects.filter(section_id=old_pk).prefetch_related("themes", "partners"):
+        themes, partners = list(intervention.themes.all()), list(intervention.partners.all())
+        new = _clone(intervention, section=copy)
+        new.themes.set([theme_for(t) for t in themes])
+        for partner in partners:
+            _clone(partner, intervention=new)
+    for activity in Activity.objects.filter(section_id=old_pk).select_related("theme").prefetch_related("types"):
+        types = list(activity.types.all())
+        new = _clone(activity, section=copy, theme=theme_for(activity.theme))
+        for t in types:
+            _clone(t, activity=new)
+    goals = {}
+    for goal in Goal.objects.filter(section_id=old_pk).order_by("parent_id", "order").prefetch_related("indicators"):
+        indicators = list(goal.indicators.all())
+        old = goal.pk
+        goals[old] = _clone(goal, section=copy, parent=goals.get(goal.parent_id))
+        for gi in indicators:
+            _clone(gi, goal=goals[old])
+    for question in SurveyQuestion.objects.filter(section_id=old_pk).prefetch_related("answers"):
+        answers = list(question.answers.all())
+        new = _clone(question, section=copy)
+        for answer in answers:
+            _clone(answer, question=new)
+    for n, child in enumerate(source.children.all()):
+        _copy_section(child, target, copy, n, theme_for)
+    return copy
+
+
+# --- PDF exports --------------------------------------------------------------------------
 
 # The Celery task's limits (see plans/tasks.py). A full plan renders in about 2 s.
 PDF_SOFT_TIME_LIMIT = 60
@@ -74,7 +506,7 @@ def plan_export_request(
     queued only after the transaction commits, with the export's id. `force` skips the
     stored file (not an export in flight).
     """
-    digest = content_hash(plan, plan_document(plan))
+    digest = content_hash(plan)
     done = (
         None
         if force
@@ -193,13 +625,13 @@ def plan_export_render(*, export_id: int, task_id: str = "") -> PlanExport | Non
         export = PlanExport.objects.select_related("plan__area__organisation").get(pk=export_id)
         plan = export.plan
         document = plan_document(plan)
-        digest = content_hash(plan, document)
+        digest = content_hash(plan)
         html = plan_html(plan, document)
         progress(25)
         rendered = render_pdf(html, progress=progress)
         if rendered.refused:
             logger.warning("PDF export %s: refused to fetch %s", export_id, rendered.refused)
-        name = f"gebiedsplan-{plan.year}-{slugify(plan.area.name)[:60]}-{export.code}.pdf"
+        name = f"{slugify(plan.document_type)[:30]}-{plan.period_start}-{slugify(plan.area.name)[:40]}-{export.code}.pdf"
         stored = default_storage.save(
             export.file.field.generate_filename(export, name), ContentFile(rendered.pdf)
         )

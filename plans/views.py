@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -17,7 +17,7 @@ from .selectors import areas_for_user, get_plan_for_user, get_plan_header_for_us
 def area_list(request: HttpRequest) -> HttpResponse:
     """The areas the user has a role in, with their plans; nothing else."""
     areas = areas_for_user(request.user).prefetch_related(
-        Prefetch("plans", queryset=Plan.objects.order_by("-year"))
+        Prefetch("plans", queryset=Plan.objects.order_by("-period_start", "document_type"))
     )
     template = "plans/area_list.html" + ("#area-list" if request.htmx else "")
     return render(request, template, {"areas": areas})
@@ -27,11 +27,15 @@ def area_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def plan_detail(request: HttpRequest, code) -> HttpResponse:
     template = "plans/plan_detail.html"
-    chapter = request.GET.get("chapter")
-    if request.htmx and chapter in CHAPTERS:
-        # One chapter only, for refreshing a part of the page after a change.
+    section_code = request.GET.get("onderdeel")
+    if request.htmx and section_code:
+        # One section only, for refreshing a part of the page after a change.
         plan = get_plan_for_user(request.user, code)
-        return render(request, f"{template}#chapter-{chapter}", {"doc": plan_document(plan), "plan": plan})
+        doc = plan_document(plan)
+        view = next((v for v in doc.all_sections if v.section.code.hex == section_code.replace("-", "")), None)
+        if view is None:
+            raise Http404
+        return render(request, "plans/sections/_section.html", {"view": view, "plan": plan, "doc": doc})
     # The plan itself is the same for every reader until its content changes: render it
     # once per content version and language, and serve it from the cache after that.
     plan = get_plan_header_for_user(request.user, code)
@@ -47,5 +51,3 @@ def plan_detail(request: HttpRequest, code) -> HttpResponse:
     # fetched by htmx once the page is there (a plain link without JavaScript).
     return render(request, template, {"plan": plan, "article": mark_safe(article)})  # noqa: S308
 
-
-CHAPTERS = {"figures", "story", "strengths", "matrix", "focus", "closing"}

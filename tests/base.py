@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from plans.models import Area, Membership, Organisation, Plan
+from plans.services import plan_create
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -35,10 +36,10 @@ class People:
                 name="Welzijn Test", municipality_name="Teststad", municipality_code="GM9999"
             )
             area = Area.objects.create(organisation=organisation, name="Testgebied")
-            plan = Plan.objects.create(area=area, year=2025, title="Gebiedsplan 2025")
+            plan = plan_create(area=area, period_start=2025, title="Gebiedsplan 2025")
         else:
             organisation = area.organisation
-            plan = area.plans.order_by("-year").first()
+            plan = area.plans.order_by("-period_start").first()
 
         def user(username: str, **extra):
             return User.objects.create_user(username=username, password=PASSWORD, **extra)

@@ -22,6 +22,7 @@ from .importing import layouts, planning, reading, writing
 from .importing.planning import ImportPlan
 from .importing.problems import ImportRefused, Problem
 from .models import IndicatorValue, Neighbourhood
+from .signals import figures_changed
 
 Progress = Callable[[int, str], None]
 
@@ -200,6 +201,11 @@ def indicators_import(
         applied = plan.has_changes
         if applied:
             writing.apply_plan(plan, progress=lambda p, m: report(20 + p * 78 // 100, m))
+            figures_changed.send(
+                sender=indicators_import,
+                neighbourhood_ids=[int(i) for i in plan.regions["id"].dropna()],
+                indicator_ids=[int(i) for i in plan.indicator_ids.values() if i is not None],
+            )
     timings["total"] = time.perf_counter() - started
     report(100, _("klaar"))
     return ImportResult(plan=plan, applied=applied, dry_run=False, timings=timings)

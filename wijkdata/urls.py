@@ -10,5 +10,4 @@ urlpatterns = [
     path("gebieden/<uuid:code>/cijfers/importeren/", views.import_upload, name="import_upload"),
     path("importen/<uuid:code>/", views.import_batch, name="import_batch"),
     path("importen/<uuid:code>/bevestigen/", views.import_confirm, name="import_confirm"),
-    path("plannen/<uuid:code>/cijfers/", views.plan_figures, name="plan_figures"),
 ]

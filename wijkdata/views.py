@@ -6,26 +6,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from plans.models import (
-    Area,
-    FigureTable,
-    FigureTableIndicator,
-    FigureTableNeighbourhood,
-    Membership,
-)
-from plans.selectors import get_plan_for_user, role_for_user
+from plans.models import Area, Membership
+from plans.selectors import role_for_user
 
 from . import selectors
-from .forms import FigureTableForm, ImportForm
+from .forms import ImportForm
 from .importing.problems import ImportRefused
-from .models import ImportBatch, Indicator, IndicatorValue, Neighbourhood
+from .models import ImportBatch, Indicator
 from .services import (
     import_batch_confirm,
     import_batch_create,
@@ -198,121 +190,3 @@ def import_confirm(request: HttpRequest, code) -> HttpResponse:
     return redirect("wijkdata:import_batch", code=batch.code)
 
 
-# --- chapter 1 of a plan: which figures it shows ------------------------------------------
-
-
-def _selection_choices(plan, year: int | None):
-    area = plan.area
-    municipality_code = area.organisation.municipality_code
-    codes = selectors.area_codes(area)
-    years = selectors.area_years(area)
-    if year not in years:
-        year = years[0] if years else plan.year
-    regions = list(
-        Neighbourhood.objects.filter(year=year).filter(
-            selectors.region_filter(codes) | Q(code=municipality_code)
-        )
-    )
-    regions = selectors.tree_order(regions)
-    regions.sort(key=lambda r: r.level != Neighbourhood.Level.MUNICIPALITY)
-    indicators = (
-        list(
-            Indicator.objects.filter(values__neighbourhood__in=regions, values__year=year)
-            .distinct()
-            .order_by("category", "order", "name")
-        )
-        if regions
-        else []
-    )
-    return (
-        years or [year],
-        year,
-        [(str(i.id), f"{i.name} ({i.get_category_display().lower()})") for i in indicators],
-        [(str(r.id), selectors.region_label(r)) for r in regions],
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def plan_figures(request: HttpRequest, code) -> HttpResponse:
-    plan = get_plan_for_user(request.user, code, roles=EDIT_ROLES)
-    tables = list(plan.figure_tables.prefetch_related("indicator_rows", "neighbourhood_rows"))
-    table = None
-    table_id = _int(request.GET.get("tabel") or request.POST.get("tabel"))
-    if table_id:
-        table = next((t for t in tables if t.id == table_id), None)
-        if table is None:
-            raise Http404
-    year = _int(request.POST.get("year") or request.GET.get("year") or request.GET.get("jaar")) or (
-        table.year if table else None
-    )
-    years, year, indicator_choices, region_choices = _selection_choices(plan, year)
-    initial = {"year": year, "layout": FigureTable.Layout.INDICATOR_ROWS}
-    if table:
-        initial.update(
-            {
-                "heading": table.heading,
-                "layout": table.layout,
-                "indicators": [str(r.indicator_id) for r in table.indicator_rows.all()],
-                "neighbourhoods": [str(r.neighbourhood_id) for r in table.neighbourhood_rows.all()],
-            }
-        )
-    form = FigureTableForm(
-        request.POST if request.method == "POST" and "save" in request.POST else None,
-        initial=initial,
-        years=years,
-        indicators=indicator_choices,
-        neighbourhoods=region_choices,
-    )
-    if request.method == "POST" and request.POST.get("delete") and table:
-        table.delete()
-        messages.success(request, _("De tabel is verwijderd."))
-        return redirect("wijkdata:plan_figures", code=plan.code)
-    if request.method == "POST" and form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        with transaction.atomic():
-            if table is None:
-                table = FigureTable.objects.create(
-                    plan=plan,
-                    heading=data["heading"],
-                    layout=data["layout"],
-                    year=data["year"],
-                    order=len(tables),
-                )
-            else:
-                table.heading, table.layout, table.year = (
-                    data["heading"],
-                    data["layout"],
-                    data["year"],
-                )
-                table.save()
-                table.indicator_rows.all().delete()
-                table.neighbourhood_rows.all().delete()
-            chosen_indicators = [
-                value for value, _label in indicator_choices if value in data["indicators"]
-            ]
-            chosen_regions = [
-                value for value, _label in region_choices if value in data["neighbourhoods"]
-            ]
-            FigureTableIndicator.objects.bulk_create(
-                FigureTableIndicator(table=table, indicator_id=int(i), order=n)
-                for n, i in enumerate(chosen_indicators)
-            )
-            FigureTableNeighbourhood.objects.bulk_create(
-                FigureTableNeighbourhood(table=table, neighbourhood_id=int(r), order=n)
-                for n, r in enumerate(chosen_regions)
-            )
-        messages.success(request, _("De keuze voor hoofdstuk 1 is opgeslagen."))
-        return redirect(reverse("plans:plan_detail", args=[plan.code]) + "#kenmerken")
-    return render(
-        request,
-        "wijkdata/plan_figures.html",
-        {
-            "plan": plan,
-            "tables": tables,
-            "table": table,
-            "form": form,
-            "year": year,
-            "has_values": IndicatorValue.objects.filter(year=year).exists(),
-        },
-    )

@@ -1,6 +1,7 @@
 """The designed PDF of a plan: HTML from our templates, laid out by WeasyPrint.
 
-`plan_html` builds the final HTML from the same `plan_document` the plan page shows;
+`plan_html` builds the final HTML from the same `plan_document` the plan page shows, section
+by section;
 `render_pdf` turns HTML into PDF bytes through the fetcher that reads only our files.
 (`fingerprint.content_hash` identifies a PDF before it is rendered.)
 """
@@ -18,7 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from matrix.models import MatrixItem
 from plans.models import FigureTable, Organisation, Plan, colour_validator
-from plans.selectors import PlanDocument, plan_document
+from plans.selectors import PlanDocument, SectionView, plan_document
 
 from .charts import charts_for_table, common_prefix, fmt, mix
 from .fetcher import BASE_URL, SafeURLFetcher
@@ -61,25 +62,6 @@ def css_string(text: str) -> SafeString:
     return mark_safe(f'"{escaped}"')  # noqa: S308 - only [A-Za-z0-9 ] and hex escapes
 
 
-def chapter_titles(plan: Plan) -> list[dict]:
-    """The six chapters in the seeds' order: anchor, number, contents entry, heading."""
-    with translation.override(DOCUMENT_LANGUAGE):
-        gettext = translation.gettext
-        focus = gettext("Focus %(year)s – een analyse") % {"year": plan.year}
-        rows = [
-            ("kenmerken", gettext("Kenmerken van het gebied"), plan.figures_title),
-            ("verhaal", gettext("Het verhaal"), plan.story_title),
-            ("krachten", gettext("Krachten en kansen"), plan.strengths_title),
-            ("matrix", gettext("Impact/effort matrix"), ""),
-            ("focus", focus, ""),
-            ("tenslotte", gettext("Tenslotte"), ""),
-        ]
-        return [
-            {"anchor": anchor, "number": number, "entry": entry, "heading": heading or entry}
-            for number, (anchor, entry, heading) in enumerate(rows, start=1)
-        ]
-
-
 def column_groups(columns: list[str]) -> list[dict] | None:
     """Two header rows for a wide table: runs of columns that share their first words.
 
@@ -110,10 +92,10 @@ def column_groups(columns: list[str]) -> list[dict] | None:
     return groups if any(group["prefix"] for group in groups) else None
 
 
-def _focus_groups(document: PlanDocument) -> list[dict]:
+def _focus_groups(view: SectionView) -> list[dict]:
     """Focus points with their marker: 1, 2, … or a, b, … under a group heading."""
     groups = []
-    for name, points in document.focus_groups:
+    for name, points in view.focus_groups:
         groups.append(
             {
                 "name": name.strip().rstrip(":"),
@@ -130,25 +112,26 @@ def _focus_groups(document: PlanDocument) -> list[dict]:
     return groups
 
 
-def _theme_rows(document: PlanDocument) -> list[dict]:
-    """Each theme's cards side by side, one table row per pair, so that a long theme
-    breaks between rows (and repeats its header) instead of inside one tall row."""
+def _card_rows(view: SectionView) -> list[dict]:
+    """Each theme's cards side by side, one table row per line of cards, so that a long
+    theme breaks between rows (and repeats its header) instead of inside one tall row."""
     return [
         {
-            "theme": row.theme,
-            "pairs": list(zip_longest(row.strengths, row.opportunities)) or [(None, None)],
+            "name": row.name,
+            "is_focus": row.is_focus,
+            "lines": list(zip_longest(*row.columns)) or [tuple(None for _ in row.columns)],
         }
-        for row in document.themes
+        for row in view.card_rows
     ]
 
 
-def _quadrant_rows(document: PlanDocument) -> list[dict]:
+def _quadrant_rows(view: SectionView) -> list[dict]:
     rows = []
     for impact in MatrixItem.Impact:
         cells = []
         for effort in MatrixItem.Effort:
             items = []
-            for item in document.quadrants.get(f"{impact.value}_{effort.value}", []):
+            for item in view.quadrants.get(f"{impact.value}_{effort.value}", []):
                 joiner = "" if item.title.endswith((".", "!", "?", ":")) else ":"
                 items.append({"title": item.title, "text": item.text, "joiner": joiner})
             cells.append(
@@ -163,42 +146,72 @@ def _quadrant_rows(document: PlanDocument) -> list[dict]:
     return rows
 
 
+class _FigureNumbers:
+    """Figures are numbered through the whole document."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def next(self) -> int:
+        self.count += 1
+        return self.count
+
+
+def _tables(view: SectionView, brand: str, numbers: _FigureNumbers) -> list[dict]:
+    tables = []
+    for table_view in view.tables:
+        charts = charts_for_table(table_view, brand)
+        for chart in charts:
+            chart.number = numbers.next()
+        tables.append(
+            {
+                "view": table_view,
+                # Formatted here, not by {% figure %} per cell: hundreds of template tags
+                # cost more than the lookup.
+                "rows": [
+                    {
+                        "label": row.label,
+                        "section": row.section,
+                        "note": row.note,
+                        "cells": [(fmt(cell.value, cell.kind), cell.value is None) for cell in row.cells],
+                    }
+                    for row in table_view.rows
+                ],
+                "charts": charts,
+                "groups": column_groups(table_view.columns)
+                if table_view.table.layout == FigureTable.Layout.NEIGHBOURHOOD_ROWS
+                else None,
+                "has_missing": any(c.value is None for row in table_view.rows for c in row.cells),
+            }
+        )
+    return tables
+
+
+def _section(view: SectionView, brand: str, numbers: _FigureNumbers, *, sub: bool = False) -> dict:
+    """What a section's PDF template needs, prepared per kind."""
+    return {
+        "view": view,
+        "sub": sub,
+        # Headings inside a chapter's prose start one level below the chapter's own.
+        "level": 3 if sub else 2,
+        "tables": _tables(view, brand, numbers) if view.tables else [],
+        "card_kinds": view.card_kinds,
+        "card_rows": _card_rows(view) if view.card_rows else [],
+        "quadrant_rows": _quadrant_rows(view) if view.quadrants else [],
+        "focus_groups": _focus_groups(view) if view.focus_groups else [],
+        "children": [_section(child, brand, numbers, sub=True) for child in view.children],
+    }
+
+
 def plan_html(plan: Plan, document: PlanDocument | None = None) -> str:
     """The final HTML of the plan's PDF. Deterministic: no clock, no random ids."""
     with translation.override(DOCUMENT_LANGUAGE):
         document = document or plan_document(plan)
         organisation = plan.area.organisation
         colours = brand_colours(organisation)
-        tables, figure_number = [], 0
-        for view in document.tables:
-            charts = charts_for_table(view, colours["brand"])
-            for chart in charts:
-                figure_number += 1
-                chart.number = figure_number
-            tables.append(
-                {
-                    "view": view,
-                    # Formatted here, not by {% figure %} per cell: the request path builds this
-                    # HTML to hash it, and hundreds of template tags cost more than the lookup.
-                    "rows": [
-                        {
-                            "label": row.label,
-                            "section": row.section,
-                            "cells": [
-                                (fmt(cell.value, cell.kind), cell.value is None)
-                                for cell in row.cells
-                            ],
-                        }
-                        for row in view.rows
-                    ],
-                    "charts": charts,
-                    "groups": column_groups(view.columns)
-                    if view.table.layout == FigureTable.Layout.NEIGHBOURHOOD_ROWS
-                    else None,
-                    "has_missing": any(c.value is None for row in view.rows for c in row.cells),
-                }
-            )
-        chapters = chapter_titles(plan)
+        numbers = _FigureNumbers()
+        sections = [_section(view, colours["brand"], numbers) for view in document.sections]
+        appendices = [_section(view, colours["brand"], numbers) for view in document.appendices]
         website = organisation.website
         context = {
             "plan": plan,
@@ -206,16 +219,12 @@ def plan_html(plan: Plan, document: PlanDocument | None = None) -> str:
             "area": plan.area,
             "organisation": organisation,
             "colours": colours,
-            "tables": tables,
-            "chapters": chapters,
-            "chapter": {c["anchor"]: c for c in chapters},
-            "quadrant_rows": _quadrant_rows(document),
-            "themes": _theme_rows(document),
-            "focus_groups": _focus_groups(document),
+            "sections": sections,
+            "appendices": appendices,
             "author": plan.authors or plan.publisher or organisation.name,
             "logo_url": organisation.logo.url if organisation.logo else "",
             "cover_url": plan.cover_image.url if plan.cover_image else "",
-            "running_title": css_string(f"Gebiedsplan {plan.year} · {plan.area.name}"),
+            "running_title": css_string(f"{plan.heading} · {plan.area.name}"),
             "running_organisation": css_string(organisation.name),
             "website_label": re.sub(r"^https?://", "", website).rstrip("/"),
         }

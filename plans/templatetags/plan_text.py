@@ -14,3 +14,15 @@ def richtext(text, heading_level=3):
 def letter(number):
     """1 → "a.", 2 → "b.": the lettering of grouped focus points in the seeds."""
     return f"{chr(ord('a') + int(number) - 1)}."
+
+
+@register.filter
+def answer_share(answer, question):
+    """An answer's share of all answers to its question: bar width and a Dutch label."""
+    from decimal import Decimal
+
+    from wijkdata.formatting import format_figure
+
+    total = sum(a.count for a in question.answers.all())
+    share = (answer.count * 100 / total) if total else 0
+    return {"width": f"{share:.1f}", "label": format_figure(Decimal(round(share)), "percentage")}

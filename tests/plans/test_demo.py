@@ -1,4 +1,4 @@
-"""The demo content is the two Farent plans, word for word."""
+"""The Farent demo content is the two plans of the seeds, word for word."""
 
 import html
 import re
@@ -9,7 +9,7 @@ from django.test import Client
 
 from matrix.models import MatrixItem
 from plans.demo import load_demo, parse_figure
-from plans.models import FocusPoint, Milestone, Plan, StrengthOpportunity
+from plans.models import Card, FigureTable, FocusPoint, Milestone, Plan
 from wijkdata.models import IndicatorValue
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,7 @@ def test_it_loads_every_figure_of_the_seed_tables(shared_dir, name):
     demo = load_demo()
     plan = getattr(demo, name)
     loaded = {}
-    for table in plan.figure_tables.all():
+    for table in FigureTable.objects.filter(section__plan=plan):
         for nb_row in table.neighbourhood_rows.select_related("neighbourhood"):
             for ind_row in table.indicator_rows.select_related("indicator"):
                 value = IndicatorValue.objects.get(
@@ -97,7 +97,7 @@ def test_it_loads_every_figure_of_the_seed_tables(shared_dir, name):
 def test_it_puts_matrix_items_in_their_quadrants_and_leaves_low_impact_empty():
     demo = load_demo()
     counts = {
-        (p.area.name, i, e): MatrixItem.objects.filter(plan=p, impact=i, effort=e).count()
+        (p.area.name, i, e): MatrixItem.objects.filter(section__plan=p, impact=i, effort=e).count()
         for p in demo.plans
         for i in ("high", "low")
         for e in ("little", "much")
@@ -109,25 +109,26 @@ def test_it_puts_matrix_items_in_their_quadrants_and_leaves_low_impact_empty():
     assert counts[("Stedelijk", "low", "little")] == counts[("Stedelijk", "low", "much")] == 0
 
 
+def farent_counts() -> tuple:
+    farent = {"area__organisation__name": "Farent"}
+    inside = {"section__plan__area__organisation__name": "Farent"}
+    return (
+        Plan.objects.filter(**farent).count(),
+        Card.objects.filter(plan__area__organisation__name="Farent").count(),
+        MatrixItem.objects.filter(**inside).count(),
+        FocusPoint.objects.filter(**inside).count(),
+        Milestone.objects.filter(**inside).count(),
+        IndicatorValue.objects.filter(neighbourhood__code__startswith="GM0796").count()
+        + IndicatorValue.objects.filter(neighbourhood__code__startswith="WK0796").count()
+        + IndicatorValue.objects.filter(neighbourhood__code__startswith="BU0796").count(),
+    )
+
+
 def test_it_is_idempotent():
     load_demo()
-    before = (
-        Plan.objects.count(),
-        StrengthOpportunity.objects.count(),
-        MatrixItem.objects.count(),
-        FocusPoint.objects.count(),
-        Milestone.objects.count(),
-        IndicatorValue.objects.count(),
-    )
+    before = farent_counts()
     load_demo()
-    after = (
-        Plan.objects.count(),
-        StrengthOpportunity.objects.count(),
-        MatrixItem.objects.count(),
-        FocusPoint.objects.count(),
-        Milestone.objects.count(),
-        IndicatorValue.objects.count(),
-    )
+    after = farent_counts()
     assert before == after == (2, 43, 22, 13, 10, 168)
 
 

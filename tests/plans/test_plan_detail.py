@@ -7,16 +7,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from matrix.models import MatrixItem
+from plans import services
 from plans.models import (
-    FigureTable,
-    FigureTableIndicator,
     FigureTableNeighbourhood,
     FocusPoint,
-    Milestone,
-    StrengthOpportunity,
 )
 from tests.base import People
-from wijkdata.models import Indicator, IndicatorValue, Neighbourhood
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +37,7 @@ def test_it_shows_all_six_chapters_in_the_seeds_order(client, binnenstad):
     assert response.status_code == 200
     assert "plans/plan_detail.html" in [t.name for t in response.templates]
     body = response.content.decode()
-    headings = re.findall(r'<h2 class="utrecht-heading-2" id="h-[a-z]+">([^<]+)</h2>', body)
+    headings = re.findall(r'<h2 class="utrecht-heading-2" id="h-[a-z0-9-]+">([^<]+)</h2>', body)
     assert headings == ["Inhoudsopgave", "Colofon", *CHAPTERS]
 
 
@@ -90,22 +86,37 @@ def test_it_rejects_post(client, binnenstad):
     assert client.post(binnenstad.plan.get_absolute_url()).status_code == 405
 
 
-def test_it_returns_one_chapter_as_a_fragment_for_htmx(client, binnenstad):
+def test_it_returns_one_section_as_a_fragment_for_htmx(client, binnenstad):
     client.force_login(binnenstad.manager)
+    matrix = binnenstad.plan.sections.get(kind="matrix")
+    story = binnenstad.plan.sections.get(kind="text", parent=None, order=1)
     response = client.get(
-        binnenstad.plan.get_absolute_url() + "?chapter=matrix", HTTP_HX_REQUEST="true"
+        binnenstad.plan.get_absolute_url() + f"?onderdeel={matrix.code.hex}", HTTP_HX_REQUEST="true"
     )
     body = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in body
-    assert 'id="h-matrix"' in body and 'id="h-verhaal"' not in body
+    assert f'id="h-s-{matrix.code.hex[:8]}"' in body and f'id="h-s-{story.code.hex[:8]}"' not in body
+    assert body.count('class="matrix__empty">Geen<') == 2
+
+
+def test_it_answers_404_for_a_section_of_another_plan(client, demo, binnenstad):
+    client.force_login(binnenstad.manager)
+    other = demo.stedelijk.sections.get(kind="matrix")
+    response = client.get(
+        binnenstad.plan.get_absolute_url() + f"?onderdeel={other.code.hex}", HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 404
 
 
 def test_it_escapes_user_text(client, binnenstad):
     plan = binnenstad.plan
-    plan.story = "<script>alert('x')</script> **<img src=x onerror=alert(1)>**"
-    plan.save()
-    MatrixItem.objects.create(plan=plan, title="<b>vet</b>", text="<script>1</script>", impact="low", effort="much")
+    story = plan.sections.get(kind="text", parent=None, order=1)
+    services.section_update(section=story, intro="<script>alert('x')</script> **<img src=x onerror=alert(1)>**")
+    services.content_add(
+        MatrixItem, section=plan.sections.get(kind="matrix"), title="<b>vet</b>", text="<script>1</script>",
+        impact="low", effort="much",
+    )
     client.force_login(binnenstad.manager)
     body = client.get(plan.get_absolute_url()).content.decode()
     assert "<script>alert" not in body and "<img src=x" not in body and "<script>1" not in body
@@ -113,33 +124,10 @@ def test_it_escapes_user_text(client, binnenstad):
 
 
 def _grow(plan, factor: int) -> None:
-    """Add (factor - 1) times the plan's content to it: cards, items, focus, tables."""
-    theme = plan.area.organisation.themes.first()
-    for i in range(factor - 1):
-        StrengthOpportunity.objects.bulk_create(
-            StrengthOpportunity(plan=plan, theme=card.theme, kind=card.kind, text=card.text, order=100 + i)
-            for card in plan.strengths_opportunities.filter(order__lt=100)
-        )
-        MatrixItem.objects.bulk_create(
-            MatrixItem(plan=plan, title=m.title, text=m.text, impact=m.impact, effort=m.effort, order=100 + i)
-            for m in plan.matrix_items.filter(order__lt=100)
-        )
-        FocusPoint.objects.bulk_create(
-            FocusPoint(plan=plan, title=f.title, quantitative=f.quantitative, order=100 + i)
-            for f in plan.focus_points.filter(order__lt=100)
-        )
-        Milestone.objects.create(plan=plan, period_label=f"Q{i}", text="stap", order=100 + i)
-        table = FigureTable.objects.create(plan=plan, heading=f"Extra {i}", layout="indicator_rows", year=2024, order=100 + i)
-        for j, indicator in enumerate(Indicator.objects.all()[:10]):
-            FigureTableIndicator.objects.create(table=table, indicator=indicator, order=j)
-        for j, nb in enumerate(Neighbourhood.objects.all()[:5]):
-            FigureTableNeighbourhood.objects.create(table=table, neighbourhood=nb, order=j)
-            for indicator in Indicator.objects.all()[:10]:
-                IndicatorValue.objects.get_or_create(
-                    neighbourhood=nb, indicator=indicator, year=2024,
-                    defaults={"value": None, "missing_reason": "geheim", "source": "test"},
-                )
-    assert theme is not None
+    """Give the plan (factor - 1) more copies of all its sections, with all their content."""
+    originals = list(plan.sections.filter(parent=None))
+    for _ in range(factor - 1):
+        services.plan_copy_sections(source=plan, target=plan, sections=originals)
 
 
 def _article(response) -> bytes:
@@ -162,20 +150,41 @@ def test_it_uses_the_same_number_of_queries_for_ten_times_the_content(client, bi
     url = binnenstad.plan.get_absolute_url()
     client.get(url)  # the session's first use
     small = _count_queries(client, url)
+    sections = binnenstad.plan.sections.count()
     _grow(binnenstad.plan, 10)
+    assert binnenstad.plan.sections.count() == 10 * sections
     large = _count_queries(client, url)
     assert client.get(url).content.decode().count('class="matrix__item"') == 90
     assert small == large
-    assert small[0] <= 15  # first render: user, plan with role, version, 10 for the plan
-    assert small[1] <= 3  # cached: user, plan with role, version
+    assert small[0] <= 18  # first render: user, plan header, full plan, 15 for the document
+    assert small[1] <= 2  # cached: user, plan header with role and revision
+
+
+def _reimport_with(value: str) -> None:
+    """Export the municipality's figures, change one, and import the file again: the
+    figure changes through the importer, as when a corrected CBS file arrives."""
+    import csv
+    import io
+
+    from wijkdata.services import indicators_export, indicators_import
+
+    rows = list(csv.DictReader(io.StringIO(indicators_export(municipality="GM0796", year=2024).decode("utf-8-sig"))))
+    for row in rows:
+        if row["code"] == "WK079601" and row["indicator"] == "sociale-contacten":
+            row["value"] = value
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    indicators_import(data=out.getvalue().encode(), file_name="correctie.csv")
 
 
 @pytest.mark.parametrize(
     "change",
     [
-        "edit a card", "delete a matrix item", "add a focus point", "rename a theme",
-        "change a figure", "rename a neighbourhood", "remove a table row", "edit the story",
-        "rename the area",
+        "edit a card", "delete a matrix item", "add a focus point", "rename a plan theme",
+        "import a corrected figure", "remove a table row", "edit the story", "rename the area",
+        "move a section",
     ],
 )
 def test_it_shows_a_change_at_once_despite_the_cache(client, binnenstad, change):
@@ -184,59 +193,74 @@ def test_it_shows_a_change_at_once_despite_the_cache(client, binnenstad, change)
     before = client.get(plan.get_absolute_url()).content.decode()
     marker = "Gewijzigd-XYZ"
     if change == "edit a card":
-        card = plan.strengths_opportunities.first()
-        card.text = marker
-        card.save()
+        services.content_update(item=plan.cards.first(), text=marker)
     elif change == "delete a matrix item":
-        item = plan.matrix_items.first()
+        item = MatrixItem.objects.filter(section__plan=plan).first()
         marker = item.title
-        item.delete()
+        services.content_delete(item=item)
     elif change == "add a focus point":
-        FocusPoint.objects.create(plan=plan, title=marker, order=99)
-    elif change == "rename a theme":
-        theme = plan.area.organisation.themes.first()
-        theme.name = marker
-        theme.save()
-    elif change == "change a figure":
-        value = IndicatorValue.objects.get(neighbourhood__code="WK079601", indicator__code="sociale-contacten")
-        value.value = 12.3
-        value.save()
+        services.content_add(FocusPoint, section=plan.sections.get(kind="focus"), title=marker)
+    elif change == "rename a plan theme":
+        services.plan_theme_update(theme=plan.themes.first(), name=marker)
+    elif change == "import a corrected figure":
+        _reimport_with("12.3")
         marker = "12,3"
-    elif change == "rename a neighbourhood":
-        nb = Neighbourhood.objects.get(code="BU07960106")
-        nb.name = marker
-        nb.save()
     elif change == "remove a table row":
-        row = FigureTableNeighbourhood.objects.get(table__plan=plan, neighbourhood__code="BU07960106")
+        row = FigureTableNeighbourhood.objects.get(table__section__plan=plan, neighbourhood__code="BU07960106")
         marker = row.display_label
-        row.delete()
+        table = row.table
+        services.figure_table_save(
+            section=table.section, table=table, heading=table.heading, layout=table.layout, year=table.year,
+            indicator_ids=[r.indicator_id for r in table.indicator_rows.all()],
+            neighbourhood_ids=[r.neighbourhood_id for r in table.neighbourhood_rows.exclude(pk=row.pk)],
+        )
     elif change == "edit the story":
-        plan.story = marker
-        plan.save()
+        services.section_update(section=plan.sections.get(kind="text", parent=None, order=1), intro=marker)
     elif change == "rename the area":
         plan.area.name = marker
         plan.area.save()
+    elif change == "move a section":
+        matrix = plan.sections.get(kind="matrix")
+        services.section_move(section=matrix, position=0)
+        before = before.index('id="h-s-'), before.index(f'id="h-s-{matrix.code.hex[:8]}"')
+        after = client.get(plan.get_absolute_url()).content.decode()
+        assert after.index(f'id="h-s-{matrix.code.hex[:8]}"') == after.index('id="h-s-') != before[1]
+        return
     after = client.get(plan.get_absolute_url()).content.decode()
     assert (escape(marker) in before) != (escape(marker) in after)
 
 
-def test_it_shows_a_figure_that_commits_late_with_an_older_stamp(client, binnenstad):
-    """A long import stamps its rows when it starts; another change may commit first."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
+def test_it_keeps_a_plan_as_it_was_when_the_organisation_changes_its_themes(client, binnenstad):
+    """Themes belong to the plan: renaming, adding or retiring the organisation's themes
+    never changes an existing (here: adopted) plan."""
+    plan = binnenstad.plan
     client.force_login(binnenstad.manager)
-    url = binnenstad.plan.get_absolute_url()
-    card = binnenstad.plan.strengths_opportunities.first()
-    card.save()  # the newest stamp of the plan is now
-    assert ">76,1<" in client.get(url).content.decode()
-    earlier = timezone.now() - timedelta(minutes=5)
-    IndicatorValue.objects.filter(neighbourhood__code="WK079601", indicator__code="sociale-contacten").update(
-        value=55.5, updated=earlier
-    )
-    body = client.get(url).content.decode()
-    assert ">55,5<" in body and ">76,1<" not in body
+    before = _article(client.get(plan.get_absolute_url()))
+    organisation = plan.area.organisation
+    first = organisation.themes.order_by("order").first()
+    first.name = "Nieuw thema-naam 2026"
+    first.save()
+    organisation.themes.create(name="Digitale inclusie", order=99)
+    organisation.themes.exclude(pk=first.pk).update(retired=True)
+    cache.clear()
+    after = _article(client.get(plan.get_absolute_url()))
+    assert after == before
+    assert b"Digitale inclusie" not in after and b"Nieuw thema-naam" not in after
+
+
+def test_a_new_plan_copies_the_current_themes_and_leaves_out_empty_sections(client, binnenstad):
+    organisation = binnenstad.plan.area.organisation
+    organisation.themes.create(name="Digitale inclusie", order=99)
+    organisation.themes.filter(name="Gezond leven").update(retired=True)
+    plan = services.plan_create(area=binnenstad.plan.area, period_start=2026)
+    names = list(plan.themes.values_list("name", flat=True))
+    assert "Digitale inclusie" in names and "Gezond leven" not in names
+    assert plan.heading == "Gebiedsplan 2026"
+    client.force_login(binnenstad.manager)
+    body = client.get(plan.get_absolute_url()).content.decode()
+    # A fresh plan has no matrix items, focus points or cards: those sections stay out.
+    assert "Impact/effort matrix</h2>" not in body and "Geen<" not in body
+    assert "Gebiedsplan 2026" in body
 
 
 def test_the_cache_key_changes_with_the_code_that_shapes_the_article(settings, tmp_path):
