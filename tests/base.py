@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
-from plans.models import Area, Membership, Organisation, Plan
+from plans.models import Area, Membership, Organisation, Plan, PlanTemplate, TemplateSection, Theme
 from plans.services import plan_create
 
 PASSWORD = "correct-horse-battery-staple"
@@ -29,14 +29,27 @@ class People:
     admin: object
 
     @classmethod
-    def create(cls, area: Area | None = None) -> "People":
+    def create(cls, area: Area | None = None, sections: list | None = None, themes: list | None = None) -> "People":
+        """Named people around one plan. `sections` gives the plan a template of its own:
+        (kind, heading) or (kind, heading, intro) per section; `themes` the
+        organisation's themes (copied into the plan)."""
         User = get_user_model()
         if area is None:
             organisation = Organisation.objects.create(
                 name="Welzijn Test", municipality_name="Teststad", municipality_code="GM9999"
             )
+            for order, name in enumerate(themes or []):
+                Theme.objects.create(organisation=organisation, name=name, order=order)
+            template = None
+            if sections:
+                template = PlanTemplate.objects.create(organisation=organisation, name="Test")
+                for order, (kind, heading, *intro) in enumerate(sections):
+                    TemplateSection.objects.create(
+                        template=template, kind=kind, heading=heading, intro=intro[0] if intro else "",
+                        order=order, card_kinds="Kracht\nKans" if kind == "cards" else "",
+                    )
             area = Area.objects.create(organisation=organisation, name="Testgebied")
-            plan = plan_create(area=area, period_start=2025, title="Gebiedsplan 2025")
+            plan = plan_create(area=area, period_start=2025, title="Gebiedsplan 2025", template=template)
         else:
             organisation = area.organisation
             plan = area.plans.order_by("-period_start").first()

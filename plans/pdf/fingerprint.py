@@ -4,7 +4,7 @@ The PDF is a pure function of
 - the plan's content, which `Plan.revision` numbers (every write raises it, imports of
   figures the plan shows included: plans.services);
 - the plan row itself (colophon, status), its area and organisation (name, colour, logo,
-  contact details), whose `updated` stamps are already loaded with the plan;
+  contact details), already loaded with the plan;
 - the size of the uploaded images (the logo and the cover photo);
 - the code and the files that turn data into a PDF: the PDF templates, pdf.css, the
   modules of plans/pdf, the rich-text and number formatting, the translations, fonts, and
@@ -69,14 +69,24 @@ def _file_size(file: FieldFile) -> str:
         return "missing"
 
 
+def _row(obj) -> str:
+    """Every concrete field of a loaded row (the plan, its area, its organisation)."""
+    return repr([
+        (f.attname, str(getattr(obj, f.attname)))
+        for f in obj._meta.concrete_fields
+        if f.attname not in ("created", "updated")
+    ])
+
+
 def content_hash(plan: Plan) -> str:
-    """The identity of the PDF that rendering this plan now would produce."""
+    """The identity of the PDF that rendering this plan now would produce.
+
+    The plan's content counts through its revision; the plan, area and organisation rows
+    (loaded anyway) count field by field, so even a bulk update of them is seen.
+    """
     area = plan.area
     organisation = area.organisation
     digest = hashlib.sha256(code_digest())
-    digest.update(
-        f"|{plan.code}|rev:{plan.revision}|plan:{plan.updated.isoformat()}"
-        f"|area:{area.updated.isoformat()}|org:{organisation.updated.isoformat()}"
-        f"|logo:{_file_size(organisation.logo)}|cover:{_file_size(plan.cover_image)}".encode()
-    )
+    digest.update(f"|{_row(plan)}|{_row(area)}|{_row(organisation)}".encode())
+    digest.update(f"|logo:{_file_size(organisation.logo)}|cover:{_file_size(plan.cover_image)}".encode())
     return digest.hexdigest()

@@ -54,7 +54,7 @@ def test_it_runs_a_task_in_a_real_worker_process(celery_worker_process, demo):
     assert not settings.CELERY_TASK_ALWAYS_EAGER
     result = services_check.delay()
     # The worker counts the plans in the test database: proof it shares our database.
-    assert result.get(timeout=60) == {"database": "postgresql", "plans": 2}
+    assert result.get(timeout=60) == {"database": "postgresql", "plans": 3}
     assert celery_worker_process.poll() is None
 
 
@@ -114,7 +114,7 @@ def test_the_embedded_default_runs_without_postgres_or_redis(tmp_path):
         "from gebiedsplan.tasks import services_check; from gebiedsplan import live;"
         "from django.test import Client; from plans.models import Plan;"
         "c = Client(); c.login(username='manager', password='gebiedsplan-demo');"
-        "r = c.get(Plan.objects.get(year=2025, area__name='Stedelijk').get_absolute_url());"
+        "r = c.get(Plan.objects.get(period_start=2025, area__name='Stedelijk').get_absolute_url());"
         "print(connection.vendor, settings.CELERY_TASK_ALWAYS_EAGER, services_check.delay().get(),"
         " live.get_channel().describe(), r.status_code, b'81,8' in r.content)"
     )
@@ -123,7 +123,7 @@ def test_the_embedded_default_runs_without_postgres_or_redis(tmp_path):
         capture_output=True, text=True, timeout=120,
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "sqlite True {'database': 'sqlite', 'plans': 2} in-process 200 True"
+    assert out.stdout.strip() == "sqlite True {'database': 'sqlite', 'plans': 3} in-process 200 True"
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,26 @@ from dataclasses import dataclass
 import pytest
 from django.db import transaction
 
+from matrix.models import MatrixItem
+from plans import services
 from plans.demo import load_demo
-from plans.models import FocusPoint, Milestone, Plan, StrengthOpportunity, Theme
+from plans.models import Card, FocusPoint, Milestone, Plan, Section
 from plans.pdf import plan_html
-from plans.pdf.render import chapter_titles, layout, render_pdf
+from plans.pdf.render import layout, render_pdf
+from plans.selectors import plan_document
 from tests.base import People
+
+
+def chapter_titles(plan: Plan) -> list[dict]:
+    """The chapters the document shows, with their contents entry and heading."""
+    return [
+        {"number": view.number, "entry": view.section.contents_entry, "heading": view.heading}
+        for view in plan_document(plan).sections
+    ]
+
+
+def heading_of(plan: Plan, kind: str) -> str:
+    return Section.objects.filter(plan=plan, kind=kind, parent=None).order_by("order").first().heading
 
 
 def squash(text: str) -> str:
@@ -48,6 +63,7 @@ class Rendered:
     matrix: list[str]
     focus: list[FocusPoint]
     milestones: list[Milestone]
+    headings: dict
 
 
 @pytest.fixture(scope="module")
@@ -66,11 +82,12 @@ def binnenstad(django_db_setup, django_db_blocker, tmp_path_factory) -> Rendered
             pages=pdf_pages(pdf, tmp_path_factory.mktemp("pdf")),
             layout_pages=pdf_pages(pdf, tmp_path_factory.mktemp("pdf"), layout=True),
             document=document,
-            strengths=list(plan.strengths_opportunities.values_list("text", flat=True)),
-            themes=list(plan.area.organisation.themes.values_list("name", flat=True)),
-            matrix=[item.title for item in plan.matrix_items.all()],
-            focus=list(plan.focus_points.all()),
-            milestones=list(plan.milestones.all()),
+            strengths=list(Card.objects.filter(plan=plan).values_list("text", flat=True)),
+            themes=list(plan.themes.values_list("name", flat=True)),
+            matrix=[item.title for item in MatrixItem.objects.filter(section__plan=plan)],
+            focus=list(FocusPoint.objects.filter(section__plan=plan)),
+            milestones=list(Milestone.objects.filter(section__plan=plan)),
+            headings={kind: heading_of(plan, kind) for kind in ("figures", "text", "cards")},
         )
         transaction.set_rollback(True)
     return rendered
@@ -99,10 +116,9 @@ class TestDemoPlan:
 
     def test_it_contains_the_text_of_every_chapter(self, binnenstad):
         text = squash("".join(binnenstad.pages))
-        plan = binnenstad.plan
         expected = [
             # 1 Kenmerken: tables in Dutch number formats, with year and source.
-            plan.figures_title,
+            binnenstad.headings["figures"],
             "Voldoende sociale contacten",
             "76,1",
             "82,6",
@@ -112,12 +128,12 @@ class TestDemoPlan:
             "Bron: Gemeente 's-Hertogenbosch, 2024",
             "Figuur 1",
             # 2 Het verhaal.
-            plan.story_title,
+            binnenstad.headings["text"],
             "Een divers en bruisend gebied",
             "buurtcoöperatie Copernikkel",
             "De buurtkrant en betrokken wijknetwerken",
             # 3 Krachten en kansen: every theme and every card.
-            plan.strengths_title,
+            binnenstad.headings["cards"],
             "Kracht",
             "Kans",
             *binnenstad.themes,
@@ -187,7 +203,7 @@ class TestDemoPlan:
         pages = binnenstad.pages
         total = len(pages)
         story_page = next(
-            i for i, p in enumerate(pages) if squash(binnenstad.plan.story_title) in squash(p)
+            i for i, p in enumerate(pages) if squash(binnenstad.headings["text"]) in squash(p)
         )
         assert f"pagina {story_page + 1} van {total}" in pages[story_page]
         assert "Het verhaal" in pages[story_page]  # the running header names the chapter
@@ -263,41 +279,53 @@ def _inflated(pdf: bytes) -> bytes:
     return b"\n".join(parts)
 
 
+SPARSE = [
+    ("figures", "Kenmerken van het gebied"),
+    ("text", "Het verhaal", "Een wijk in beweging."),
+    ("cards", "Krachten en kansen"),
+    ("matrix", "Impact/effort matrix", "Zo bepalen we waar we beginnen."),
+    ("focus", "Focus"),
+    ("text", "Tenslotte"),
+]
+
+
 @pytest.mark.django_db
 class TestSparsePlans:
-    def test_it_renders_a_plan_without_matrix_items_figures_or_texts(self, tmp_path):
-        people = People.create()
-        html = plan_html(people.plan)
-        rendered = render_pdf(html)
-        pages = pdf_pages(rendered.pdf, tmp_path)
-        text = squash("".join(pages))
-        assert rendered.pages >= 9
-        for chapter in chapter_titles(people.plan):
-            assert squash(chapter["entry"]) in text
-        assert squash("Voor dit plan zijn (nog) geen cijfers gekozen.") in text
-        assert squash("Er zijn nog geen focuspunten.") in text
-        matrix_page = next(p for p in pages if "hier beginnen we" in p.lower())
-        assert matrix_page.count("Geen") == 4
+    def test_it_leaves_out_the_sections_that_are_still_empty(self, tmp_path):
+        people = People.create(sections=SPARSE, themes=["Gezond leven"])
+        rendered = render_pdf(plan_html(people.plan))
+        text = squash("".join(pdf_pages(rendered.pdf, tmp_path)))
+        assert squash("Het verhaal") in text and squash("Een wijk in beweging.") in text
+        for absent in ("Impact/effort matrix", "Zo bepalen we", "Krachten en kansen", "Focus", "Tenslotte", "Geen"):
+            assert squash(absent) not in text, absent
         assert rendered.refused == []
 
+    def test_it_prints_geen_in_the_empty_quadrants_of_a_matrix_with_items(self, tmp_path):
+        people = People.create(sections=SPARSE)
+        matrix = people.plan.sections.get(kind="matrix")
+        services.content_add(MatrixItem, section=matrix, title="We gaan koken", impact="high", effort="little")
+        pages = pdf_pages(render_pdf(plan_html(people.plan)).pdf, tmp_path)
+        matrix_page = next(p for p in pages if "hier beginnen we" in p.lower())
+        assert matrix_page.count("Geen") == 3
+        assert "We gaan koken" in matrix_page
+
     def test_it_renders_themes_without_cards_and_points_without_arguments(self, tmp_path):
-        people = People.create()
-        theme = Theme.objects.create(organisation=people.organisation, name="Gezond leven")
-        Theme.objects.create(organisation=people.organisation, name="Talent ontplooien")
-        StrengthOpportunity.objects.create(
-            plan=people.plan,
-            theme=theme,
-            kind=StrengthOpportunity.Kind.STRENGTH,
+        people = People.create(sections=SPARSE, themes=["Gezond leven", "Talent ontplooien"])
+        cards = people.plan.sections.get(kind="cards")
+        services.card_add(
+            section=cards, kind=cards.card_kinds.get(name="Kracht"), theme=people.plan.themes.get(name="Gezond leven"),
             text="Veel vrijwilligers.",
         )
-        FocusPoint.objects.create(
-            plan=people.plan, title="Eenzaamheid", quantitative="12% voelt zich eenzaam."
+        services.content_add(
+            FocusPoint, section=people.plan.sections.get(kind="focus"), title="Eenzaamheid",
+            quantitative="12% voelt zich eenzaam.",
         )
         text = squash("".join(pdf_pages(render_pdf(plan_html(people.plan)).pdf, tmp_path)))
         for phrase in (
             "Gezond leven",
             "Talent ontplooien",
             "Veel vrijwilligers.",
+            "Geen",
             "Eenzaamheid",
             "12% voelt zich eenzaam.",
         ):
@@ -312,20 +340,15 @@ class TestSparsePlans:
         assert "--brand: #1a6e5a" in html
 
     def test_it_repeats_the_table_header_when_a_theme_runs_over_a_page(self, tmp_path):
-        people = People.create()
-        theme = Theme.objects.create(
-            organisation=people.organisation, name="Versterken sociale structuur"
-        )
+        people = People.create(sections=SPARSE, themes=["Versterken sociale structuur"])
+        cards = people.plan.sections.get(kind="cards")
+        theme = people.plan.themes.get()
         for i in range(40):
-            StrengthOpportunity.objects.create(
-                plan=people.plan,
+            services.card_add(
+                section=cards,
+                kind=cards.card_kinds.get(name="Kracht" if i % 2 else "Kans"),
                 theme=theme,
-                kind=StrengthOpportunity.Kind.STRENGTH
-                if i % 2
-                else StrengthOpportunity.Kind.OPPORTUNITY,
-                order=i,
-                text=f"Kaart {i:02d}: "
-                + "buurtbewoners helpen elkaar met boodschappen en vervoer. " * 4,
+                text=f"Kaart {i:02d}: " + "buurtbewoners helpen elkaar met boodschappen en vervoer. " * 4,
             )
         pages = pdf_pages(render_pdf(plan_html(people.plan)).pdf, tmp_path)
         with_cards = [p for p in pages if "Kaart " in p]
@@ -349,7 +372,7 @@ def test_text_in_the_running_header_cannot_leave_its_css_string():
 
 @pytest.mark.django_db
 def test_the_running_header_prints_an_area_name_with_quotes_and_braces(tmp_path):
-    people = People.create()
+    people = People.create(sections=SPARSE)
     type(people.area).objects.filter(pk=people.area.pk).update(name='Wijk "Oost" } @page {')
     plan = Plan.objects.select_related("area__organisation").get(pk=people.plan.pk)
     pages = pdf_pages(render_pdf(plan_html(plan)).pdf, tmp_path)

@@ -136,12 +136,16 @@ class TestUserText:
 
     def test_html_and_urls_in_user_text_are_printed_not_followed(self, tmp_path, web_server):
         base, hits = web_server
-        people = People.create()
+        people = People.create(sections=[("text", "Het verhaal"), ("cards", "Krachten")], themes=["Thema"])
         payload = "\n\n".join(
             [*self.PAYLOADS, f'<img src="{base}/user.png">', f"{base}/plain-url.png"]
         )
+        from plans import services
+
+        services.section_update(section=people.plan.sections.get(kind="text"), heading=payload[:300], intro=payload)
+        cards = people.plan.sections.get(kind="cards")
+        services.card_add(section=cards, kind=cards.card_kinds.first(), theme=people.plan.themes.get(), text=payload)
         Plan.objects.filter(pk=people.plan.pk).update(
-            story=payload,
             title=payload[:300],
             tagline='<img src="file:///etc/passwd">',
             authors="<b>Auteur</b>",

@@ -211,9 +211,10 @@ class TestStatus:
         assert client.get(status_url(done)).status_code == 404
 
     def test_an_export_of_another_plan_is_not_found(self, client, people, done):
-        from plans.models import Plan
 
-        second = Plan.objects.create(area=people.area, year=2026, title="Gebiedsplan 2026")
+        from plans.services import plan_create
+
+        second = plan_create(area=people.area, period_start=2026, title="Gebiedsplan 2026")
         login(client, people.manager)
         url = reverse("plans:plan_pdf_status", args=[second.code, done.code])
         assert client.get(url).status_code == 404

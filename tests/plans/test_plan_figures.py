@@ -1,16 +1,17 @@
-"""Choosing the indicators and neighbourhoods that chapter 1 of a plan shows."""
+"""Choosing the indicators and neighbourhoods that a figures section of a plan shows."""
 
 import pytest
 from django.urls import reverse
 
-from plans.models import FigureTable
+from plans import services
+from plans.models import FigureTable, Section
 from wijkdata.models import Indicator, Neighbourhood
 
 pytestmark = pytest.mark.django_db
 
 
 def url(plan, **params):
-    base = reverse("wijkdata:plan_figures", args=[plan.code])
+    base = reverse("plans:plan_figures", args=[plan.code])
     return base + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
 
 
@@ -24,7 +25,7 @@ class TestPlanFigures:
         client.force_login(people.coordinator)
         response = client.get(url(people.plan))
         assert response.status_code == 200
-        assert "wijkdata/plan_figures.html" in [t.name for t in response.templates]
+        assert "plans/plan_figures.html" in [t.name for t in response.templates]
         form = response.context["form"]
         labels = [label for _value, label in form.fields["neighbourhoods"].choices]
         assert labels == ["Gemeente Teststad", "Centrum", "0101 Oude kern", "0102 Haven"]
@@ -49,8 +50,12 @@ class TestPlanFigures:
             },
         )
         assert response.status_code == 302
-        assert response["Location"].endswith("#kenmerken")
-        table = FigureTable.objects.get(plan=people.plan)
+        # A plan without a figures section gets one, and the page shows it.
+        section = Section.objects.get(plan=people.plan, kind="figures")
+        assert response["Location"].endswith(f"#s-{section.code.hex[:8]}")
+        table = FigureTable.objects.get(section__plan=people.plan)
+        body = client.get(response["Location"]).content.decode()
+        assert "Kenmerken van het gebied" in body and ">Wijken<" in body
         assert (table.heading, table.layout, table.year) == ("Wijken", "indicator_rows", 2024)
         # The order of the list, not of the ticks: inhabitants come before loneliness.
         assert [r.indicator.code for r in table.indicator_rows.all()] == ["inwoners", "ggd-eenzaam"]
@@ -59,10 +64,14 @@ class TestPlanFigures:
             "WK999901",
         ]
 
-    def test_it_edits_and_deletes_a_table(self, client, area_with_figures):
+    def test_it_edits_and_deletes_a_table_and_raises_the_revision(self, client, area_with_figures):
         people = area_with_figures
         client.force_login(people.coordinator)
-        table = FigureTable.objects.create(plan=people.plan, layout="indicator_rows", year=2024)
+        section = services.section_add(plan=people.plan, kind="figures", heading="Cijfers")
+        table = services.figure_table_save(
+            section=section, heading="", layout="indicator_rows", year=2024, indicator_ids=[], neighbourhood_ids=[]
+        )
+        revision = type(people.plan).objects.get(pk=people.plan.pk).revision
         response = client.post(
             url(people.plan),
             {
@@ -77,8 +86,10 @@ class TestPlanFigures:
         assert response.status_code == 302
         table.refresh_from_db()
         assert table.layout == "neighbourhood_rows" and table.indicator_rows.count() == 1
-        client.post(url(people.plan), {"tabel": table.id, "delete": "1"})
+        assert type(people.plan).objects.get(pk=people.plan.pk).revision == revision + 1
+        client.post(url(people.plan), {"onderdeel": section.code.hex, "tabel": table.id, "delete": "1"})
         assert not FigureTable.objects.exists()
+        assert type(people.plan).objects.get(pk=people.plan.pk).revision == revision + 2
 
     def test_it_refuses_choices_outside_the_area(self, client, area_with_figures):
         people = area_with_figures
@@ -119,4 +130,11 @@ class TestPlanFigures:
     def test_it_404s_on_a_table_of_another_plan(self, client, area_with_figures):
         people = area_with_figures
         client.force_login(people.coordinator)
+        services.section_add(plan=people.plan, kind="figures", heading="Cijfers")
         assert client.get(url(people.plan, tabel=999999)).status_code == 404
+
+    def test_it_404s_on_a_section_of_another_plan(self, client, area_with_figures, demo):
+        people = area_with_figures
+        client.force_login(people.coordinator)
+        other = demo.binnenstad.sections.get(kind="figures")
+        assert client.get(url(people.plan, onderdeel=other.code.hex)).status_code == 404
