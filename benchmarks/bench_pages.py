@@ -3,12 +3,13 @@
     .venv/bin/python benchmarks/bench_pages.py [--rounds 30]
 
 Uses DATABASE_URL if set (PostgreSQL), else a temporary SQLite file. Builds its own
-database (the demo plus a copy of Binnenstad–Spoorzone grown to ten times its content),
+database (the demo plus a copy of Binnenstad–Spoorzone with ten times its sections, each
+with all its content),
 then times, interleaved so machine noise hits both alike:
   baseline  a view rendering a small template with one query
   plan      the demo plan page, and the ten-times plan page
 Prints `RESULT page=… ratio=… queries=… cold_queries=…`: ratio is the median server time
-over the median baseline time; the plan page is served from the content-version cache
+over the median baseline time; the plan page is served from the revision-keyed cache
 after its first render (cold_queries counts that first render).
 """
 
@@ -74,25 +75,17 @@ def run(rounds: int) -> None:
 
     from plans.demo import load_demo
     from plans.models import Area, Membership, Plan
+    from plans.services import plan_copy_sections, plan_create
     from tests.plans.test_plan_detail import _grow
 
     demo = load_demo()
-    big_area = Area.objects.create(organisation=demo.organisation, name="Tien keer zo groot")
     load_demo_plan = demo.binnenstad
-    # Copy Binnenstad–Spoorzone into the new area by loading it there, then grow it.
-    from plans.demo import _load_plan, _read
-
-    data = _read("000_binnenstad_spoorzone.toml")
-    data["area"]["name"] = big_area.name
-    from matrix.models import MatrixItem  # noqa: F401
-    from plans.models import Theme
-    from wijkdata.models import Indicator, Neighbourhood
-
-    themes = {t.name: t for t in Theme.objects.filter(organisation=demo.organisation)}
-    indicators = {i.code: i for i in Indicator.objects.all()}
-    neighbourhoods = {n.code: n for n in Neighbourhood.objects.all()}
-    big = _load_plan(data, demo.organisation, themes, indicators, neighbourhoods, 2024, "bench")
+    # A copy of Binnenstad–Spoorzone in an area of its own, grown to ten times its sections.
+    big_area = Area.objects.create(organisation=demo.organisation, name="Tien keer zo groot")
+    big = plan_create(area=big_area, period_start=2025, template=None, themes=demo.organisation.themes.all())
+    plan_copy_sections(source=load_demo_plan, target=big)
     _grow(big, 10)
+    print(f"sections: demo={load_demo_plan.sections.count()} x10={big.sections.count()}")
     user = get_user_model().objects.create_user("bench", password="bench")
     for area in Area.objects.all():
         Membership.objects.create(area=area, user=user, role=Membership.Role.MANAGER)

@@ -81,10 +81,15 @@ class CardRow:
     name: str
     is_focus: bool
     columns: list[list[Card]]
+    kinds: list[CardKind] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
         return not any(self.columns)
+
+    @property
+    def cells(self) -> list[tuple[CardKind, list[Card]]]:
+        return list(zip(self.kinds, self.columns, strict=True))
 
 
 @dataclass
@@ -267,6 +272,7 @@ def _load_cards(ids: list[int], views: dict[int, SectionView], themes: list[Plan
                 name=name,
                 is_focus=is_focus,
                 columns=[placed[(pk, theme_id, topic_id, kind.pk)] for kind in view.card_kinds],
+                kinds=view.card_kinds,
             )
             for name, is_focus, theme_id, topic_id in rows
         ]

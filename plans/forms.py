@@ -20,3 +20,41 @@ class FigureTableForm(forms.Form):
         self.fields["year"].choices = [(y, str(y)) for y in years]
         self.fields["indicators"].choices = indicators
         self.fields["neighbourhoods"].choices = neighbourhoods
+
+
+class ThemeForm(forms.ModelForm):
+    class Meta:
+        from .models import Theme
+
+        model = Theme
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class PlanTemplateForm(forms.ModelForm):
+    class Meta:
+        from .models import PlanTemplate
+
+        model = PlanTemplate
+        fields = ["name", "document_type", "years"]
+
+
+class TemplateSectionForm(forms.ModelForm):
+    class Meta:
+        from .models import TemplateSection
+
+        model = TemplateSection
+        fields = ["kind", "heading", "contents_label", "parent", "numbered", "appendix", "intro", "card_rows", "card_kinds"]
+        widgets = {
+            "intro": forms.Textarea(attrs={"rows": 4}),
+            "card_kinds": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, template, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only a chapter of this template can hold a sub-section; never itself.
+        parents = template.sections.filter(parent=None)
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents
+        self.fields["parent"].required = False

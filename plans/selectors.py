@@ -21,6 +21,7 @@ __all__ = [
     "TableView",
     "areas_for_user",
     "get_plan_for_user",
+    "get_organisation_for_user",
     "get_plan_header_for_user",
     "plan_document",
     "role_for_user",
@@ -28,8 +29,10 @@ __all__ = [
 
 
 def areas_for_user(user) -> QuerySet[Area]:
-    """The areas a user has a role in; staff see every area."""
-    areas = Area.objects.select_related("organisation")
+    """The areas a user has a role in, each with `user_role`; staff see every area."""
+    areas = Area.objects.select_related("organisation").annotate(
+        user_role=Subquery(Membership.objects.filter(area=OuterRef("pk"), user=user).values("role")[:1])
+    )
     if user.is_staff:
         return areas
     return areas.filter(memberships__user=user).distinct()
@@ -136,3 +139,25 @@ def _fetch_prepared(name: str, sql: str, params: dict) -> list[tuple]:
             {"sql": f"-- {name} (prepared)", "time": f"{time.monotonic() - started:.3f}"}
         )
     return rows
+
+
+def get_organisation_for_user(user, code, *, edit: bool = False) -> Organisation:
+    """The organisation with this code, for a user with a role in one of its areas.
+
+    No role in any of its areas is a 404 (codes cannot be probed); `edit` needs a
+    coordinator of one of its areas (or staff), else a 403.
+    """
+    try:
+        organisation = Organisation.objects.get(code=code)
+    except Organisation.DoesNotExist:
+        raise Http404 from None
+    if user.is_staff:
+        return organisation
+    roles = set(
+        Membership.objects.filter(user=user, area__organisation=organisation).values_list("role", flat=True)
+    )
+    if not roles:
+        raise Http404
+    if edit and Membership.Role.COORDINATOR not in roles:
+        raise PermissionDenied
+    return organisation

@@ -41,6 +41,7 @@ from .models import (
     Goal,
     Intervention,
     Milestone,
+    Organisation,
     Plan,
     PlanExport,
     PlanTemplate,
@@ -48,6 +49,7 @@ from .models import (
     Section,
     SectionKind,
     SurveyQuestion,
+    TemplateSection,
     Theme,
 )
 from .pdf import content_hash, plan_html, render_pdf
@@ -92,6 +94,9 @@ def _next_order(queryset) -> int:
     return 0 if top is None else top + 1
 
 
+DEFAULT_TEMPLATE = object()
+
+
 def _default_title(*, document_type: str, period: str, area: Area) -> str:
     return f"{document_type} {period} - {area.name}"
 
@@ -102,7 +107,7 @@ def plan_create(
     area: Area,
     period_start: int,
     period_end: int | None = None,
-    template: PlanTemplate | None = None,
+    template: PlanTemplate | None | object = DEFAULT_TEMPLATE,
     themes: Iterable[Theme] | None = None,
     document_type: str | None = None,
     title: str = "",
@@ -110,13 +115,15 @@ def plan_create(
 ) -> Plan:
     """A new plan for the area, with the template's sections and a copy of the themes.
 
+    Without `template`, the organisation's first template; `template=None` starts empty.
+
     Without `themes`, the plan copies the organisation's current (not retired) themes.
     Whatever later happens to the organisation's themes, this plan keeps its copy.
     """
     organisation = area.organisation
-    if template is None:
+    if template is DEFAULT_TEMPLATE:
         template = organisation.templates.order_by("order", "name").first()
-    elif template.organisation_id != organisation.pk:
+    elif template is not None and template.organisation_id != organisation.pk:
         raise ValidationError(_("Dit sjabloon hoort bij een andere organisatie."))
     years = template.years if template else 1
     period_end = period_end if period_end is not None else period_start + years - 1
@@ -454,6 +461,92 @@ def _copy_section(section: Section, target: Plan, parent, order: int, theme_for)
     for n, child in enumerate(source.children.all()):
         _copy_section(child, target, copy, n, theme_for)
     return copy
+
+
+# --- organisation settings: themes and plan templates ------------------------------------
+#
+# These shape plans that are still to be made; no existing plan changes with them.
+
+
+@transaction.atomic
+def theme_add(*, organisation: Organisation, name: str, description: str = "") -> Theme:
+    theme = Theme(
+        organisation=organisation, name=name.strip(), description=description,
+        order=_next_order(organisation.themes.all()),
+    )
+    theme.full_clean(exclude=["organisation"])
+    theme.save()
+    return theme
+
+
+@transaction.atomic
+def theme_update(*, theme: Theme, **fields) -> Theme:
+    """Rename, describe, retire or bring back one of the organisation's themes."""
+    allowed = {"name", "description", "retired"}
+    if set(fields) - allowed:
+        raise TypeError(f"theme_update cannot change {', '.join(sorted(set(fields) - allowed))}")
+    for name, value in fields.items():
+        setattr(theme, name, value.strip() if isinstance(value, str) else value)
+    theme.full_clean(exclude=["organisation"])
+    theme.save()
+    return theme
+
+
+def _move(item, siblings, step: int) -> None:
+    """Swap an item with its neighbour in `siblings` (ordered), then renumber them all."""
+    items = list(siblings)
+    index = next(i for i, other in enumerate(items) if other.pk == item.pk)
+    target = max(0, min(len(items) - 1, index + step))
+    items.insert(target, items.pop(index))
+    for order, other in enumerate(items):
+        other.order = order
+    type(item).objects.bulk_update(items, ["order"])
+
+
+@transaction.atomic
+def theme_move(*, theme: Theme, step: int) -> None:
+    _move(theme, theme.organisation.themes.order_by("order", "name"), step)
+
+
+@transaction.atomic
+def template_create(*, organisation: Organisation, name: str, document_type: str, years: int = 1) -> PlanTemplate:
+    template = PlanTemplate(
+        organisation=organisation, name=name.strip(), document_type=document_type.strip(), years=years,
+        order=_next_order(organisation.templates.all()),
+    )
+    template.full_clean(exclude=["organisation"])
+    template.save()
+    return template
+
+
+@transaction.atomic
+def template_section_save(*, template: PlanTemplate, section: TemplateSection | None = None, **fields) -> TemplateSection:
+    """Add a section to a template, or change one."""
+    parent = fields.get("parent")
+    if parent is not None and (parent.template_id != template.pk or parent.parent_id is not None):
+        raise ValidationError(_("Een onderdeel kan alleen onder een hoofdstuk van hetzelfde sjabloon staan."))
+    if section is None:
+        siblings = template.sections.filter(parent=parent)
+        section = TemplateSection(template=template, order=_next_order(siblings))
+    elif section.template_id != template.pk:
+        raise ValidationError(_("Dit onderdeel hoort bij een ander sjabloon."))
+    for name, value in fields.items():
+        setattr(section, name, value)
+    if section.parent_id is not None and section.parent_id == section.pk:
+        raise ValidationError(_("Een onderdeel kan niet onder zichzelf staan."))
+    section.full_clean(exclude=["template", "parent"])
+    section.save()
+    return section
+
+
+@transaction.atomic
+def template_section_move(*, section: TemplateSection, step: int) -> None:
+    _move(section, section.template.sections.filter(parent_id=section.parent_id).order_by("order", "id"), step)
+
+
+@transaction.atomic
+def template_section_delete(*, section: TemplateSection) -> None:
+    section.delete()
 
 
 # --- PDF exports --------------------------------------------------------------------------
