@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('matrix', '0002_matrixitem_section'),
-        ('plans', '0005_sections_required'),
+        ('plans', '0006_sections_required'),
     ]
 
     operations = [

@@ -38,7 +38,7 @@ def drop_same_plan_check(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('plans', '0004_sections_data'),
+        ('plans', '0005_remove_chapter_fields'),
     ]
 
     operations = [
