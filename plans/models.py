@@ -345,7 +345,12 @@ class TemplateSection(SectionFields):
 
 
 class Section(SectionFields):
-    """One part of a plan: a chapter, a sub-chapter of one, or an appendix."""
+    """One part of a plan: a chapter, a sub-chapter of one, or an appendix.
+
+    `revision` counts the changes to this section and everything in it: an edit form
+    carries it, and a save made against an older one is refused (two people editing the
+    same section never silently overwrite each other; different sections never conflict).
+    """
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="sections")
@@ -353,6 +358,7 @@ class Section(SectionFields):
         "self", verbose_name=_("onderdeel van"), null=True, blank=True,
         on_delete=models.CASCADE, related_name="children",
     )
+    revision = models.PositiveIntegerField(_("revisie"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("onderdeel")
@@ -744,6 +750,27 @@ class SurveyAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.count}"
+
+
+class PlanStatusChange(models.Model):
+    """A step of the workflow (concept → ter review → vastgesteld), with who and why."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="status_changes")
+    old_status = models.CharField(_("van"), max_length=16, choices=Plan.Status.choices)
+    new_status = models.CharField(_("naar"), max_length=16, choices=Plan.Status.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("door"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(_("toelichting"))
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("statuswijziging")
+        verbose_name_plural = _("statuswijzigingen")
+        ordering = ["plan", "-created"]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.get_old_status_display()} → {self.get_new_status_display()}"
 
 
 class PlanExport(models.Model):

@@ -44,6 +44,7 @@ from .models import (
     Organisation,
     Plan,
     PlanExport,
+    PlanStatusChange,
     PlanTemplate,
     PlanTheme,
     Section,
@@ -61,8 +62,17 @@ logger = logging.getLogger(__name__)
 # --- plan content -------------------------------------------------------------------------
 
 
-def plan_touch(*, plan: Plan) -> int:
-    """Raise the plan's revision: its content changed. Call inside the writing transaction.
+class StaleEdit(Exception):
+    """The section changed since the editor loaded it; `section` is how it is now."""
+
+    def __init__(self, section: Section):
+        super().__init__(f"section {section.pk} is at revision {section.revision}")
+        self.section = section
+
+
+def plan_touch(*, plan: Plan, section: Section | None = None) -> int:
+    """Raise the plan's revision (and the section's): its content changed. Call inside the
+    writing transaction.
 
     One UPDATE with F(): two concurrent writers each get their own number, and a writer
     whose transaction rolls back takes its revision with it.
@@ -71,7 +81,37 @@ def plan_touch(*, plan: Plan) -> int:
     Plan.objects.filter(pk=plan.pk).update(revision=F("revision") + 1, updated=now)
     plan.revision = Plan.objects.filter(pk=plan.pk).values_list("revision", flat=True).get()
     plan.updated = now
+    if section is not None:
+        Section.objects.filter(pk=section.pk).update(revision=F("revision") + 1, updated=now)
+        section.revision = Section.objects.filter(pk=section.pk).values_list("revision", flat=True).get()
     return plan.revision
+
+
+ADOPTED_MESSAGE = _(
+    "Dit plan is vastgesteld en kan niet meer worden gewijzigd. Maak een nieuwe versie om het aan te passen."
+)
+
+
+def _begin(*, plan: Plan, section: Section | None = None, expected_revision: int | None = None) -> None:
+    """What every write checks first: the plan may still change, and the section is as the
+    person editing it saw it (its row is locked until the write commits)."""
+    if Plan.objects.filter(pk=plan.pk, status=Plan.Status.ADOPTED).exists():
+        raise ValidationError(str(ADOPTED_MESSAGE))
+    if section is not None and expected_revision is not None:
+        current = Section.objects.select_for_update().get(pk=section.pk)
+        if current.revision != int(expected_revision):
+            raise StaleEdit(current)
+
+
+def _section_of(item) -> Section:
+    if isinstance(item, Section):
+        return item
+    if hasattr(item, "section"):
+        return item.section
+    for parent in ("table", "intervention", "activity", "goal", "question"):
+        if hasattr(item, parent):
+            return _section_of(getattr(item, parent))
+    raise TypeError(f"{type(item).__name__} is not plan content")
 
 
 def plans_touch_showing(*, neighbourhood_ids: Iterable[int] = (), indicator_ids: Iterable[int] = ()) -> int:
@@ -186,6 +226,7 @@ def plan_build(*, plan: Plan, template: PlanTemplate | None, themes: Iterable[Th
 
 @transaction.atomic
 def section_add(*, plan: Plan, kind: str, heading: str, parent: Section | None = None, **fields) -> Section:
+    _begin(plan=plan)
     if kind not in SectionKind.values:
         raise ValidationError(_("Onbekende soort onderdeel."))
     if parent is not None and (parent.plan_id != plan.pk or parent.parent_id is not None):
@@ -203,8 +244,9 @@ def section_add(*, plan: Plan, kind: str, heading: str, parent: Section | None =
 
 
 @transaction.atomic
-def section_delete(*, section: Section) -> None:
+def section_delete(*, section: Section, expected_revision: int | None = None) -> None:
     plan = section.plan
+    _begin(plan=plan, section=section, expected_revision=expected_revision)
     section.delete()
     plan_touch(plan=plan)
 
@@ -212,6 +254,7 @@ def section_delete(*, section: Section) -> None:
 @transaction.atomic
 def section_move(*, section: Section, position: int) -> None:
     """Put the section at `position` (0-based) among its siblings; the others close up."""
+    _begin(plan=section.plan)
     siblings = list(section.plan.sections.filter(parent_id=section.parent_id).exclude(pk=section.pk))
     position = max(0, min(position, len(siblings)))
     siblings.insert(position, section)
@@ -223,9 +266,11 @@ def section_move(*, section: Section, position: int) -> None:
 
 @transaction.atomic
 def card_add(
-    *, section: Section, kind: CardKind, text: str, theme: PlanTheme | None = None, topic=None
+    *, section: Section, kind: CardKind, text: str, theme: PlanTheme | None = None, topic=None,
+    expected_revision: int | None = None,
 ) -> Card:
     """A card under one of the plan's own themes (or one of the section's topics)."""
+    _begin(plan=section.plan, section=section, expected_revision=expected_revision)
     if section.kind != SectionKind.CARDS or kind.section_id != section.pk:
         raise ValidationError(_("Deze soort kaart hoort niet bij dit onderdeel."))
     if (theme is None) == (topic is None):
@@ -241,12 +286,13 @@ def card_add(
         plan_id=section.plan_id, section=section, kind=kind, theme=theme, topic=topic,
         text=text.strip(), order=_next_order(siblings),
     )
-    plan_touch(plan=section.plan)
+    plan_touch(plan=section.plan, section=section)
     return card
 
 
 @transaction.atomic
 def plan_theme_add(*, plan: Plan, name: str, is_focus: bool = False) -> PlanTheme:
+    _begin(plan=plan)
     theme = PlanTheme(plan=plan, name=name.strip(), is_focus=is_focus, order=_next_order(plan.themes.all()))
     theme.full_clean(exclude=["plan", "origin"])
     theme.save()
@@ -267,6 +313,7 @@ def figure_table_save(
     footnote: str = "",
 ) -> FigureTable:
     """Create or replace a figures table: which indicators and neighbourhoods, in order."""
+    _begin(plan=section.plan)
     if section.kind != SectionKind.FIGURES:
         raise ValidationError(_("Tabellen met cijfers staan in een onderdeel met cijfers."))
     if table is None:
@@ -287,33 +334,22 @@ def figure_table_save(
     FigureTableNeighbourhood.objects.bulk_create(
         FigureTableNeighbourhood(table=table, neighbourhood_id=r, order=n) for n, r in enumerate(neighbourhood_ids)
     )
-    plan_touch(plan=section.plan)
+    plan_touch(plan=section.plan, section=section)
     return table
 
 
 @transaction.atomic
 def figure_table_delete(*, table: FigureTable) -> None:
-    plan = table.section.plan
+    section = table.section
+    _begin(plan=section.plan)
     table.delete()
-    plan_touch(plan=plan)
-
-
-def _plan_of(item) -> Plan:
-    if isinstance(item, Section):
-        return item.plan
-    if isinstance(item, FigureTable):
-        return item.section.plan
-    if hasattr(item, "section"):
-        return item.section.plan
-    for parent in ("table", "intervention", "activity", "goal", "question"):
-        if hasattr(item, parent):
-            return _plan_of(getattr(item, parent))
-    raise TypeError(f"{type(item).__name__} is not plan content")
+    plan_touch(plan=section.plan, section=section)
 
 
 @transaction.atomic
-def section_update(*, section: Section, **fields) -> Section:
+def section_update(*, section: Section, expected_revision: int | None = None, **fields) -> Section:
     """Change a section's heading, intro, contents entry, numbering or appendix flag."""
+    _begin(plan=section.plan, section=section, expected_revision=expected_revision)
     allowed = {"heading", "contents_label", "intro", "numbered", "appendix", "card_rows"}
     unknown = set(fields) - allowed
     if unknown:
@@ -322,48 +358,53 @@ def section_update(*, section: Section, **fields) -> Section:
         setattr(section, name, value)
     section.full_clean(exclude=["plan", "parent"])
     section.save(update_fields=[*fields, "updated"])
-    plan_touch(plan=section.plan)
+    plan_touch(plan=section.plan, section=section)
     return section
 
 
 @transaction.atomic
-def content_add(model, *, section: Section, **fields):
+def content_add(model, *, section: Section, expected_revision: int | None = None, **fields):
     """Add an item (matrix item, focus point, milestone, activity, goal, …) to a section.
 
     Cards have their own service (`card_add`), which checks theme and kind.
     """
+    _begin(plan=section.plan, section=section, expected_revision=expected_revision)
     if model is Card:
         raise TypeError("use card_add for cards")
     item = model(section=section, order=fields.pop("order", None) or _next_order(model.objects.filter(section=section)), **fields)
     item.full_clean(exclude=["section"])
     item.save()
-    plan_touch(plan=section.plan)
+    plan_touch(plan=section.plan, section=section)
     return item
 
 
 @transaction.atomic
-def content_update(*, item, **fields):
+def content_update(*, item, expected_revision: int | None = None, **fields):
     """Change fields of any item of a plan (a card, a matrix item, a table row, …)."""
+    section = _section_of(item)
+    _begin(plan=section.plan, section=section, expected_revision=expected_revision)
     for name, value in fields.items():
         setattr(item, name, value)
     if isinstance(item, Card) and item.theme_id is not None and item.theme.plan_id != item.plan_id:
         raise ValidationError(_("Dit thema hoort niet bij dit plan."))
     item.full_clean(exclude=[f.name for f in item._meta.fields if f.is_relation])
     item.save()
-    plan_touch(plan=_plan_of(item))
+    plan_touch(plan=section.plan, section=section)
     return item
 
 
 @transaction.atomic
-def content_delete(*, item) -> None:
-    plan = _plan_of(item)
+def content_delete(*, item, expected_revision: int | None = None) -> None:
+    section = _section_of(item)
+    _begin(plan=section.plan, section=section, expected_revision=expected_revision)
     item.delete()
-    plan_touch(plan=plan)
+    plan_touch(plan=section.plan, section=section)
 
 
 @transaction.atomic
 def plan_theme_update(*, theme: PlanTheme, **fields) -> PlanTheme:
     """Rename a plan's own theme or mark it as focus; the organisation's set is untouched."""
+    _begin(plan=theme.plan)
     for name, value in fields.items():
         setattr(theme, name, value)
     theme.full_clean(exclude=["plan", "origin"])
@@ -379,6 +420,7 @@ def plan_copy_sections(*, source: Plan, target: Plan, sections: Iterable[Section
     Cards and activities keep their theme by name: the target plan's own theme of that
     name, created from the source's copy if the target lacks it.
     """
+    _begin(plan=target)
     sections = list(sections if sections is not None else source.sections.filter(parent=None))
     themes = {t.name: t for t in target.themes.all()}
 
@@ -461,6 +503,46 @@ def _copy_section(section: Section, target: Plan, parent, order: int, theme_for)
     for n, child in enumerate(source.children.all()):
         _copy_section(child, target, copy, n, theme_for)
     return copy
+
+
+# --- workflow ---------------------------------------------------------------------------
+
+# Which step the coordinator may take from each status.
+TRANSITIONS = {
+    Plan.Status.CONCEPT: {Plan.Status.REVIEW},
+    Plan.Status.REVIEW: {Plan.Status.CONCEPT, Plan.Status.ADOPTED},
+    Plan.Status.ADOPTED: set(),
+}
+
+
+@transaction.atomic
+def plan_status_change(*, plan: Plan, new_status: str, user, note: str) -> PlanStatusChange:
+    """Move the plan one step in its workflow, with a note on why.
+
+    An adopted plan is read-only; its PDF is archived as the adopted version.
+    """
+    locked = Plan.objects.select_for_update().get(pk=plan.pk)
+    if new_status not in TRANSITIONS.get(locked.status, set()):
+        raise ValidationError(
+            _("Van %(old)s naar %(new)s kan niet.")
+            % {"old": locked.get_status_display().lower(), "new": Plan.Status(new_status).label.lower()}
+        )
+    if not note.strip():
+        raise ValidationError(_("Schrijf bij elke stap een korte toelichting."))
+    change = PlanStatusChange.objects.create(
+        plan=locked, old_status=locked.status, new_status=new_status, user=user, note=note.strip()
+    )
+    Plan.objects.filter(pk=plan.pk).update(status=new_status)
+    plan.status = new_status
+    plan_touch(plan=plan)
+    if new_status == Plan.Status.ADOPTED:
+        transaction.on_commit(partial(_archive_adopted, plan.pk))
+    return change
+
+
+def _archive_adopted(plan_id: int) -> None:
+    plan = Plan.objects.select_related("area__organisation").get(pk=plan_id)
+    plan_export_request(plan=plan)
 
 
 # --- organisation settings: themes and plan templates ------------------------------------

@@ -28,6 +28,8 @@ CHAPTERS = [
 
 @pytest.fixture
 def binnenstad(demo):
+    """The demo plan, back in concept so that it can be edited (an adopted plan cannot)."""
+    type(demo.binnenstad).objects.filter(pk=demo.binnenstad.pk).update(status="concept")
     return People.create(area=demo.binnenstad.area)
 
 
