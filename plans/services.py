@@ -402,6 +402,21 @@ def content_delete(*, item, expected_revision: int | None = None) -> None:
 
 
 @transaction.atomic
+def content_move(*, item, step: int, expected_revision: int | None = None) -> None:
+    """Move an item one place up (step -1) or down (step 1) among its section's items."""
+    section = _section_of(item)
+    _begin(plan=section.plan, section=section, expected_revision=expected_revision)
+    siblings = list(type(item).objects.filter(section=section).order_by("order", "id"))
+    index = next(i for i, other in enumerate(siblings) if other.pk == item.pk)
+    target = max(0, min(len(siblings) - 1, index + step))
+    siblings.insert(target, siblings.pop(index))
+    for order, other in enumerate(siblings):
+        other.order = order
+    type(item).objects.bulk_update(siblings, ["order"])
+    plan_touch(plan=section.plan, section=section)
+
+
+@transaction.atomic
 def plan_theme_update(*, theme: PlanTheme, **fields) -> PlanTheme:
     """Rename a plan's own theme or mark it as focus; the organisation's set is untouched."""
     _begin(plan=theme.plan)

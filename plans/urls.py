@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import urls_pdf, views, views_figures, views_settings
+from . import urls_pdf, views, views_edit, views_figures, views_settings
 
 app_name = "plans"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.area_list, name="area_list"),
     path("plannen/<uuid:code>/", views.plan_detail, name="plan_detail"),
     path("plannen/<uuid:code>/cijfers/", views_figures.plan_figures, name="plan_figures"),
+    path("plannen/<uuid:code>/bewerken/", views_edit.plan_edit, name="plan_edit"),
+    path("plannen/<uuid:code>/onderdelen/<uuid:section_code>/", views_edit.section_edit, name="section_edit"),
     path("organisaties/<uuid:code>/instellingen/", views_settings.organisation_settings, name="organisation_settings"),
     path(
         "organisaties/<uuid:code>/sjablonen/<uuid:template_code>/onderdelen/nieuw/",

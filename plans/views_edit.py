@@ -1,0 +1,300 @@
+"""Editing a plan in the browser: its sections, the items in them, and its workflow.
+
+Every write goes through plans.services (which checks that the plan may change and raises
+its revision). Every form carries the revision of the section it edits: a save against an
+older revision is refused and shows both versions side by side, with the differences
+marked, and keeps what the person typed. Each form works without JavaScript (post, then
+back to the page); with htmx the section editor is swapped in place.
+"""
+
+import difflib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import modelform_factory
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from matrix.models import MatrixItem
+
+from . import services
+from .models import (
+    Activity,
+    Card,
+    FocusPoint,
+    Goal,
+    Intervention,
+    Membership,
+    Milestone,
+    Plan,
+    Section,
+    SectionKind,
+    SurveyQuestion,
+)
+from .selectors import get_plan_for_user
+
+COORDINATOR = Membership.Role.COORDINATOR
+FACILITATOR = Membership.Role.FACILITATOR
+
+# What each section kind lets a person edit in the browser, and with which fields.
+ITEM_MODELS = {
+    SectionKind.MATRIX: (MatrixItem, ["title", "text", "impact", "effort"]),
+    SectionKind.FOCUS: (FocusPoint, ["group", "title", "statement", "quantitative", "qualitative"]),
+    SectionKind.TIMELINE: (Milestone, ["period_kind", "period_label", "date", "text"]),
+    SectionKind.ACTIVITIES: (Activity, ["title", "theme", "target_group", "aim", "partners"]),
+    SectionKind.GOALS: (Goal, ["title", "description", "parent"]),
+    SectionKind.INTERVENTIONS: (
+        Intervention,
+        ["title", "problem", "target_groups", "approach", "direct_results", "medium_results", "long_term", "themes"],
+    ),
+    SectionKind.SURVEY: (SurveyQuestion, ["question", "respondents"]),
+    SectionKind.CARDS: (Card, ["kind", "theme", "topic", "text"]),
+}
+
+
+def _may_edit(plan: Plan, section: Section | None = None) -> bool:
+    """Coordinators edit everything; facilitators only the matrix (design sessions)."""
+    if plan.user_role == COORDINATOR:
+        return True
+    return plan.user_role == FACILITATOR and section is not None and section.kind == SectionKind.MATRIX
+
+
+def _item_form_class(section: Section):
+    model, fields = ITEM_MODELS[section.kind]
+    return model, modelform_factory(model, fields=fields)
+
+
+def _limit_choices(form, section: Section) -> None:
+    """Choices that belong to this plan and section only (themes, kinds, topics, goals)."""
+    plan = section.plan
+    for name, queryset in (
+        ("theme", plan.themes.all()),
+        ("themes", plan.themes.all()),
+        ("kind", section.card_kinds.all()),
+        ("topic", section.card_topics.all()),
+        ("parent", section.goals.filter(parent=None)),
+    ):
+        if name in form.fields:
+            form.fields[name].queryset = queryset
+    if isinstance(form.instance, Goal) and form.instance.pk and "parent" in form.fields:
+        form.fields["parent"].queryset = form.fields["parent"].queryset.exclude(pk=form.instance.pk)
+
+
+def word_diff(old: str, new: str) -> tuple[str, str]:
+    """Both texts as HTML with the words that differ marked: <del> in the old, <ins> in the new."""
+    a, b = old.split(" "), new.split(" ")
+    left, right = [], []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        old_words, new_words = escape(" ".join(a[i1:i2])), escape(" ".join(b[j1:j2]))
+        if op == "equal":
+            left.append(old_words)
+            right.append(new_words)
+        else:
+            if old_words:
+                left.append(f"<del>{old_words}</del>")
+            if new_words:
+                right.append(f"<ins>{new_words}</ins>")
+    return mark_safe(" ".join(left)), mark_safe(" ".join(right))  # noqa: S308 - escaped above
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def plan_edit(request: HttpRequest, code) -> HttpResponse:
+    """The plan's sections in order: add, move, remove; and the workflow."""
+    plan = get_plan_for_user(request.user, code, roles=(COORDINATOR, FACILITATOR))
+    sections = list(plan.sections.all())
+    if request.method == "POST":
+        if plan.user_role != COORDINATOR:
+            raise PermissionDenied
+        try:
+            _plan_edit_action(request, plan, sections)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("plans:plan_edit", code=plan.code)
+    if plan.user_role != COORDINATOR:
+        sections = [s for s in sections if s.kind == SectionKind.MATRIX]
+    tree = [(s, [c for c in sections if c.parent_id == s.pk]) for s in sections if s.parent_id is None]
+    return render(
+        request,
+        "plans/plan_edit.html",
+        {
+            "plan": plan,
+            "tree": tree,
+            "kinds": SectionKind.choices,
+            "chapters": [s for s in sections if s.parent_id is None],
+            "next_statuses": [Plan.Status(s) for s in sorted(services.TRANSITIONS[plan.status])],
+            "status_changes": plan.status_changes.select_related("user")[:10],
+            "adopted": plan.status == Plan.Status.ADOPTED,
+        },
+    )
+
+
+def _plan_edit_action(request, plan: Plan, sections: list[Section]) -> None:
+    action = request.POST.get("action", "")
+    if action == "status":
+        services.plan_status_change(
+            plan=plan, new_status=request.POST.get("status", ""), user=request.user, note=request.POST.get("note", "")
+        )
+        messages.success(request, _("De status is gewijzigd."))
+        return
+    if action == "section-add":
+        parent = next((s for s in sections if str(s.pk) == request.POST.get("parent") and s.parent_id is None), None)
+        heading = request.POST.get("heading", "").strip()
+        if not heading:
+            raise ValidationError(_("Geef het onderdeel een kop."))
+        services.section_add(
+            plan=plan, kind=request.POST.get("kind", ""), heading=heading, parent=parent,
+            appendix=bool(request.POST.get("appendix")), numbered=parent is None,
+        )
+        messages.success(request, _("Het onderdeel is toegevoegd."))
+        return
+    section = next((s for s in sections if str(s.pk) == request.POST.get("section")), None)
+    if section is None:
+        raise Http404
+    siblings = [s for s in sections if s.parent_id == section.parent_id]
+    position = siblings.index(section)
+    if action in {"section-up", "section-down"}:
+        services.section_move(section=section, position=position + (-1 if action == "section-up" else 1))
+    elif action == "section-delete":
+        services.section_delete(section=section, expected_revision=request.POST.get("revision"))
+        messages.success(request, _("Het onderdeel is verwijderd."))
+    else:
+        raise Http404
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def section_edit(request: HttpRequest, code, section_code) -> HttpResponse:
+    plan = get_plan_for_user(request.user, code, roles=(COORDINATOR, FACILITATOR))
+    try:
+        section = plan.sections.get(code=section_code)
+    except (Section.DoesNotExist, ValidationError):
+        raise Http404 from None
+    if not _may_edit(plan, section):
+        raise PermissionDenied
+    context = {"plan": plan, "section": section, "conflict": None, "errors": []}
+    if request.method == "POST":
+        try:
+            done = _section_action(request, section, context)
+        except services.StaleEdit as stale:
+            _conflict(request, stale.section, context)
+            done = False
+        except ValidationError as error:
+            context["errors"] = error.messages
+            done = False
+        if done and not request.htmx:
+            return redirect("plans:section_edit", code=plan.code, section_code=section.code)
+        section.refresh_from_db()
+    context.update(_editor_context(section, context))
+    template = "plans/section_edit.html" + ("#editor" if request.htmx else "")
+    return render(request, template, context, status=409 if context["conflict"] else 200)
+
+
+def _section_action(request, section: Section, context: dict) -> bool:
+    action = request.POST.get("action", "")
+    revision = request.POST.get("revision")
+    if action == "section-save":
+        services.section_update(
+            section=section,
+            expected_revision=revision,
+            heading=request.POST.get("heading", "").strip(),
+            contents_label=request.POST.get("contents_label", "").strip(),
+            intro=request.POST.get("intro", ""),
+            numbered=bool(request.POST.get("numbered")),
+            appendix=bool(request.POST.get("appendix")),
+        )
+        messages.success(request, _("Het onderdeel is opgeslagen."))
+        return True
+    if section.kind not in ITEM_MODELS:
+        raise Http404
+    model, form_class = _item_form_class(section)
+    if action == "item-add":
+        form = form_class(request.POST, prefix="new")
+        _limit_choices(form, section)
+        if not form.is_valid():
+            context["new_form"] = form
+            return False
+        data = dict(form.cleaned_data)
+        if model is Card:
+            services.card_add(section=section, expected_revision=revision, **data)
+        else:
+            m2m = {name: data.pop(name) for name in list(data) if name == "themes"}
+            item = services.content_add(model, section=section, expected_revision=revision, **data)
+            for name, value in m2m.items():
+                getattr(item, name).set(value)
+        messages.success(request, _("Toegevoegd."))
+        return True
+    try:
+        item = model.objects.get(pk=int(request.POST.get("item", "")), section=section)
+    except (ValueError, model.DoesNotExist):
+        raise Http404 from None
+    if action == "item-delete":
+        services.content_delete(item=item, expected_revision=revision)
+        messages.success(request, _("Verwijderd."))
+        return True
+    if action in {"item-up", "item-down"}:
+        services.content_move(item=item, step=-1 if action == "item-up" else 1, expected_revision=revision)
+        return True
+    if action == "item-save":
+        form = form_class(request.POST, instance=model.objects.get(pk=item.pk), prefix=f"i{item.pk}")
+        _limit_choices(form, section)
+        if not form.is_valid():
+            context.setdefault("item_forms", {})[item.pk] = form
+            return False
+        data = dict(form.cleaned_data)
+        m2m = {name: data.pop(name) for name in list(data) if name == "themes"}
+        item = services.content_update(item=item, expected_revision=revision, **data)
+        for name, value in m2m.items():
+            getattr(item, name).set(value)
+        messages.success(request, _("Opgeslagen."))
+        return True
+    raise Http404
+
+
+def _conflict(request, current: Section, context: dict) -> None:
+    """Someone saved this section in the meantime: show theirs beside ours, keep ours."""
+    mine = {
+        "heading": request.POST.get("heading", ""),
+        "intro": request.POST.get("intro", ""),
+    }
+    rows = []
+    if request.POST.get("action") == "section-save":
+        for name, label in (("heading", _("Kop")), ("intro", _("Tekst"))):
+            theirs, ours = word_diff(getattr(current, name), mine[name])
+            rows.append({"label": label, "theirs": theirs, "ours": ours, "changed": getattr(current, name) != mine[name]})
+    context["conflict"] = {"rows": rows, "mine": mine, "action": request.POST.get("action")}
+    context["errors"] = [
+        _(
+            "Iemand anders heeft dit onderdeel opgeslagen terwijl u het bewerkte. Hieronder staan beide "
+            "versies; uw tekst staat nog in het formulier. Voeg ze samen en sla opnieuw op."
+        )
+    ]
+
+
+def _editor_context(section: Section, context: dict) -> dict:
+    items, item_forms, new_form = [], [], None
+    if section.kind in ITEM_MODELS:
+        model, form_class = _item_form_class(section)
+        posted = context.get("item_forms", {})
+        for item in model.objects.filter(section=section).order_by("order", "id"):
+            form = posted.get(item.pk) or form_class(instance=item, prefix=f"i{item.pk}")
+            _limit_choices(form, section)
+            item_forms.append((item, form))
+        new_form = context.get("new_form") or form_class(prefix="new")
+        _limit_choices(new_form, section)
+    conflict = context.get("conflict")
+    return {
+        "items": items,
+        "item_forms": item_forms,
+        "new_form": new_form,
+        "heading_value": conflict["mine"]["heading"] if conflict else section.heading,
+        "intro_value": conflict["mine"]["intro"] if conflict else section.intro,
+        "figures_url": reverse("plans:plan_figures", args=[section.plan.code]) + f"?onderdeel={section.code.hex}",
+        "adopted": section.plan.status == Plan.Status.ADOPTED,
+    }

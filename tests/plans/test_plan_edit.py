@@ -1,0 +1,195 @@
+"""Editing a plan in the browser: sections, their items, conflicts and the workflow."""
+
+import pytest
+from django.urls import reverse
+
+from matrix.models import MatrixItem
+from plans.models import Card, Plan, Section
+from tests.base import People
+
+pytestmark = pytest.mark.django_db
+
+SECTIONS = [("text", "Het verhaal", "Een wijk in beweging."), ("cards", "Krachten en kansen"), ("matrix", "Matrix")]
+
+
+@pytest.fixture
+def people():
+    return People.create(sections=SECTIONS, themes=["Gezond leven"])
+
+
+def edit_url(plan) -> str:
+    return reverse("plans:plan_edit", args=[plan.code])
+
+
+def section_url(section) -> str:
+    return reverse("plans:section_edit", args=[section.plan.code, section.code])
+
+
+def fresh(obj):
+    return type(obj).objects.get(pk=obj.pk)
+
+
+class TestPlanEdit:
+    def test_it_lists_the_sections_for_the_coordinator(self, client, people):
+        client.force_login(people.coordinator)
+        response = client.get(edit_url(people.plan))
+        assert response.status_code == 200
+        assert "plans/plan_edit.html" in [t.name for t in response.templates]
+        body = response.content.decode()
+        assert "Het verhaal" in body and "Krachten en kansen" in body and "Ter review aanbieden" in body
+
+    def test_a_facilitator_sees_only_the_matrix(self, client, people):
+        client.force_login(people.facilitator)
+        body = client.get(edit_url(people.plan)).content.decode()
+        assert "Matrix" in body and "Het verhaal" not in body
+        assert client.post(edit_url(people.plan), {"action": "section-add", "kind": "text", "heading": "X"}).status_code == 403
+
+    def test_others_are_refused(self, client, people):
+        assert client.get(edit_url(people.plan)).status_code == 302
+        for person, status in [(people.manager, 403), (people.outsider, 404)]:
+            client.force_login(person)
+            assert client.get(edit_url(people.plan)).status_code == status
+            assert client.get(section_url(people.plan.sections.first())).status_code == status
+
+    def test_it_rejects_other_methods(self, client, people):
+        client.force_login(people.coordinator)
+        assert client.put(edit_url(people.plan)).status_code == 405
+
+    def test_it_adds_moves_and_removes_sections(self, client, people):
+        client.force_login(people.coordinator)
+        before = fresh(people.plan).revision
+        client.post(edit_url(people.plan), {"action": "section-add", "kind": "goals", "heading": "Doelen"})
+        goals = people.plan.sections.get(kind="goals")
+        client.post(edit_url(people.plan), {"action": "section-up", "section": goals.pk})
+        kinds = list(people.plan.sections.filter(parent=None).values_list("kind", flat=True))
+        assert kinds == ["text", "cards", "goals", "matrix"]
+        client.post(edit_url(people.plan), {"action": "section-delete", "section": goals.pk, "revision": fresh(goals).revision})
+        assert not people.plan.sections.filter(kind="goals").exists()
+        assert fresh(people.plan).revision == before + 3
+
+    def test_a_section_without_a_heading_is_refused_with_a_dutch_message(self, client, people):
+        client.force_login(people.coordinator)
+        response = client.post(edit_url(people.plan), {"action": "section-add", "kind": "text", "heading": " "}, follow=True)
+        assert "Geef het onderdeel een kop." in response.content.decode()
+        assert people.plan.sections.count() == 3
+
+
+class TestSectionEdit:
+    def test_it_saves_a_section_and_the_plan_page_shows_it(self, client, people):
+        client.force_login(people.coordinator)
+        story = people.plan.sections.get(kind="text")
+        response = client.post(section_url(story), {
+            "action": "section-save", "revision": story.revision, "heading": "Ons verhaal",
+            "intro": "## Nieuw\n\nDe wijk **leeft**.", "numbered": "1",
+        })
+        assert response.status_code == 302
+        page = client.get(people.plan.get_absolute_url()).content.decode()
+        assert "Ons verhaal" in page and "<strong>leeft</strong>" in page
+
+    def test_a_stale_save_shows_both_versions_and_keeps_what_was_typed(self, client, people):
+        story = people.plan.sections.get(kind="text")
+        seen = story.revision
+        client.force_login(people.coordinator)
+        client.post(section_url(story), {"action": "section-save", "revision": seen, "heading": "Het verhaal", "intro": "De versie van Saskia."})
+        response = client.post(section_url(story), {"action": "section-save", "revision": seen, "heading": "Het verhaal", "intro": "De versie van Ellen."})
+        assert response.status_code == 409
+        body = response.content.decode()
+        assert "Iemand anders heeft dit onderdeel opgeslagen" in body
+        assert "<del>Saskia.</del>" in body and "<ins>Ellen.</ins>" in body
+        assert ">De versie van Ellen.</textarea>" in body  # nothing typed is lost
+        assert fresh(story).intro == "De versie van Saskia."
+        # Saving again from the conflict page (which carries the new revision) works.
+        current = fresh(story).revision
+        client.post(section_url(story), {"action": "section-save", "revision": current, "heading": "Het verhaal", "intro": "Samen."})
+        assert fresh(story).intro == "Samen."
+
+    def test_editing_different_sections_never_conflicts(self, client, people):
+        story, matrix = people.plan.sections.get(kind="text"), people.plan.sections.get(kind="matrix")
+        story_seen, matrix_seen = story.revision, matrix.revision
+        client.force_login(people.coordinator)
+        client.post(section_url(story), {"action": "section-save", "revision": story_seen, "heading": "A", "intro": "Een."})
+        response = client.post(section_url(matrix), {"action": "section-save", "revision": matrix_seen, "heading": "B", "intro": "Twee."})
+        assert response.status_code == 302
+        assert (fresh(story).heading, fresh(matrix).heading) == ("A", "B")
+
+    def test_a_facilitator_fills_the_matrix_but_nothing_else(self, client, people):
+        matrix = people.plan.sections.get(kind="matrix")
+        client.force_login(people.facilitator)
+        response = client.post(section_url(matrix), {
+            "action": "item-add", "revision": matrix.revision,
+            "new-title": "We gaan koken", "new-text": "", "new-impact": "high", "new-effort": "little",
+        })
+        assert response.status_code == 302
+        item = MatrixItem.objects.get(section=matrix)
+        client.post(section_url(matrix), {
+            "action": "item-save", "item": item.pk, "revision": fresh(matrix).revision,
+            f"i{item.pk}-title": "We gaan samen koken", f"i{item.pk}-text": "", f"i{item.pk}-impact": "low", f"i{item.pk}-effort": "much",
+        })
+        assert (fresh(item).title, fresh(item).impact) == ("We gaan samen koken", "low")
+        assert client.get(section_url(people.plan.sections.get(kind="text"))).status_code == 403
+
+    def test_it_adds_a_card_under_the_plans_theme_and_removes_it(self, client, people):
+        cards = people.plan.sections.get(kind="cards")
+        client.force_login(people.coordinator)
+        client.post(section_url(cards), {
+            "action": "item-add", "revision": cards.revision,
+            "new-kind": cards.card_kinds.get(name="Kracht").pk, "new-theme": people.plan.themes.get().pk,
+            "new-text": "Veel vrijwilligers.",
+        })
+        card = Card.objects.get(section=cards)
+        assert "Veel vrijwilligers." in client.get(people.plan.get_absolute_url()).content.decode()
+        client.post(section_url(cards), {"action": "item-delete", "item": card.pk, "revision": fresh(cards).revision})
+        assert not Card.objects.exists()
+
+    def test_it_refuses_a_theme_of_another_plan(self, client, people):
+        from plans.services import plan_create
+
+        other = plan_create(area=people.area, period_start=2026)
+        cards = people.plan.sections.get(kind="cards")
+        client.force_login(people.coordinator)
+        response = client.post(section_url(cards), {
+            "action": "item-add", "revision": cards.revision,
+            "new-kind": cards.card_kinds.first().pk, "new-theme": other.themes.get().pk, "new-text": "X",
+        })
+        assert response.status_code == 200
+        assert not Card.objects.exists()
+
+    def test_the_htmx_branch_returns_the_editor_only(self, client, people):
+        client.force_login(people.coordinator)
+        story = people.plan.sections.get(kind="text")
+        response = client.post(
+            section_url(story), {"action": "section-save", "revision": story.revision, "heading": "Kop", "intro": ""},
+            HTTP_HX_REQUEST="true",
+        )
+        body = response.content.decode()
+        assert response.status_code == 200 and "<html" not in body and 'id="editor"' in body
+        assert fresh(story).heading == "Kop"
+
+    def test_a_section_of_another_plan_is_not_found(self, client, people, demo):
+        client.force_login(people.coordinator)
+        other = demo.binnenstad.sections.first()
+        url = reverse("plans:section_edit", args=[people.plan.code, other.code])
+        assert client.get(url).status_code == 404
+
+
+class TestWorkflow:
+    def test_it_moves_to_review_and_adopted_with_notes_and_then_refuses_edits(self, client, people):
+        client.force_login(people.coordinator)
+        response = client.post(edit_url(people.plan), {"action": "status", "status": "review", "note": ""}, follow=True)
+        assert "Schrijf bij elke stap een korte toelichting." in response.content.decode()
+        assert fresh(people.plan).status == Plan.Status.CONCEPT
+        client.post(edit_url(people.plan), {"action": "status", "status": "review", "note": "Naar de partners."})
+        client.post(edit_url(people.plan), {"action": "status", "status": "adopted", "note": "Akkoord MT."})
+        assert fresh(people.plan).status == Plan.Status.ADOPTED
+        assert list(people.plan.status_changes.values_list("note", flat=True)) == ["Akkoord MT.", "Naar de partners."]
+        story = people.plan.sections.get(kind="text")
+        response = client.post(section_url(story), {"action": "section-save", "revision": story.revision, "heading": "Anders", "intro": "X"})
+        assert "Dit plan is vastgesteld" in response.content.decode()
+        assert fresh(story).heading == "Het verhaal"
+
+    def test_a_step_that_does_not_exist_is_refused(self, client, people):
+        client.force_login(people.coordinator)
+        response = client.post(edit_url(people.plan), {"action": "status", "status": "adopted", "note": "Snel."}, follow=True)
+        assert "kan niet" in response.content.decode()
+        assert fresh(people.plan).status == Plan.Status.CONCEPT
+        assert Section.objects.filter(plan=people.plan).count() == 3
