@@ -9,6 +9,10 @@ class PlansConfig(AppConfig):
     def ready(self) -> None:
         from wijkdata.signals import figures_changed
 
+        from . import history
+
+        history.register()
+
         from .services import plans_touch_showing
 
         def figures_changed_receiver(sender, *, neighbourhood_ids=(), indicator_ids=(), **kwargs):

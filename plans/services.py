@@ -28,8 +28,10 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from matrix.models import MatrixItem
 
+from . import history
 from .models import (
     Activity,
+    ActivityType,
     Area,
     Card,
     CardKind,
@@ -39,7 +41,9 @@ from .models import (
     FigureTableNeighbourhood,
     FocusPoint,
     Goal,
+    GoalIndicator,
     Intervention,
+    InterventionPartner,
     Milestone,
     Organisation,
     Plan,
@@ -49,6 +53,7 @@ from .models import (
     PlanTheme,
     Section,
     SectionKind,
+    SurveyAnswer,
     SurveyQuestion,
     TemplateSection,
     Theme,
@@ -70,9 +75,10 @@ class StaleEdit(Exception):
         self.section = section
 
 
-def plan_touch(*, plan: Plan, section: Section | None = None) -> int:
+def plan_touch(*, plan: Plan, section: Section | None = None, what: str = "") -> int:
     """Raise the plan's revision (and the section's): its content changed. Call inside the
-    writing transaction.
+    writing transaction. The plan as it is then goes into its history (plans.history),
+    with `what` (or the section's heading) as the description.
 
     One UPDATE with F(): two concurrent writers each get their own number, and a writer
     whose transaction rolls back takes its revision with it.
@@ -84,6 +90,9 @@ def plan_touch(*, plan: Plan, section: Section | None = None) -> int:
     if section is not None:
         Section.objects.filter(pk=section.pk).update(revision=F("revision") + 1, updated=now)
         section.revision = Section.objects.filter(pk=section.pk).values_list("revision", flat=True).get()
+    if not what and section is not None:
+        what = _("Gewijzigd: %(heading)s") % {"heading": section.heading}
+    history.record(plan, what)
     return plan.revision
 
 
@@ -182,6 +191,7 @@ def plan_create(
     plan.full_clean(exclude=["template"], validate_unique=True)
     plan.save()
     plan_build(plan=plan, template=template, themes=themes)
+    history.record(plan, _("Plan gemaakt"))
     return plan
 
 
@@ -518,6 +528,108 @@ def _copy_section(section: Section, target: Plan, parent, order: int, theme_for)
     for n, child in enumerate(source.children.all()):
         _copy_section(child, target, copy, n, theme_for)
     return copy
+
+
+# --- history -----------------------------------------------------------------------------
+
+
+def _after_restore(plan: Plan, *, status: str, revision: int) -> None:
+    """A restore saved old rows: put the workflow status back and move every counter past
+    anything it was before, so no cache key or open edit form can match an older state."""
+    new = revision + 1
+    Plan.objects.filter(pk=plan.pk).update(status=status, revision=new, updated=timezone.now())
+    Section.objects.filter(plan=plan).update(revision=new)
+    plan.revision, plan.status = new, status
+
+
+def _revision_of(plan: Plan, revision_id):
+    from reversion.models import Revision
+
+    revision = Revision.objects.filter(
+        pk=revision_id, version__object_id=str(plan.pk), version__content_type__model="plan"
+    ).first()
+    if revision is None:
+        raise ValidationError(_("Deze versie hoort niet bij dit plan."))
+    return revision
+
+
+def _put_back(versions, current: dict) -> None:
+    """Save the rows of `versions` (parents before children), then delete what `current`
+    (model → queryset) holds that those versions did not (children before parents)."""
+    rank = {model: i for i, (model, _lookup) in enumerate([(Plan, None), *history.CONTENT])}
+    by_model: dict = {}
+    for version in versions:
+        by_model.setdefault(version.content_type.model_class(), []).append(version)
+    for model in sorted(by_model, key=lambda m: rank.get(m, 99)):
+        group = by_model[model]
+        if model is Section:  # chapters before their sub-sections
+            group.sort(key=lambda v: v.field_dict.get("parent_id") is not None)
+        for version in group:
+            version.revert()
+    for model, queryset in sorted(current.items(), key=lambda item: -rank.get(item[0], 99)):
+        kept = [int(v.object_id) for v in by_model.get(model, [])]
+        queryset.exclude(pk__in=kept).delete()
+
+
+@transaction.atomic
+def plan_restore(*, plan: Plan, revision_id: int) -> None:
+    """Bring the whole plan back to how it was in an earlier revision (itself a revision)."""
+    _begin(plan=plan)
+    current = Plan.objects.select_for_update().get(pk=plan.pk)
+    revision = _revision_of(plan, revision_id)
+    versions = list(revision.version_set.select_related("content_type"))
+    _put_back(versions, {model: model.objects.filter(**{lookup: plan}) for model, lookup in history.CONTENT})
+    _after_restore(plan, status=current.status, revision=current.revision)
+    history.record(plan, _("Hersteld naar de versie van %(date)s") % {"date": _local(revision.date_created)})
+
+
+# Rows held by one section, and how to find them from the section's id.
+SECTION_ROWS = {
+    CardKind: "section_id", Card: "section_id", FigureTable: "section_id", MatrixItem: "section_id",
+    FocusPoint: "section_id", Milestone: "section_id", Intervention: "section_id", Activity: "section_id",
+    Goal: "section_id", SurveyQuestion: "section_id", FigureTableIndicator: "table__section_id",
+    FigureTableNeighbourhood: "table__section_id", InterventionPartner: "intervention__section_id",
+    ActivityType: "activity__section_id", GoalIndicator: "goal__section_id", SurveyAnswer: "question__section_id",
+}
+# How a nested row names its parent row, for the versions of one section.
+PARENT_FIELD = {
+    FigureTableIndicator: (FigureTable, "table_id"), FigureTableNeighbourhood: (FigureTable, "table_id"),
+    InterventionPartner: (Intervention, "intervention_id"), ActivityType: (Activity, "activity_id"),
+    GoalIndicator: (Goal, "goal_id"), SurveyAnswer: (SurveyQuestion, "question_id"),
+}
+
+
+@transaction.atomic
+def section_restore(*, plan: Plan, revision_id: int, section_id: int) -> None:
+    """Bring one section (with what is in it) back to how it was in an earlier revision."""
+    from .models import CardTopic
+
+    _begin(plan=plan)
+    current = Plan.objects.select_for_update().get(pk=plan.pk)
+    revision = _revision_of(plan, revision_id)
+    versions = list(revision.version_set.select_related("content_type"))
+    own = [v for v in versions if v.content_type.model == "section" and int(v.object_id) == section_id]
+    if not own:
+        raise ValidationError(_("Dit onderdeel bestond in die versie niet."))
+    parent_id = own[0].field_dict.get("parent_id")
+    if parent_id and not Section.objects.filter(pk=parent_id, plan=plan).exists():
+        raise ValidationError(_("Herstel eerst het hoofdstuk waar dit onderdeel onder stond."))
+    rows = {CardTopic: "section_id", **SECTION_ROWS}
+    direct = [v for v in versions if rows.get(v.content_type.model_class()) == "section_id"
+              and v.field_dict.get("section_id") == section_id]
+    parents = {(v.content_type.model_class(), int(v.object_id)) for v in direct}
+    nested = [v for v in versions if v.content_type.model_class() in PARENT_FIELD
+              and (PARENT_FIELD[v.content_type.model_class()][0],
+                   v.field_dict.get(PARENT_FIELD[v.content_type.model_class()][1])) in parents]
+    _put_back(own + direct + nested, {model: model.objects.filter(**{lookup: section_id}) for model, lookup in rows.items()})
+    _after_restore(plan, status=current.status, revision=current.revision)
+    history.record(plan, _("Onderdeel hersteld naar de versie van %(date)s") % {"date": _local(revision.date_created)})
+
+
+def _local(moment) -> str:
+    from django.utils import formats
+
+    return formats.date_format(timezone.localtime(moment), "j F Y H:i")
 
 
 # --- workflow ---------------------------------------------------------------------------

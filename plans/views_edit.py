@@ -65,9 +65,24 @@ def _may_edit(plan: Plan, section: Section | None = None) -> bool:
     return plan.user_role == FACILITATOR and section is not None and section.kind == SectionKind.MATRIX
 
 
+def _formfield(field, **kwargs):
+    """Form fields in the NL Design System look, with textareas of a few lines."""
+    formfield = field.formfield(**kwargs)
+    if formfield is None:
+        return None
+    widget = formfield.widget
+    if widget.__class__.__name__ == "Textarea":
+        widget.attrs.update(rows=3, cols=60, **{"class": "utrecht-textarea"})
+    elif widget.__class__.__name__ in {"Select", "SelectMultiple"}:
+        widget.attrs["class"] = "utrecht-select"
+    elif widget.input_type in {"text", "number", "date", "email"}:
+        widget.attrs["class"] = "utrecht-textbox utrecht-textbox--html-input"
+    return formfield
+
+
 def _item_form_class(section: Section):
     model, fields = ITEM_MODELS[section.kind]
-    return model, modelform_factory(model, fields=fields)
+    return model, modelform_factory(model, fields=fields, formfield_callback=_formfield)
 
 
 def _limit_choices(form, section: Section) -> None:
@@ -298,3 +313,31 @@ def _editor_context(section: Section, context: dict) -> dict:
         "figures_url": reverse("plans:plan_figures", args=[section.plan.code]) + f"?onderdeel={section.code.hex}",
         "adopted": section.plan.status == Plan.Status.ADOPTED,
     }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def plan_history_view(request: HttpRequest, code) -> HttpResponse:
+    """Every revision of the plan with what changed per section; restore a section or all."""
+    from .history import plan_history
+
+    plan = get_plan_for_user(request.user, code, roles=(COORDINATOR,))
+    if request.method == "POST":
+        try:
+            revision_id = int(request.POST.get("revision_id", ""))
+            if request.POST.get("section_id"):
+                services.section_restore(plan=plan, revision_id=revision_id, section_id=int(request.POST["section_id"]))
+                messages.success(request, _("Het onderdeel is teruggezet. Dat is zelf een nieuwe versie."))
+            else:
+                services.plan_restore(plan=plan, revision_id=revision_id)
+                messages.success(request, _("Het plan is teruggezet. Dat is zelf een nieuwe versie."))
+        except ValueError:
+            raise Http404 from None
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("plans:plan_history", code=plan.code)
+    return render(
+        request,
+        "plans/plan_history.html",
+        {"plan": plan, "revisions": plan_history(plan), "adopted": plan.status == Plan.Status.ADOPTED},
+    )
