@@ -530,6 +530,52 @@ def _copy_section(section: Section, target: Plan, parent, order: int, theme_for)
     return copy
 
 
+# --- the next period -----------------------------------------------------------------------
+
+COPIED_FIELDS = [
+    "document_type", "tagline", "publisher", "publisher_address", "publisher_email", "publisher_phone",
+    "authors", "design", "photography", "contributing_organisations", "colophon_text", "cover_image",
+]
+
+
+def _shift_years(text: str, years: int) -> str:
+    import re
+
+    return re.sub(r"\b(20\d\d)\b", lambda m: str(int(m.group(1)) + years), text)
+
+
+@transaction.atomic
+def plan_copy_to_next_period(*, plan: Plan) -> Plan:
+    """Start the plan of the next period from this one: its themes, every section with what
+    is in it, the colophon; milestones move on by the length of the period."""
+    length = plan.period_end - plan.period_start + 1
+    start, end = plan.period_start + length, plan.period_end + length
+    if Plan.objects.filter(area=plan.area, document_type=plan.document_type, period_start=start).exists():
+        raise ValidationError(
+            _("Er bestaat al een %(type)s voor %(period)s in dit gebied.")
+            % {"type": plan.document_type.lower(), "period": start if start == end else f"{start}–{end}"}
+        )
+    title = plan.title.replace(plan.period_label, f"{start}" if start == end else f"{start}–{end}")
+    new = plan_create(
+        area=plan.area, period_start=start, period_end=end, template=None, themes=[],
+        title=title if title != plan.title else "", **{name: getattr(plan, name) for name in COPIED_FIELDS},
+    )
+    Plan.objects.filter(pk=new.pk).update(template=plan.template)
+    PlanTheme.objects.bulk_create(
+        PlanTheme(plan=new, origin=t.origin, name=t.name, description=t.description, is_focus=t.is_focus, order=t.order)
+        for t in plan.themes.all()
+    )
+    plan_copy_sections(source=plan, target=new)
+    for milestone in Milestone.objects.filter(section__plan=new):
+        milestone.period_label = _shift_years(milestone.period_label, length)
+        milestone.text = _shift_years(milestone.text, length)
+        if milestone.date:
+            milestone.date = milestone.date.replace(year=milestone.date.year + length)
+        milestone.save()
+    plan_touch(plan=new, what=_("Gekopieerd uit %(title)s") % {"title": plan.title})
+    return new
+
+
 # --- history -----------------------------------------------------------------------------
 
 

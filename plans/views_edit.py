@@ -128,10 +128,11 @@ def plan_edit(request: HttpRequest, code) -> HttpResponse:
         if plan.user_role != COORDINATOR:
             raise PermissionDenied
         try:
-            _plan_edit_action(request, plan, sections)
+            response = _plan_edit_action(request, plan, sections)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-        return redirect("plans:plan_edit", code=plan.code)
+            response = None
+        return response or redirect("plans:plan_edit", code=plan.code)
     if plan.user_role != COORDINATOR:
         sections = [s for s in sections if s.kind == SectionKind.MATRIX]
     tree = [(s, [c for c in sections if c.parent_id == s.pk]) for s in sections if s.parent_id is None]
@@ -150,8 +151,12 @@ def plan_edit(request: HttpRequest, code) -> HttpResponse:
     )
 
 
-def _plan_edit_action(request, plan: Plan, sections: list[Section]) -> None:
+def _plan_edit_action(request, plan: Plan, sections: list[Section]) -> HttpResponse | None:
     action = request.POST.get("action", "")
+    if action == "copy-next":
+        new = services.plan_copy_to_next_period(plan=plan)
+        messages.success(request, _("%(heading)s is gemaakt als kopie van dit plan.") % {"heading": new.heading})
+        return redirect("plans:plan_edit", code=new.code)
     if action == "status":
         services.plan_status_change(
             plan=plan, new_status=request.POST.get("status", ""), user=request.user, note=request.POST.get("note", "")

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .models import PlanExport
+from .pdf import content_hash
 from .selectors import get_plan_for_user
 from .services import plan_export_current, plan_export_request
 
@@ -18,7 +19,9 @@ PAGE = "plans/pdf/status_page.html"
 
 
 def _respond(request: HttpRequest, plan, export: PlanExport | None) -> HttpResponse:
-    context = {"plan": plan, "export": export}
+    # A PDF of an earlier revision is never offered as the current one.
+    stale = bool(export and export.is_done and export.content_hash != content_hash(plan))
+    context = {"plan": plan, "export": export, "stale": stale}
     if request.htmx:
         return render(request, PARTIAL, context)
     return render(request, PAGE, context)
@@ -33,7 +36,7 @@ def plan_pdf(request: HttpRequest, code) -> HttpResponse:
         return _respond(request, plan, plan_export_current(plan=plan))
     export = plan_export_request(plan=plan, user=request.user)
     if request.htmx:
-        return render(request, PARTIAL, {"plan": plan, "export": export})
+        return render(request, PARTIAL, {"plan": plan, "export": export, "stale": False})
     return redirect("plans:plan_pdf_status", code=plan.code, export_code=export.code)
 
 

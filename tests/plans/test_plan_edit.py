@@ -193,3 +193,39 @@ class TestWorkflow:
         assert "kan niet" in response.content.decode()
         assert fresh(people.plan).status == Plan.Status.CONCEPT
         assert Section.objects.filter(plan=people.plan).count() == 3
+
+
+def test_a_pdf_of_an_earlier_revision_is_not_offered_as_current(client, people, settings, tmp_path):
+    from unittest import mock
+
+    from plans import services
+    from plans.pdf.render import RenderedPdf
+
+    settings.MEDIA_ROOT = tmp_path
+    with mock.patch.object(services, "render_pdf", return_value=RenderedPdf(pdf=b"%PDF-1.7", pages=3)):
+        services.plan_export_render_now(plan=people.plan)
+    client.force_login(people.manager)
+    url = reverse("plans:plan_pdf", args=[people.plan.code])
+    assert "Download PDF" in client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    story = people.plan.sections.get(kind="text")
+    services.section_update(section=story, intro="Een nieuwe tekst.")
+    body = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Download PDF" not in body
+    assert "Het plan is gewijzigd sinds deze PDF is gemaakt." in body and "Vorige versie downloaden" in body
+
+
+def test_copying_to_the_next_year_keeps_the_content_and_moves_the_milestones_on(client, demo):
+    plan = demo.binnenstad  # adopted: it stays as it is, the copy is a new concept
+    people = People.create(area=plan.area)
+    client.force_login(people.coordinator)
+    response = client.post(edit_url(plan), {"action": "copy-next"})
+    new = Plan.objects.get(area=plan.area, period_start=2026)
+    assert response["Location"] == edit_url(new)
+    assert (new.status, new.heading, new.title) == ("concept", "Gebiedsplan 2026", "Gebiedsplan 2026 - Binnenstad, Spoorzone")
+    assert Card.objects.filter(plan=new).count() == Card.objects.filter(plan=plan).count() == 10
+    assert set(Card.objects.filter(plan=new).values_list("theme__plan", flat=True)) == {new.pk}
+    labels = list(new.sections.get(kind="timeline").milestones.values_list("period_label", flat=True))
+    assert labels[0] == "November 2025:" and labels[-1] == "Q4 2026"
+    assert plan.sections.get(kind="timeline").milestones.first().period_label == "November 2024:"
+    again = client.post(edit_url(plan), {"action": "copy-next"}, follow=True)
+    assert "Er bestaat al een gebiedsplan voor 2026 in dit gebied." in again.content.decode()
