@@ -1,0 +1,62 @@
+"""Every page of a plan, for every role: the exact answer each person gets.
+
+Coordinator: everything. Facilitator: reads, edits the matrix only. Manager: reads and
+downloads. Outsider: nothing, not even whether the plan exists (404). Staff: everything.
+"""
+
+import pytest
+from django.urls import reverse
+
+from tests.base import People
+
+pytestmark = pytest.mark.django_db
+
+SECTIONS = [("text", "Het verhaal", "Tekst."), ("matrix", "Matrix")]
+ROLES = ["anonymous", "coordinator", "facilitator", "manager", "outsider", "admin"]
+
+# url name → expected status per role, in the order of ROLES.
+EXPECTED = {
+    "area_list": [302, 200, 200, 200, 200, 200],
+    "plan_detail": [302, 200, 200, 200, 404, 200],
+    "plan_edit": [302, 200, 200, 403, 404, 200],
+    "section_edit_text": [302, 200, 403, 403, 404, 200],
+    "section_edit_matrix": [302, 200, 200, 403, 404, 200],
+    "plan_history": [302, 200, 403, 403, 404, 200],
+    "plan_figures": [302, 200, 403, 403, 404, 200],
+    "plan_pdf": [302, 200, 200, 200, 404, 200],
+    "organisation_settings": [302, 200, 403, 403, 404, 200],
+    "area_data": [302, 200, 200, 200, 404, 200],
+    "import_upload": [302, 200, 403, 403, 404, 200],
+}
+
+
+@pytest.fixture
+def people():
+    return People.create(sections=SECTIONS)
+
+
+def url_for(name: str, people) -> str:
+    plan = people.plan
+    if name == "area_list":
+        return reverse("plans:area_list")
+    if name.startswith("section_edit"):
+        section = plan.sections.get(kind=name.rsplit("_", 1)[1])
+        return reverse("plans:section_edit", args=[plan.code, section.code])
+    if name == "organisation_settings":
+        return reverse("plans:organisation_settings", args=[people.organisation.code])
+    if name in ("area_data", "import_upload"):
+        return reverse(f"wijkdata:{name}", args=[people.area.code])
+    return reverse(f"plans:{name}", args=[plan.code])
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_every_role_gets_exactly_its_answer(client, people, name):
+    url = url_for(name, people)
+    for role, expected in zip(ROLES, EXPECTED[name], strict=True):
+        client.logout()
+        if role != "anonymous":
+            client.force_login(getattr(people, role))
+        response = client.get(url)
+        assert response.status_code == expected, (name, role)
+        if role == "outsider":
+            assert people.area.name.encode() not in response.content  # not even the area's name
