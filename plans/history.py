@@ -140,10 +140,12 @@ def _texts(revision) -> dict[int, tuple[str, list[str]]]:
         if name not in TEXT_FIELDS:
             continue
         data = version.field_dict
-        text = " · ".join(str(data.get(f) or "") for f in TEXT_FIELDS[name] if data.get(f) not in (None, ""))
         if name == "section":
-            sections[int(version.object_id)] = (data.get("heading", ""), [text])
-        elif data.get("section_id") is not None:
+            lines = [data.get("heading", ""), *(line for line in (data.get("intro") or "").splitlines() if line.strip())]
+            sections[int(version.object_id)] = (data.get("heading", ""), lines)
+            continue
+        text = " · ".join(str(data.get(f) or "") for f in TEXT_FIELDS[name] if data.get(f) not in (None, ""))
+        if data.get("section_id") is not None:
             items.setdefault(int(data["section_id"]), []).append((int(data.get("order") or 0), text))
     return {
         pk: (heading, lines + [text for _order, text in sorted(items.get(pk, []))])
@@ -151,10 +153,34 @@ def _texts(revision) -> dict[int, tuple[str, list[str]]]:
     }
 
 
+def word_diff(old: str, new: str) -> tuple[SafeString, SafeString]:
+    """Both texts as HTML with the words that differ marked: <del> in the old, <ins> in the new."""
+    a, b = old.split(" "), new.split(" ")
+    left, right = [], []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        old_words, new_words = escape(" ".join(a[i1:i2])), escape(" ".join(b[j1:j2]))
+        if op == "equal":
+            left.append(old_words)
+            right.append(new_words)
+        else:
+            if old_words:
+                left.append(f"<del>{old_words}</del>")
+            if new_words:
+                right.append(f"<ins>{new_words}</ins>")
+    return mark_safe(" ".join(left)), mark_safe(" ".join(right))  # noqa: S308 - escaped above
+
+
 def _diff(old: list[str], new: list[str]) -> tuple[SafeString, SafeString]:
+    """The lines that differ; a changed line shows which of its words changed."""
     left, right = [], []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
         if op == "equal":
+            continue
+        if op == "replace" and i2 - i1 == j2 - j1:
+            for a, b in zip(old[i1:i2], new[j1:j2], strict=True):
+                marked_old, marked_new = word_diff(a, b)
+                left.append(marked_old)
+                right.append(marked_new)
             continue
         left.extend(f"<del>{escape(line)}</del>" for line in old[i1:i2])
         right.extend(f"<ins>{escape(line)}</ins>" for line in new[j1:j2])

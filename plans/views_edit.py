@@ -7,8 +7,6 @@ marked, and keeps what the person typed. Each form works without JavaScript (pos
 back to the page); with htmx the section editor is swapped in place.
 """
 
-import difflib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,14 +14,13 @@ from django.forms import modelform_factory
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from matrix.models import MatrixItem
 
 from . import services
+from .history import word_diff
 from .models import (
     Activity,
     Card,
@@ -99,23 +96,6 @@ def _limit_choices(form, section: Section) -> None:
             form.fields[name].queryset = queryset
     if isinstance(form.instance, Goal) and form.instance.pk and "parent" in form.fields:
         form.fields["parent"].queryset = form.fields["parent"].queryset.exclude(pk=form.instance.pk)
-
-
-def word_diff(old: str, new: str) -> tuple[str, str]:
-    """Both texts as HTML with the words that differ marked: <del> in the old, <ins> in the new."""
-    a, b = old.split(" "), new.split(" ")
-    left, right = [], []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        old_words, new_words = escape(" ".join(a[i1:i2])), escape(" ".join(b[j1:j2]))
-        if op == "equal":
-            left.append(old_words)
-            right.append(new_words)
-        else:
-            if old_words:
-                left.append(f"<del>{old_words}</del>")
-            if new_words:
-                right.append(f"<ins>{new_words}</ins>")
-    return mark_safe(" ".join(left)), mark_safe(" ".join(right))  # noqa: S308 - escaped above
 
 
 @require_http_methods(["GET", "POST"])
