@@ -752,6 +752,32 @@ class SurveyAnswer(models.Model):
         return f"{self.label}: {self.count}"
 
 
+class SectionComment(models.Model):
+    """A reviewer's remark on one section while the plan is in review; the coordinator
+    resolves it. Comments are about the plan, not part of it: they do not change it."""
+
+    section = models.ForeignKey(Section, verbose_name=_("onderdeel"), on_delete=models.CASCADE, related_name="comments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("door"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(_("opmerking"))
+    resolved = models.DateTimeField(_("afgehandeld"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("afgehandeld door"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("opmerking")
+        verbose_name_plural = _("opmerkingen")
+        ordering = ["section", "created"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="plans_sectioncomment_text_required")]
+
+    def __str__(self) -> str:
+        return f"{self.section}: {self.text[:60]}"
+
+
 class PlanStatusChange(models.Model):
     """A step of the workflow (concept → ter review → vastgesteld), with who and why."""
 

@@ -52,6 +52,7 @@ from .models import (
     PlanTemplate,
     PlanTheme,
     Section,
+    SectionComment,
     SectionKind,
     SurveyAnswer,
     SurveyQuestion,
@@ -716,6 +717,24 @@ def plan_status_change(*, plan: Plan, new_status: str, user, note: str) -> PlanS
 def _archive_adopted(plan_id: int) -> None:
     plan = Plan.objects.select_related("area__organisation").get(pk=plan_id)
     plan_export_request(plan=plan)
+
+
+# --- review comments ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def comment_add(*, section: Section, user, text: str) -> SectionComment:
+    """A remark on a section; only while the plan is in review."""
+    if Plan.objects.filter(pk=section.plan_id).values_list("status", flat=True).get() != Plan.Status.REVIEW:
+        raise ValidationError(_("Opmerkingen plaatsen kan alleen zolang het plan ter review ligt."))
+    if not text.strip():
+        raise ValidationError(_("Schrijf een opmerking."))
+    return SectionComment.objects.create(section=section, user=user, text=text.strip())
+
+
+@transaction.atomic
+def comment_resolve(*, comment: SectionComment, user) -> None:
+    SectionComment.objects.filter(pk=comment.pk, resolved=None).update(resolved=timezone.now(), resolved_by=user)
 
 
 # --- organisation settings: themes and plan templates ------------------------------------

@@ -326,3 +326,37 @@ def plan_history_view(request: HttpRequest, code) -> HttpResponse:
         "plans/plan_history.html",
         {"plan": plan, "revisions": plan_history(plan), "adopted": plan.status == Plan.Status.ADOPTED},
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def plan_comments(request: HttpRequest, code) -> HttpResponse:
+    """Review: managers and the coordinator comment per section; the coordinator resolves."""
+    from .models import SectionComment
+
+    plan = get_plan_for_user(request.user, code, roles=(COORDINATOR, Membership.Role.MANAGER))
+    sections = list(plan.sections.prefetch_related("comments__user", "comments__resolved_by"))
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "resolve":
+                if plan.user_role != COORDINATOR:
+                    raise PermissionDenied
+                comment = SectionComment.objects.get(pk=int(request.POST.get("comment", "")), section__plan=plan)
+                services.comment_resolve(comment=comment, user=request.user)
+                messages.success(request, _("De opmerking is afgehandeld."))
+            else:
+                section = next((s for s in sections if str(s.pk) == request.POST.get("section")), None)
+                if section is None:
+                    raise Http404
+                services.comment_add(section=section, user=request.user, text=request.POST.get("text", ""))
+                messages.success(request, _("Uw opmerking is geplaatst."))
+        except (ValueError, SectionComment.DoesNotExist):
+            raise Http404 from None
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("plans:plan_comments", code=plan.code)
+    return render(
+        request,
+        "plans/plan_comments.html",
+        {"plan": plan, "sections": sections, "in_review": plan.status == Plan.Status.REVIEW},
+    )

@@ -22,6 +22,7 @@ EXPECTED = {
     "section_edit_text": [302, 200, 403, 403, 404, 200],
     "section_edit_matrix": [302, 200, 200, 403, 404, 200],
     "plan_history": [302, 200, 403, 403, 404, 200],
+    "plan_comments": [302, 200, 403, 200, 404, 200],
     "plan_figures": [302, 200, 403, 403, 404, 200],
     "plan_pdf": [302, 200, 200, 200, 404, 200],
     "organisation_settings": [302, 200, 403, 403, 404, 200],

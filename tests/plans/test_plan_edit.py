@@ -229,3 +229,32 @@ def test_copying_to_the_next_year_keeps_the_content_and_moves_the_milestones_on(
     assert plan.sections.get(kind="timeline").milestones.first().period_label == "November 2024:"
     again = client.post(edit_url(plan), {"action": "copy-next"}, follow=True)
     assert "Er bestaat al een gebiedsplan voor 2026 in dit gebied." in again.content.decode()
+
+
+class TestReviewComments:
+    def url(self, plan):
+        return reverse("plans:plan_comments", args=[plan.code])
+
+    def test_a_manager_comments_during_review_and_the_coordinator_resolves(self, client, people):
+        from plans.models import SectionComment
+        from plans.services import plan_status_change
+
+        story = people.plan.sections.get(kind="text")
+        client.force_login(people.manager)
+        response = client.post(self.url(people.plan), {"section": story.pk, "text": "Noem de buurtkrant."}, follow=True)
+        assert "Opmerkingen plaatsen kan alleen zolang het plan ter review ligt." in response.content.decode()
+        assert not SectionComment.objects.exists()
+        plan_status_change(plan=people.plan, new_status="review", user=people.coordinator, note="Graag reacties.")
+        client.post(self.url(people.plan), {"section": story.pk, "text": "Noem de buurtkrant."})
+        comment = SectionComment.objects.get()
+        assert client.post(self.url(people.plan), {"action": "resolve", "comment": comment.pk}).status_code == 403
+        client.force_login(people.coordinator)
+        body = client.get(self.url(people.plan)).content.decode()
+        assert "Noem de buurtkrant." in body and "Afhandelen" in body
+        client.post(self.url(people.plan), {"action": "resolve", "comment": comment.pk})
+        assert SectionComment.objects.get().resolved_by == people.coordinator
+
+    def test_only_coordinator_and_managers_reach_it(self, client, people):
+        for person, status in [(people.facilitator, 403), (people.outsider, 404)]:
+            client.force_login(person)
+            assert client.get(self.url(people.plan)).status_code == status
