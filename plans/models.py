@@ -161,6 +161,9 @@ class Plan(models.Model):
     tagline = models.CharField(_("slogan"), max_length=300, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.CONCEPT)
     revision = models.PositiveIntegerField(_("revisie"), default=1, editable=False)
+    # An adopted plan can be read without an account at this address while it is set;
+    # the coordinator switches it off by clearing it (a new one is never the old one).
+    public_code = models.UUIDField(_("openbare link"), null=True, blank=True, unique=True, editable=False)
 
     # Colophon.
     publication_date = models.DateField(_("publicatiedatum"), null=True, blank=True)

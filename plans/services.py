@@ -719,6 +719,19 @@ def _archive_adopted(plan_id: int) -> None:
     plan_export_request(plan=plan)
 
 
+# --- the public page ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_publish(*, plan: Plan, public: bool) -> Plan:
+    """Open or close the public, read-only page of an adopted plan."""
+    if public and Plan.objects.filter(pk=plan.pk).values_list("status", flat=True).get() != Plan.Status.ADOPTED:
+        raise ValidationError(_("Alleen een vastgesteld plan kan openbaar worden gemaakt."))
+    plan.public_code = uuid.uuid4() if public else None
+    Plan.objects.filter(pk=plan.pk).update(public_code=plan.public_code)
+    return plan
+
+
 # --- review comments ----------------------------------------------------------------------
 
 

@@ -51,3 +51,50 @@ def plan_detail(request: HttpRequest, code) -> HttpResponse:
     # fetched by htmx once the page is there (a plain link without JavaScript).
     return render(request, template, {"plan": plan, "article": mark_safe(article)})  # noqa: S308
 
+
+
+def _public_plan(public_code) -> Plan:
+    plan = (
+        Plan.objects.select_related("area__organisation")
+        .filter(public_code=public_code, status=Plan.Status.ADOPTED)
+        .first()
+    )
+    if plan is None:
+        raise Http404
+    return plan
+
+
+@require_GET
+def plan_public(request: HttpRequest, public_code) -> HttpResponse:
+    """An adopted plan, read-only and without login, while its coordinator keeps the link open.
+
+    It is the same article members read (nothing in it depends on who reads it), from the
+    same cache.
+    """
+    plan = _public_plan(public_code)
+    key = plan_article_key(plan)
+    article = cache.get(key)
+    if article is None:
+        article = render_to_string(
+            "plans/plan_detail.html#plan-article", {"doc": plan_document(plan), "plan": plan}, request
+        )
+        cache.set(key, article)
+    export = plan.exports.filter(status="done", archived=True).exclude(file="").order_by("-finished").first()
+    return render(
+        request, "plans/plan_public.html", {"plan": plan, "article": mark_safe(article), "export": export}  # noqa: S308
+    )
+
+
+@require_GET
+def plan_public_pdf(request: HttpRequest, public_code):
+    from django.http import FileResponse
+
+    plan = _public_plan(public_code)
+    export = plan.exports.filter(status="done", archived=True).exclude(file="").order_by("-finished").first()
+    if export is None:
+        raise Http404
+    try:
+        handle = export.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=export.download_name, content_type="application/pdf")

@@ -137,6 +137,10 @@ def _plan_edit_action(request, plan: Plan, sections: list[Section]) -> HttpRespo
         new = services.plan_copy_to_next_period(plan=plan)
         messages.success(request, _("%(heading)s is gemaakt als kopie van dit plan.") % {"heading": new.heading})
         return redirect("plans:plan_edit", code=new.code)
+    if action in {"publish", "unpublish"}:
+        services.plan_publish(plan=plan, public=action == "publish")
+        messages.success(request, _("De openbare link staat aan.") if action == "publish" else _("De openbare link staat uit."))
+        return None
     if action == "status":
         services.plan_status_change(
             plan=plan, new_status=request.POST.get("status", ""), user=request.user, note=request.POST.get("note", "")

@@ -258,3 +258,28 @@ class TestReviewComments:
         for person, status in [(people.facilitator, 403), (people.outsider, 404)]:
             client.force_login(person)
             assert client.get(self.url(people.plan)).status_code == status
+
+
+def test_an_adopted_plan_can_be_published_without_login_and_switched_off(client, demo):
+    plan = demo.binnenstad
+    people = People.create(area=plan.area)
+    client.force_login(people.coordinator)
+    client.post(edit_url(plan), {"action": "publish"})
+    plan.refresh_from_db()
+    public = reverse("plans:plan_public", args=[plan.public_code])
+    client.logout()
+    response = client.get(public)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Krachten en kansen van Binnenstad en Spoorzone" in body and "Plan bewerken" not in body
+    client.force_login(people.coordinator)
+    client.post(edit_url(plan), {"action": "unpublish"})
+    client.logout()
+    assert client.get(public).status_code == 404
+
+
+def test_a_plan_in_concept_cannot_be_published(client, people):
+    client.force_login(people.coordinator)
+    response = client.post(edit_url(people.plan), {"action": "publish"}, follow=True)
+    assert "Alleen een vastgesteld plan kan openbaar worden gemaakt." in response.content.decode()
+    assert Plan.objects.get(pk=people.plan.pk).public_code is None
