@@ -53,7 +53,7 @@ from .models import (
     TemplateSection,
     Theme,
 )
-from .services import plan_build, plan_touch
+from .services import plan_build, plan_freeze_figures, plan_touch
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
 FARENT_PLANS = ["000_binnenstad_spoorzone.toml", "001_stedelijk.toml"]
@@ -262,6 +262,8 @@ def _load_plan(data, organisation, template, figures: Figures, sections: list[di
         _fill(section, spec, figures, themes)
     focus = set(raw.get("focus_themes", []))
     plan.themes.filter(name__in=focus).update(is_focus=True)
+    if plan.status == Plan.Status.ADOPTED:
+        plan_freeze_figures(plan=plan)
     plan_touch(plan=plan)
     return plan
 

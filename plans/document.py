@@ -26,6 +26,7 @@ from .models import (
     FigureTableIndicator,
     FigureTableNeighbourhood,
     FocusPoint,
+    FrozenValue,
     Goal,
     GoalIndicator,
     Intervention,
@@ -178,7 +179,7 @@ def plan_document(plan: Plan) -> PlanDocument:
     views = {s.pk: SectionView(section=s, anchor=f"s-{s.code.hex[:8]}") for s in sections}
 
     if SectionKind.FIGURES in kinds:
-        _load_figures(ids, views)
+        _load_figures(ids, views, frozen=plan.status == Plan.Status.ADOPTED)
     if SectionKind.CARDS in kinds:
         _load_cards(ids, views, themes)
     if SectionKind.MATRIX in kinds:
@@ -278,13 +279,21 @@ def _load_cards(ids: list[int], views: dict[int, SectionView], themes: list[Plan
         ]
 
 
-def _load_figures(ids: list[int], views: dict[int, SectionView]) -> None:
+def _load_figures(ids: list[int], views: dict[int, SectionView], *, frozen: bool) -> None:
     tables = list(
         FigureTable.objects.filter(section_id__in=ids).prefetch_related(
             Prefetch("indicator_rows", queryset=FigureTableIndicator.objects.select_related("indicator")),
             Prefetch("neighbourhood_rows", queryset=FigureTableNeighbourhood.objects.select_related("neighbourhood")),
         )
     )
+    if frozen:
+        # An adopted plan shows the figures as they were on the day it was adopted.
+        by_table = defaultdict(dict)
+        for v in FrozenValue.objects.filter(table__in=tables):
+            by_table[v.table_id][(v.neighbourhood_id, v.indicator_id, v.year)] = v
+        for table in tables:
+            views[table.section_id].tables.append(_table_view(table, by_table[table.pk]))
+        return
     values = _values_for_tables(tables)
     for table in tables:
         views[table.section_id].tables.append(_table_view(table, values))
@@ -355,3 +364,20 @@ def _table_view(table: FigureTable, values: dict) -> TableView:
     return TableView(
         table=table, columns=columns, rows=rows, sources=sorted(sources), years=sorted(years or {table.year})
     )
+
+
+def newer_figures(plan: Plan) -> dict[str, bool]:
+    """For an adopted plan: are there figures of a later year than it shows, or figures of
+    the same year that were corrected since it was adopted? Two queries."""
+    from django.db.models import Exists, OuterRef
+
+    frozen = FrozenValue.objects.filter(table__section__plan=plan)
+    same_figure = IndicatorValue.objects.filter(
+        neighbourhood_id=OuterRef("neighbourhood_id"), indicator_id=OuterRef("indicator_id")
+    )
+    return {
+        "later_year": frozen.filter(Exists(same_figure.filter(year__gt=OuterRef("year")))).exists(),
+        "corrected": frozen.filter(
+            Exists(same_figure.filter(year=OuterRef("year")).exclude(value=OuterRef("value")))
+        ).exists(),
+    }

@@ -523,6 +523,33 @@ class FigureTableNeighbourhood(models.Model):
         return nb.name
 
 
+class FrozenValue(models.Model):
+    """A figure as an adopted plan showed it on the day it was adopted.
+
+    An adopted plan reads these instead of the live figures, so a later import (a
+    corrected CBS file, a new year) never changes what was adopted.
+    """
+
+    table = models.ForeignKey(FigureTable, on_delete=models.CASCADE, related_name="frozen_values")
+    neighbourhood = models.ForeignKey("wijkdata.Neighbourhood", on_delete=models.PROTECT, related_name="+")
+    indicator = models.ForeignKey("wijkdata.Indicator", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    # As wijkdata.IndicatorValue stores them.
+    value = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+    missing_reason = models.CharField(max_length=120, blank=True)
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["table", "neighbourhood", "indicator", "year"], name="plans_frozenvalue_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table} · {self.neighbourhood_id} · {self.indicator_id} · {self.year}"
+
+
 class FocusPoint(models.Model):
     """A focus point, argued quantitatively and qualitatively."""
 

@@ -75,7 +75,7 @@ def _plan_header_sql() -> str:
     t = {m.__name__: m._meta.db_table for m in (Plan, Area, Organisation, Membership)}
     return (
         "SELECT p.id, p.code, p.title, p.document_type, p.period_start, p.period_end, "  # noqa: S608
-        "p.revision, p.updated, a.id, a.code, a.name, a.updated, "
+        "p.revision, p.status, p.updated, a.id, a.code, a.name, a.updated, "
         "a.organisation_id, o.updated, "
         f"(SELECT m.role FROM {t['Membership']} m WHERE m.area_id = a.id AND m.user_id = %(user)s) "
         f"FROM {t['Plan']} p JOIN {t['Area']} a ON a.id = p.area_id "
@@ -95,7 +95,7 @@ def get_plan_header_for_user(user, code) -> Plan:
     rows = _fetch_prepared("get_plan_header_for_user", _plan_header_sql(), params)
     if not rows:
         raise Http404
-    (pk, plan_code, title, document_type, period_start, period_end, revision, updated,
+    (pk, plan_code, title, document_type, period_start, period_end, revision, status, updated,
      area_id, area_code, area_name, area_updated, organisation_id, organisation_updated,
      member_role) = rows[0]
     role = Membership.Role.COORDINATOR if user.is_staff else member_role
@@ -107,7 +107,7 @@ def get_plan_header_for_user(user, code) -> Plan:
     area.organisation = organisation
     plan = Plan(
         id=pk, code=_uuid(plan_code), title=title, document_type=document_type,
-        period_start=period_start, period_end=period_end, revision=revision, updated=updated,
+        period_start=period_start, period_end=period_end, revision=revision, status=status, updated=updated,
         area_id=area_id,
     )
     plan.area = area

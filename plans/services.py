@@ -40,6 +40,7 @@ from .models import (
     FigureTableIndicator,
     FigureTableNeighbourhood,
     FocusPoint,
+    FrozenValue,
     Goal,
     GoalIndicator,
     Intervention,
@@ -126,7 +127,9 @@ def _section_of(item) -> Section:
 
 def plans_touch_showing(*, neighbourhood_ids: Iterable[int] = (), indicator_ids: Iterable[int] = ()) -> int:
     """Raise the revision of every plan whose figures show these neighbourhoods or
-    indicators (an import changed their values or names). Returns how many plans."""
+    indicators (an import changed their values or names). Returns how many plans.
+
+    Adopted plans are left alone: they show the figures frozen when they were adopted."""
     neighbourhood_ids, indicator_ids = list(neighbourhood_ids), list(indicator_ids)
     if not neighbourhood_ids and not indicator_ids:
         return 0
@@ -134,9 +137,43 @@ def plans_touch_showing(*, neighbourhood_ids: Iterable[int] = (), indicator_ids:
         Q(neighbourhood_rows__neighbourhood_id__in=neighbourhood_ids)
         | Q(indicator_rows__indicator_id__in=indicator_ids)
     )
-    return Plan.objects.filter(sections__figure_tables__in=tables).distinct().update(
-        revision=F("revision") + 1, updated=timezone.now()
+    plans = Plan.objects.filter(sections__figure_tables__in=tables).exclude(status=Plan.Status.ADOPTED)
+    return Plan.objects.filter(pk__in=plans.values("pk")).update(revision=F("revision") + 1, updated=timezone.now())
+
+
+def plan_freeze_figures(*, plan: Plan) -> int:
+    """Store the figures the plan shows now, as it shows them; returns how many.
+    The caller holds the transaction (adoption)."""
+    from wijkdata.models import IndicatorValue
+
+    tables = list(
+        FigureTable.objects.filter(section__plan=plan).prefetch_related("indicator_rows", "neighbourhood_rows")
     )
+    FrozenValue.objects.filter(table__in=tables).delete()
+    frozen = []
+    for table in tables:
+        wanted = {
+            (nb.neighbourhood_id, ind.indicator_id, ind.year or table.year)
+            for nb in table.neighbourhood_rows.all()
+            for ind in table.indicator_rows.all()
+        }
+        if not wanted:
+            continue
+        values = IndicatorValue.objects.filter(
+            neighbourhood_id__in={w[0] for w in wanted},
+            indicator_id__in={w[1] for w in wanted},
+            year__in={w[2] for w in wanted},
+        )
+        frozen.extend(
+            FrozenValue(
+                table=table, neighbourhood_id=v.neighbourhood_id, indicator_id=v.indicator_id, year=v.year,
+                value=v.value, missing_reason=v.missing_reason, source=v.source,
+            )
+            for v in values
+            if (v.neighbourhood_id, v.indicator_id, v.year) in wanted
+        )
+    FrozenValue.objects.bulk_create(frozen)
+    return len(frozen)
 
 
 def _next_order(queryset) -> int:
@@ -706,6 +743,8 @@ def plan_status_change(*, plan: Plan, new_status: str, user, note: str) -> PlanS
     change = PlanStatusChange.objects.create(
         plan=locked, old_status=locked.status, new_status=new_status, user=user, note=note.strip()
     )
+    if new_status == Plan.Status.ADOPTED:
+        plan_freeze_figures(plan=plan)
     Plan.objects.filter(pk=plan.pk).update(status=new_status)
     plan.status = new_status
     plan_touch(plan=plan)

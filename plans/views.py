@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from .document import newer_figures
 from .models import Plan
 from .page_cache import plan_article_key
 from .selectors import areas_for_user, get_plan_for_user, get_plan_header_for_user, plan_document
@@ -49,7 +50,11 @@ def plan_detail(request: HttpRequest, code) -> HttpResponse:
         cache.set(key, article)
     # The PDF control is per-request state: it stays outside the cached article and is
     # fetched by htmx once the page is there (a plain link without JavaScript).
-    return render(request, template, {"plan": plan, "article": mark_safe(article)})  # noqa: S308
+    context = {"plan": plan, "article": mark_safe(article)}  # noqa: S308
+    if plan.status == Plan.Status.ADOPTED and plan.user_role == "coordinator":
+        # The adopted plan keeps its figures; its coordinator hears when newer ones exist.
+        context["newer"] = newer_figures(plan)
+    return render(request, template, context)
 
 
 

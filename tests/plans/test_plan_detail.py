@@ -307,3 +307,20 @@ def test_the_header_lookup_applies_the_same_access_rule_as_the_full_one(binnenst
     ):
         with pytest.raises(Http404):
             get_plan_header_for_user(person, code)
+
+
+def test_an_adopted_plan_keeps_its_figures_when_a_corrected_file_is_imported(client, demo):
+    """Adopted means frozen: a re-import changes the live figures, not the adopted plan."""
+    plan = demo.binnenstad
+    assert plan.status == "adopted"
+    people = People.create(area=plan.area)
+    client.force_login(people.coordinator)
+    before = client.get(plan.get_absolute_url()).content.decode()
+    assert ">76,1<" in before and "Nieuwere cijfers beschikbaar" not in before
+    _reimport_with("12.3")
+    after = client.get(plan.get_absolute_url()).content.decode()
+    assert ">76,1<" in after and ">12,3<" not in after
+    assert "Nieuwere cijfers beschikbaar: cijfers in dit plan zijn na de vaststelling gecorrigeerd." in after
+    # A plan in concept does show the corrected figure.
+    copy = services.plan_copy_to_next_period(plan=plan)
+    assert ">12,3<" in client.get(copy.get_absolute_url()).content.decode()
