@@ -450,6 +450,32 @@ def content_delete(*, item, expected_revision: int | None = None) -> None:
 
 
 @transaction.atomic
+def section_reorder(*, plan: Plan, parent_id: int | None, ordered_ids: list[int]) -> None:
+    """Put a plan's chapters (or one chapter's sub-sections) in the order given (a drop)."""
+    _begin(plan=plan)
+    siblings = {s.pk: s for s in plan.sections.filter(parent_id=parent_id)}
+    if set(ordered_ids) != set(siblings):
+        raise ValidationError(_("De volgorde is intussen veranderd. Laad de pagina opnieuw."))
+    for order, pk in enumerate(ordered_ids):
+        siblings[pk].order = order
+    Section.objects.bulk_update(siblings.values(), ["order"])
+    plan_touch(plan=plan, what=_("Volgorde van de onderdelen gewijzigd"))
+
+
+@transaction.atomic
+def content_reorder(*, section: Section, model, ordered_ids: list[int], expected_revision: int | None = None) -> None:
+    """Put the items of one section in the order given (a drop)."""
+    _begin(plan=section.plan, section=section, expected_revision=expected_revision)
+    items = {i.pk: i for i in model.objects.filter(section=section)}
+    if set(ordered_ids) != set(items):
+        raise ValidationError(_("De volgorde is intussen veranderd. Laad de pagina opnieuw."))
+    for order, pk in enumerate(ordered_ids):
+        items[pk].order = order
+    model.objects.bulk_update(items.values(), ["order"])
+    plan_touch(plan=section.plan, section=section)
+
+
+@transaction.atomic
 def content_move(*, item, step: int, expected_revision: int | None = None) -> None:
     """Move an item one place up (step -1) or down (step 1) among its section's items."""
     section = _section_of(item)

@@ -55,6 +55,13 @@ ITEM_MODELS = {
 }
 
 
+def _ids(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise Http404 from None
+
+
 def _may_edit(plan: Plan, section: Section | None = None) -> bool:
     """Coordinators edit everything; facilitators only the matrix (design sessions)."""
     if plan.user_role == COORDINATOR:
@@ -127,6 +134,7 @@ def plan_edit(request: HttpRequest, code) -> HttpResponse:
             "next_statuses": [Plan.Status(s) for s in sorted(services.TRANSITIONS[plan.status])],
             "status_changes": plan.status_changes.select_related("user")[:10],
             "adopted": plan.status == Plan.Status.ADOPTED,
+            "editable": plan.user_role == COORDINATOR and plan.status != Plan.Status.ADOPTED,
         },
     )
 
@@ -137,6 +145,12 @@ def _plan_edit_action(request, plan: Plan, sections: list[Section]) -> HttpRespo
         new = services.plan_copy_to_next_period(plan=plan)
         messages.success(request, _("%(heading)s is gemaakt als kopie van dit plan.") % {"heading": new.heading})
         return redirect("plans:plan_edit", code=new.code)
+    if action == "reorder":
+        parent = request.POST.get("parent") or None
+        services.section_reorder(
+            plan=plan, parent_id=int(parent) if parent else None, ordered_ids=_ids(request.POST.get("order", ""))
+        )
+        return None
     if action in {"publish", "unpublish"}:
         services.plan_publish(plan=plan, public=action == "publish")
         messages.success(request, _("De openbare link staat aan.") if action == "publish" else _("De openbare link staat uit."))
@@ -218,6 +232,11 @@ def _section_action(request, section: Section, context: dict) -> bool:
     if section.kind not in ITEM_MODELS:
         raise Http404
     model, form_class = _item_form_class(section)
+    if action == "reorder":
+        services.content_reorder(
+            section=section, model=model, ordered_ids=_ids(request.POST.get("order", "")), expected_revision=revision
+        )
+        return True
     if action == "item-add":
         form = form_class(request.POST, prefix="new")
         _limit_choices(form, section)
