@@ -24,6 +24,19 @@ SPECS=(
   "@nl-design-system-unstable/voorbeeld-design-tokens@7.4.1|nlds-voorbeeld|dist/theme.css:design-tokens.css LICENSE.md:LICENSE.md"
 )
 
+# The typeface of page and PDF: Source Sans 3 (OFL-1.1), Latin and Latin Extended subsets,
+# woff2 for browsers and woff for WeasyPrint, in the weights app.css and pdf.css use.
+FONT_FILES="LICENSE:LICENSE"
+for subset in latin latin-ext; do
+  for face in 300-normal 400-normal 400-italic 600-normal 700-normal 700-italic; do
+    for format in woff2 woff; do
+      f="source-sans-3-$subset-$face.$format"
+      FONT_FILES="$FONT_FILES files/$f:$f"
+    done
+  done
+done
+SPECS+=("@fontsource/source-sans-3@5.3.1|source-sans-3|$FONT_FILES")
+
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/vendor-work.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
