@@ -2,19 +2,78 @@
 
 Blank line: new paragraph · "## ": subheading · "- ": bullet · "1. ": numbered item ·
 **…**: bold. Everything is escaped first, so user text can never become markup.
+
+Proper names are bound (`bind_proper_names`): a place name is never hyphenated and
+"'s-Hertogenbosch" never breaks after its "'s-".
 """
 
 import re
 
-from django.utils.html import escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _NUMBERED = re.compile(r"^\d+\.\s+")
 
+# HTML is split into tags and text; only text is looked at.
+_TAG = re.compile(r"(<[^>]*>)")
+_TOKEN = re.compile(r"(\s+)")
+# "'s-Hertogenbosch", "'s-Gravenhage", also with a typographic apostrophe, raw or escaped.
+_APOSTROPHE_S = re.compile(r"(?:'|&#x27;|&#39;|\u2019)s-\w", re.IGNORECASE)
+# The first letter of a token, after opening punctuation or an escaped quote.
+_FIRST_LETTER = re.compile(r"^(?:[(\[\"\u201c\u2018]|&quot;|&#x27;|&#39;)*(\w)")
+_SENTENCE_END = re.compile(r"[.!?:;]\W*$")
+_ENTITY = re.compile(r"&#?\w+;")
+_OPEN = '<span class="proper-name">'
+
+
+def _is_proper_name(token: str, sentence_start: bool) -> bool:
+    if _APOSTROPHE_S.search(token):
+        return True
+    first = _FIRST_LETTER.match(token)
+    # Dutch capitalises nouns only as names: a capital inside a sentence is a name
+    # (Spoorzone, Paleiskwartier, Jongerenwerk073, GGD). The first word of a sentence
+    # is left alone.
+    return bool(first) and first.group(1).isupper() and not sentence_start
+
+
+def bind_proper_names(html: str) -> SafeString:
+    """Wrap each proper name of safe `html` in `<span class="proper-name">` (CSS: no
+    hyphenation, no line break inside). Works on the text between tags only, token by
+    whitespace-separated token, so that no markup can be broken or injected: the input
+    must already be escaped; plain text goes through `conditional_escape` first."""
+    html = conditional_escape(html)
+    out: list[str] = []
+    sentence_start = True
+    bound = False  # inside a name bound before: applying this twice changes nothing
+    for piece in _TAG.split(html):
+        if piece.startswith("<") and piece.endswith(">"):
+            out.append(piece)
+            if piece == _OPEN:
+                bound = True
+            elif bound and piece == "</span>":
+                bound = False
+            continue
+        if bound:
+            out.append(piece)
+            sentence_start = False
+            continue
+        for token in _TOKEN.split(piece):
+            if not token or token.isspace():
+                out.append(token)
+                continue
+            if _is_proper_name(token, sentence_start):
+                out.append(f"{_OPEN}{token}</span>")
+            else:
+                out.append(token)
+            # "&amp;" ends in ";" but ends no sentence.
+            sentence_start = bool(_SENTENCE_END.search(_ENTITY.sub("x", token)))
+    return mark_safe("".join(out))  # noqa: S308 - only escaped text and our own span
+
 
 def _inline(text: str) -> str:
-    return _BOLD.sub(r"<strong>\1</strong>", escape(text))
+    bold = _BOLD.sub(r"<strong>\1</strong>", escape(text))
+    return bind_proper_names(mark_safe(bold))  # noqa: S308 - escaped just above
 
 
 def _render_block(lines: list[str], heading_level: int) -> list[str]:

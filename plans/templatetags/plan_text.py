@@ -1,6 +1,6 @@
 from django import template
 
-from plans.richtext import render_richtext
+from plans.richtext import bind_proper_names, render_richtext
 
 register = template.Library()
 
@@ -8,6 +8,13 @@ register = template.Library()
 @register.filter
 def richtext(text, heading_level=3):
     return render_richtext(text, int(heading_level))
+
+
+@register.filter
+def proper_names(text):
+    """Plain text (escaped here) or safe HTML with its place names bound: never
+    hyphenated, "'s-Hertogenbosch" never broken after "'s-"."""
+    return bind_proper_names(text)
 
 
 @register.filter
