@@ -913,4 +913,12 @@ class PlanExport(models.Model):
 
     @property
     def download_name(self) -> str:
-        return f"{self.plan.title}.pdf"
+        """The plan's title as a file name every system accepts: browsers turn ":" (and
+        / \\ ? * " < > |) into "_", so ":" becomes " -" and the others a space; Dutch
+        letters and dashes stay."""
+        import re  # local: the imports above belong to the plan models
+
+        name = self.plan.title.replace(":", " -")
+        name = re.sub(r'[/\\?*"<>|\x00-\x1f]', " ", name)
+        name = re.sub(r"\s+", " ", name).strip(" .") or "gebiedsplan"
+        return f"{name}.pdf"

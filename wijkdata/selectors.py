@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from .formatting import format_figure
@@ -255,6 +256,8 @@ def chart_comparison(figures: AreaFigures, indicator: Indicator | None) -> dict 
         labels.append(region_label(figures.municipality))
         values.append(_number(row.municipality.value))
         colours.append("#222222")
+    if len(labels) < 2:
+        return None  # one bar compares nothing; the table shows the figure
     suffix = "%" if indicator.kind == Indicator.Kind.PERCENTAGE else ""
     return {
         "data": [
@@ -268,7 +271,7 @@ def chart_comparison(figures: AreaFigures, indicator: Indicator | None) -> dict 
             }
         ],
         "layout": {
-            "title": {"text": f"{indicator.name} ({figures.year})"},
+            "title": {"text": f"{capfirst(indicator.name)} ({figures.year})"},
             "yaxis": {"autorange": "reversed", "automargin": True},
             "xaxis": {"ticksuffix": suffix, "separatethousands": True},
             "margin": {"l": 10, "r": 20, "t": 50, "b": 40},
@@ -278,12 +281,41 @@ def chart_comparison(figures: AreaFigures, indicator: Indicator | None) -> dict 
     }
 
 
+# Chart palettes, shared with the PDF's charts (plans/pdf/charts.py).
+# Areas side by side: hues of the Okabe–Ito set, which stay apart for colour-blind
+# readers and in greyscale print (the PDF puts the organisation's colour first).
+QUALITATIVE_COLOURS = ["#e69f00", "#0072b2", "#cc79a7", "#56b4e9", "#d55e00", "#009e73", "#f0e442"]
+# Ordered bands (age groups): ColorBrewer "Paired", five hues in a light and a dark
+# tone, so that neighbouring bands always differ in lightness and each pair of bands (a
+# stage of life: 0–3 and 4–11, …) shares a hue. Ten shades of one colour could not be
+# told apart (ΔE 7.5 between neighbours; these are at least 37 apart).
+ORDERED_COLOURS = [
+    "#a6cee3",
+    "#1f78b4",
+    "#b2df8a",
+    "#33a02c",
+    "#fb9a99",
+    "#e31a1c",
+    "#fdbf6f",
+    "#ff7f00",
+    "#cab2d6",
+    "#6a3d9a",
+]
+
+
+def ordered_colours(count: int) -> list[str]:
+    """`count` colours for ordered bands, in order (repeating after ten)."""
+    return [ORDERED_COLOURS[i % len(ORDERED_COLOURS)] for i in range(count)]
+
+
 def chart_age_bands(figures: AreaFigures) -> dict | None:
     """Age bands as shares of each region's inhabitants (CBS counts)."""
     rows = {r.indicator.code: r for r in figures.rows}
     if not all(code in rows for code, _label in AGE_BANDS):
         return None
     columns = list(figures.regions) + ([figures.municipality] if figures.municipality else [])
+    if len(columns) < 2:
+        return None  # one region compares nothing; the table shows its bands
     labels = [region_label(r) for r in columns]
     totals = []
     for i in range(len(columns)):
@@ -293,7 +325,7 @@ def chart_age_bands(figures: AreaFigures) -> dict | None:
             total += (cell.value or 0) if cell else 0
         totals.append(total)
     data = []
-    for code, label in AGE_BANDS:
+    for (code, label), colour in zip(AGE_BANDS, ordered_colours(len(AGE_BANDS)), strict=True):
         shares = []
         for i in range(len(columns)):
             cell = rows[code].cells[i] if i < len(figures.regions) else rows[code].municipality
@@ -310,6 +342,7 @@ def chart_age_bands(figures: AreaFigures) -> dict | None:
                 "name": label,
                 "y": labels,
                 "x": shares,
+                "marker": {"color": colour},
                 "hovertemplate": "%{y}, " + label + ": %{x}%<extra></extra>",
             }
         )
@@ -359,7 +392,7 @@ def chart_trend(area, indicator: Indicator | None) -> dict | None:
             for code, points in sorted(series.items())
         ],
         "layout": {
-            "title": {"text": _("%(name)s door de jaren") % {"name": indicator.name}},
+            "title": {"text": capfirst(_("%(name)s door de jaren") % {"name": indicator.name})},
             "xaxis": {"dtick": 1},
             "margin": {"l": 50, "r": 20, "t": 50, "b": 40},
             "height": 360,

@@ -22,6 +22,7 @@ from plans.models import FigureTable
 from plans.selectors import TableView
 from wijkdata.formatting import format_figure
 from wijkdata.models import Indicator
+from wijkdata.selectors import QUALITATIVE_COLOURS, ordered_colours
 
 WIDTH = 640
 FONT = "'Source Sans 3', sans-serif"  # quoted: a family name with a digit is no CSS identifier
@@ -82,20 +83,14 @@ def luminance(colour: str) -> float:
 
 
 def series_colours(brand: str, count: int) -> list[str]:
-    base = [
-        brand,
-        mix(brand, "#ffffff", 0.55),
-        mix(brand, "#000000", 0.4),
-        mix(brand, "#ffffff", 0.8),
-    ]
+    """The organisation's colour, then the qualitative palette of the data page."""
+    base = [brand, *QUALITATIVE_COLOURS]
     return [base[i % len(base)] for i in range(count)]
 
 
 def sequential_colours(brand: str, count: int) -> list[str]:
-    light, dark = mix(brand, "#ffffff", 0.85), mix(brand, "#000000", 0.45)
-    if count == 1:
-        return [brand]
-    return [mix(light, dark, i / (count - 1)) for i in range(count)]
+    """Ordered bands (age groups): the data page's palette for ordered bands."""
+    return [brand] if count == 1 else ordered_colours(count)
 
 
 # -- drawing helpers --------------------------------------------------------------------
@@ -181,21 +176,40 @@ def _legend(
 # -- charts -----------------------------------------------------------------------------
 
 
+def capfirst(text: str) -> str:
+    """A caption starts with a capital ("aantal inwoners" → "Aantal inwoners")."""
+    return text[:1].upper() + text[1:]
+
+
 def charts_for_table(view: TableView, brand: str) -> list[Chart]:
-    """The charts that illustrate one figure table (none for an empty table)."""
+    """The charts that illustrate one figure table: none for an empty table, and none
+    that would show a single area, which compares nothing (the table says it all)."""
     if not view.rows or not view.columns:
         return []
     if view.table.layout == FigureTable.Layout.INDICATOR_ROWS:
-        return [_grouped_bars(view, brand)]
+        return [_grouped_bars(view, brand)] if len(view.columns) >= 2 else []
+    if len(view.rows) < 2:
+        return []
     charts = []
     composition = _composition_columns(view)
     if composition:
         charts.append(_stacked_bars(view, composition, brand))
     rest = [i for i in range(len(view.columns)) if i not in (composition or [])]
-    if rest and len(view.rows) >= 2:
-        for start in range(0, len(rest), 4):
-            charts.append(_small_multiples(view, rest[start : start + 4], brand))
+    # A chart never mixes counts with percentages: panels are grouped by kind first.
+    by_kind: dict[str, list[int]] = {}
+    for i in rest:
+        by_kind.setdefault(_column_kind(view, i), []).append(i)
+    for columns in by_kind.values():
+        for start in range(0, len(columns), 4):
+            charts.append(_small_multiples(view, columns[start : start + 4], brand))
     return charts
+
+
+def _column_kind(view: TableView, column: int) -> str:
+    return next(
+        (row.cells[column].kind for row in view.rows if row.cells[column].kind),
+        Indicator.Kind.PERCENTAGE,
+    )
 
 
 def _grouped_bars(view: TableView, brand: str) -> Chart:
@@ -255,7 +269,9 @@ def _grouped_bars(view: TableView, brand: str) -> Chart:
             )
     parts = background + parts
     height = y + 4
-    title = f"{view.table.heading} vergeleken" if view.table.heading else "De cijfers vergeleken"
+    title = capfirst(
+        f"{view.table.heading} vergeleken" if view.table.heading else "De cijfers vergeleken"
+    )
     description = "Staafdiagram van de tabel: " + "; ".join(
         f"{row.label}: "
         + ", ".join(
@@ -377,7 +393,7 @@ def _small_multiples(view: TableView, columns: list[int], brand: str) -> Chart:
     """One small bar chart per indicator, side by side, sharing the row labels."""
     label_w = 150
     panel_w = (WIDTH - label_w) / len(columns)
-    header_lines = [_wrap(view.columns[i], panel_w - 12, 8.2) for i in columns]
+    header_lines = [_wrap(capfirst(view.columns[i]), panel_w - 12, 8.2) for i in columns]
     header_h = max(len(lines) for lines in header_lines) * 9.8
     parts: list[str] = []
     y0 = header_h + 8
@@ -408,7 +424,7 @@ def _small_multiples(view: TableView, columns: list[int], brand: str) -> Chart:
         label = _wrap(row.label, label_w - 8, 8.3)[0]
         parts.append(_text(0, y0 + r * row_h + 8.5, label, size=8.3))
     height = y0 + len(view.rows) * row_h
-    title = ", ".join(view.columns[i] for i in columns)
+    title = capfirst(", ".join(view.columns[i] for i in columns))
     description = "Staafdiagrammen per gebied: " + "; ".join(
         f"{view.columns[i]}: "
         + ", ".join(

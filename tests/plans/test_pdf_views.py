@@ -230,6 +230,19 @@ class TestDownload:
         assert "Gebiedsplan 2025.pdf" in response["Content-Disposition"]
         assert b"".join(response.streaming_content).startswith(b"%PDF-")
 
+    def test_it_names_the_file_after_the_title_without_underscores_for_colons(
+        self, client, people, done
+    ):
+        from urllib.parse import unquote
+
+        people.plan.title = "Gebiedsplan 2025 – Stedelijk, Portefeuille: Mantelzorg/Ouderen"
+        people.plan.save()
+        login(client, people.manager)
+        response = client.get(download_url(done))
+        disposition = unquote(response["Content-Disposition"])
+        assert "Gebiedsplan 2025 – Stedelijk, Portefeuille - Mantelzorg Ouderen.pdf" in disposition
+        assert "_" not in disposition and ":" not in disposition.split("filename", 1)[1]
+
     def test_an_export_that_is_not_done_is_not_found(self, client, people):
         export = plan_export_request(plan=people.plan, enqueue=False)
         login(client, people.manager)
