@@ -8,6 +8,8 @@
       var source = document.getElementById(el.dataset.figure);
       if (!source || el.dataset.drawn) return;
       var figure = JSON.parse(source.textContent);
+      // The page's own typeface (vendored), not plotly's default Open Sans.
+      figure.layout.font = Object.assign({ family: getComputedStyle(document.body).fontFamily }, figure.layout.font);
       el.dataset.drawn = "1";
       window.Plotly.newPlot(el, figure.data, figure.layout, { responsive: true, displaylogo: false, locale: "nl" });
     });
