@@ -38,37 +38,47 @@ def _is_proper_name(token: str, sentence_start: bool) -> bool:
 
 
 def bind_proper_names(html: str) -> SafeString:
-    """Wrap each proper name of safe `html` in `<span class="proper-name">` (CSS: no
-    hyphenation, no line break inside). Works on the text between tags only, token by
-    whitespace-separated token, so that no markup can be broken or injected: the input
-    must already be escaped; plain text goes through `conditional_escape` first."""
+    """Wrap each proper name of safe `html` in `<span class="proper-name">` (CSS: never
+    hyphenated); a name with a hyphen ("'s-Hertogenbosch") also gets an inner
+    `proper-name__whole` span that may not break at all. Works on the text between tags
+    only, token by whitespace-separated token, so no markup can be broken or injected:
+    the input must already be escaped; plain text goes through `conditional_escape`.
+
+    The space before a name goes inside its span: with the space outside, WeasyPrint
+    (70) breaks a line too early ("Sociale" alone on a line) whenever the span does not
+    fit at the end of the line."""
     html = conditional_escape(html)
     out: list[str] = []
     sentence_start = True
-    bound = False  # inside a name bound before: applying this twice changes nothing
+    depth = 0  # inside a name bound before: applying this twice changes nothing
     for piece in _TAG.split(html):
         if piece.startswith("<") and piece.endswith(">"):
+            if depth or piece == _OPEN:
+                depth += 1 if piece.startswith("<span") else -1 if piece == "</span>" else 0
             out.append(piece)
-            if piece == _OPEN:
-                bound = True
-            elif bound and piece == "</span>":
-                bound = False
             continue
-        if bound:
+        if depth:
             out.append(piece)
             sentence_start = False
             continue
+        space = ""
         for token in _TOKEN.split(piece):
-            if not token or token.isspace():
-                out.append(token)
+            if not token:
+                continue
+            if token.isspace():
+                space = token
                 continue
             if _is_proper_name(token, sentence_start):
-                out.append(f"{_OPEN}{token}</span>")
+                whole = _APOSTROPHE_S.search(token) or "-" in token
+                inner = f'<span class="proper-name__whole">{token}</span>' if whole else token
+                out.append(f"{_OPEN}{space}{inner}</span>")
             else:
-                out.append(token)
+                out.append(space + token)
+            space = ""
             # "&amp;" ends in ";" but ends no sentence.
             sentence_start = bool(_SENTENCE_END.search(_ENTITY.sub("x", token)))
-    return mark_safe("".join(out))  # noqa: S308 - only escaped text and our own span
+        out.append(space)
+    return mark_safe("".join(out))  # noqa: S308 - only escaped text and our own spans
 
 
 def _inline(text: str) -> str:

@@ -24,6 +24,8 @@ NAMES = {
     "Vugterpoort",
     "Hertogenbosch",
     "Copernikkel",
+    "Nederland",
+    "Europa",
 }
 
 
@@ -141,3 +143,24 @@ def test_place_names_are_never_hyphenated(printed):
             and head.group(1) + tail.group(0) in NAMES
         ]
         assert broken == []
+
+
+def test_no_line_of_text_stops_far_short_of_its_column(printed):
+    """Only a paragraph's last line may be short; WeasyPrint broke "Dit sugge-" /
+    "reert" / "ruimte voor …" when a name's span followed a space outside it."""
+    from weasyprint.formatting_structure import boxes
+
+    def short_lines(box):
+        lines = [c for c in getattr(box, "children", []) if isinstance(c, boxes.LineBox)]
+        for line in lines[:-1]:
+            texts = [t for t in line.descendants() if isinstance(t, boxes.TextBox)]
+            used = max((t.position_x + t.width for t in texts), default=0) - box.content_box_x()
+            if box.width > 100 and used < 0.6 * box.width:
+                yield "".join(t.text for t in texts)
+        for child in getattr(box, "children", []):
+            if not isinstance(child, boxes.LineBox):
+                yield from short_lines(child)
+
+    for plan in printed:
+        for number, page in enumerate(plan.document.pages, start=1):
+            assert list(short_lines(page._page_box)) == [], f"{plan.name} page {number}"
