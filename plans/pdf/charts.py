@@ -22,7 +22,7 @@ from plans.models import FigureTable
 from plans.selectors import TableView
 from wijkdata.formatting import format_figure
 from wijkdata.models import Indicator
-from wijkdata.selectors import QUALITATIVE_COLOURS, ordered_colours
+from wijkdata.palettes import QUALITATIVE_COLOURS, ordered_colours
 
 WIDTH = 640
 FONT = "'Source Sans 3', sans-serif"  # quoted: a family name with a digit is no CSS identifier

@@ -7,7 +7,7 @@ The PDF is a pure function of
   contact details), already loaded with the plan;
 - the size of the uploaded images (the logo and the cover photo);
 - the code and the files that turn data into a PDF: the PDF templates, pdf.css, the
-  modules of plans/pdf, the rich-text and number formatting, the translations, fonts, and
+  chart palettes, the modules of plans/pdf, the rich-text and number formatting, the translations, fonts, and
   the versions of Django and WeasyPrint.
 So an unchanged plan gets its stored file back without reading its content at all.
 """
@@ -31,11 +31,12 @@ _CODE = [
     "templates/plans/pdf",
     "templates/plans/_colophon_fields.html",
     "static/css/pdf.css",
-    "static/vendor/fonts",
+    "static/vendor/source-sans-3",  # the typeface
     "plans/pdf",
     "plans/richtext.py",
     "plans/templatetags/plan_text.py",
     "wijkdata/formatting.py",
+    "wijkdata/palettes.py",
     "locale",
 ]
 _code_digest: bytes | None = None
