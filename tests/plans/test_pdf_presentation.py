@@ -13,7 +13,7 @@ from plans.models import Plan
 from plans.pdf import plan_html
 from plans.pdf.render import layout, render_pdf
 
-# Place names of the demo plans (seeds 000 and 001).
+# Place names of the demo plans (seeds 000 and 001, and the Eemland plan).
 NAMES = {
     "Binnenstad",
     "Spoorzone",
@@ -26,12 +26,18 @@ NAMES = {
     "Copernikkel",
     "Nederland",
     "Europa",
+    "Kruiskamp",
+    "Schothorst",
+    "Liendert",
+    "Rustenburg",
+    "Amersfoort",
 }
 
 
 @dataclass
 class Printed:
     name: str
+    html: str
     pdf: bytes
     document: object
     lines: list[str]
@@ -42,7 +48,7 @@ def printed(django_db_setup, django_db_blocker, tmp_path_factory) -> list[Printe
     out = []
     with django_db_blocker.unblock(), transaction.atomic():
         demo = load_demo()
-        for name in ("binnenstad", "stedelijk"):
+        for name in ("binnenstad", "stedelijk", "eemland"):
             plan = Plan.objects.select_related("area__organisation").get(pk=getattr(demo, name).pk)
             html = plan_html(plan)
             document, _fetcher = layout(html)
@@ -52,7 +58,9 @@ def printed(django_db_setup, django_db_blocker, tmp_path_factory) -> list[Printe
             text = subprocess.run(
                 ["pdftotext", str(path), "-"], capture_output=True, check=True, text=True
             ).stdout
-            out.append(Printed(name, pdf, document, [line.strip() for line in text.splitlines()]))
+            out.append(
+                Printed(name, html, pdf, document, [line.strip() for line in text.splitlines()])
+            )
         transaction.set_rollback(True)
     return out
 
@@ -125,7 +133,7 @@ def test_no_page_is_left_almost_empty(printed):
 
 
 def test_s_hertogenbosch_never_breaks_after_its_s(printed):
-    for plan in printed:
+    for plan in printed[:2]:  # the Farent plans
         assert [line for line in plan.lines if re.search(r"['’]s[-\u2010]$", line)] == []
         # pdftotext joins a word broken at a hyphen: "'s-" / "Hertogenbosch" reads
         # "'sHertogenbosch".
@@ -164,3 +172,12 @@ def test_no_line_of_text_stops_far_short_of_its_column(printed):
     for plan in printed:
         for number, page in enumerate(plan.document.pages, start=1):
             assert list(short_lines(page._page_box)) == [], f"{plan.name} page {number}"
+
+
+def test_every_chart_arrives_with_its_caption(printed):
+    """WeasyPrint 70 drops what overflows a page inside a flex container: a layout trick
+    to move charts after the tables lost the caption of Eemland's Figure 2."""
+    for plan in printed:
+        charts = plan.html.count('<figure class="chart">')
+        captions = len(re.findall(r"^Figuur \d+", "\n".join(plan.lines), re.M))
+        assert captions == charts, plan.name
