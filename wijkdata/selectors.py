@@ -7,6 +7,7 @@ indicators.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -240,6 +241,12 @@ def _number(value) -> float | None:
     return float(value) if value is not None else None
 
 
+def _chart_label(label: str, width: int = 26) -> str:
+    """A long region name on two or more lines (plotly reads <br>): on a phone a single
+    line of "Spoorzone (Boschveld, Paleiswartier, Willemspoort)" ran off the chart."""
+    return "<br>".join(textwrap.wrap(label, width, break_on_hyphens=False)) or label
+
+
 def chart_comparison(figures: AreaFigures, indicator: Indicator | None) -> dict | None:
     """Each region of the area next to the municipality, for one indicator."""
     if indicator is None:
@@ -247,14 +254,14 @@ def chart_comparison(figures: AreaFigures, indicator: Indicator | None) -> dict 
     row = next((r for r in figures.rows if r.indicator.id == indicator.id), None)
     if row is None:
         return None
-    labels = [region_label(r) for r in figures.regions]
+    labels = [_chart_label(region_label(r)) for r in figures.regions]
     values = [_number(c.value) for c in row.cells]
     colours = [
         "#0b6e4f" if c.mark == "better" else "#b23a48" if c.mark == "worse" else "#5b7f95"
         for c in row.cells
     ]
     if figures.municipality and row.municipality:
-        labels.append(region_label(figures.municipality))
+        labels.append(_chart_label(region_label(figures.municipality)))
         values.append(_number(row.municipality.value))
         colours.append("#222222")
     if len(labels) < 2:
@@ -276,7 +283,7 @@ def chart_comparison(figures: AreaFigures, indicator: Indicator | None) -> dict 
             "yaxis": {"autorange": "reversed", "automargin": True},
             "xaxis": {"ticksuffix": suffix, "separatethousands": True},
             "margin": {"l": 10, "r": 20, "t": 50, "b": 40},
-            "height": 120 + 28 * len(labels),
+            "height": 120 + 28 * len(labels) + 14 * sum(label.count("<br>") for label in labels),
             "separators": ",.",
         },
     }
@@ -290,7 +297,7 @@ def chart_age_bands(figures: AreaFigures) -> dict | None:
     columns = list(figures.regions) + ([figures.municipality] if figures.municipality else [])
     if len(columns) < 2:
         return None  # one region compares nothing; the table shows its bands
-    labels = [region_label(r) for r in columns]
+    labels = [_chart_label(region_label(r)) for r in columns]
     totals = []
     for i in range(len(columns)):
         total = Decimal(0)
@@ -329,7 +336,7 @@ def chart_age_bands(figures: AreaFigures) -> dict | None:
             "yaxis": {"autorange": "reversed", "automargin": True},
             "legend": {"orientation": "h"},
             "margin": {"l": 10, "r": 20, "t": 50, "b": 40},
-            "height": 160 + 28 * len(labels),
+            "height": 160 + 28 * len(labels) + 14 * sum(label.count("<br>") for label in labels),
             "separators": ",.",
         },
     }

@@ -54,3 +54,10 @@ def test_age_bands_have_distinct_colours():
     chart = selectors.chart_age_bands(figures(2, municipality=True))
     colours = [series["marker"]["color"] for series in chart["data"]]
     assert len(colours) == len(set(colours)) == len(AGE_BANDS)
+
+
+def test_a_long_region_name_is_wrapped_in_the_chart():
+    two = figures(1, municipality=True)
+    two.regions[0].name = "Spoorzone (Boschveld, Paleiswartier, Willemspoort)"
+    chart = selectors.chart_comparison(two, two.indicators[0])
+    assert chart["data"][0]["y"][0] == "Spoorzone (Boschveld,<br>Paleiswartier,<br>Willemspoort)"
