@@ -2,6 +2,12 @@ from django.conf import settings
 from django.utils import translation
 
 
+def chosen_language(request) -> str:
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    supported = {code for code, _ in settings.LANGUAGES}
+    return chosen if chosen in supported else settings.LANGUAGE_CODE
+
+
 class LanguageMiddleware:
     """Dutch for everyone unless they chose another language with the switch.
 
@@ -13,12 +19,13 @@ class LanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        supported = {code for code, _ in settings.LANGUAGES}
-        language = chosen if chosen in supported else settings.LANGUAGE_CODE
-        translation.activate(language)
+        language = chosen_language(request)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        # override, not activate: the language is the thread's until the next request
+        # otherwise, and a response made before this middleware (the 413) took the
+        # previous visitor's.
+        with translation.override(language):
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
 
@@ -46,5 +53,6 @@ class RequestSizeLimitMiddleware:
             from django.shortcuts import render
 
             limit_mb = settings.IMPORT_MAX_BYTES // (1024 * 1024)
-            return render(request, "413.html", {"limit_mb": limit_mb}, status=413)
+            with translation.override(chosen_language(request)):
+                return render(request, "413.html", {"limit_mb": limit_mb}, status=413)
         return self.get_response(request)

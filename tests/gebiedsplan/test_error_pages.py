@@ -49,3 +49,24 @@ def test_the_error_pages_are_translated(client, people):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     body = client.get(people.plan.get_absolute_url()).content.decode()
     assert "Page not found" in body and "To my areas" in body
+
+
+def test_an_english_visitor_leaves_the_next_visitors_pages_dutch(client, people, settings):
+    """The 413 is made before the language middleware: it once took the language of
+    the previous request in the same thread."""
+    from django.test import Client
+
+    client.force_login(people.outsider)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Page not found" in client.get(people.plan.get_absolute_url()).content.decode()
+    settings.IMPORT_MAX_BYTES = 1024 * 1024
+    dutch = Client()
+    dutch.force_login(people.coordinator)
+    response = dutch.post(
+        reverse("wijkdata:import_upload", args=[people.area.code]),
+        data=b"x",
+        content_type="multipart/form-data; boundary=zzz",
+        CONTENT_LENGTH=str(50 * 1024 * 1024),
+    )
+    assert response.status_code == 413
+    assert "groter dan 1 MB" in response.content.decode()
