@@ -69,8 +69,14 @@ NAME_KEYS = {
     "wijkbuurt",
     "gemeentewijkbuurt",
     "statnaam",
+    "regios",
+    "omschrijving",
 }
-MUNICIPALITY_KEYS = {"gemeentenaam", "gmnaam", "gemeente"}
+MUNICIPALITY_KEYS = {"gemeentenaam", "gmnaam", "gemeente", "naamgemeente"}
+# Columns that identify a region rather than measure it: numbers, codes, keys. Never
+# indicators, even when every cell is a number ("gemnr" = 796 for every wijk).
+IDENTIFIER_KEYS = {"id", "nr", "nummer", "code", "gemnr", "gemeentenummer", "volgnummer"}
+IDENTIFIER_SUFFIXES = ("nr", "nummer", "code", "codering")
 LEVEL_KEYS = {"soortregio", "recs", "niveau", "level", "regioniveau"}
 PERIOD_KEYS = {"perioden", "periode", "jaar", "year", "peiljaar"}
 NON_INDICATOR_UNITS = {"code", "naam", "omschrijving"}
@@ -145,8 +151,14 @@ class Collector:
         self.problems: list[Problem] = []
         self.notes: list[str] = []
 
-    def add(self, message: str, row: int | None = None, column: str | None = None):
-        self.problems.append(Problem(message, row, column))
+    def add(
+        self,
+        message: str,
+        row: int | None = None,
+        column: str | None = None,
+        option: str | None = None,
+    ):
+        self.problems.append(Problem(message, row, column, option))
 
     def refuse_if_any(self):
         if self.problems:
@@ -208,8 +220,8 @@ def _choose_sheet(raw: RawFile, options: Options) -> Sheet:
     if len(with_codes) > 1:
         raw.notes.append(
             _(
-                "Werkblad '%(sheet)s' is gelezen; ook %(others)s bevat regiocodes. Kies een ander blad "
-                "met --sheet of het veld Werkblad."
+                "Werkblad '%(sheet)s' is gelezen; ook %(others)s bevat regiocodes. Geef het "
+                "werkblad op als u een ander blad bedoelt."
             )
             % {"sheet": chosen.name, "others": ", ".join(f"'{s.name}'" for s in with_codes[1:])}
         )
@@ -227,9 +239,15 @@ def _detect(grid: pd.DataFrame) -> tuple[str, dict]:
         if {"code", "indicator"} <= keys and keys & {"value", "waarde"}:
             return "long", {"header": i}
     col_counts = {}
+    distinct = {}
     for j in sample.columns:
-        col_counts[j] = int(_upper_stripped(sample[j]).str.fullmatch(CODE_RE.pattern).sum())
-    best_col = max(col_counts, key=lambda j: col_counts[j])
+        texts = _upper_stripped(sample[j])
+        matches = texts.str.fullmatch(CODE_RE.pattern)
+        col_counts[j] = int(matches.sum())
+        distinct[j] = int(texts[matches].nunique())
+    # The region column is the one with the most codes and, of those, the most different
+    # ones: a gemeentecode repeated on every wijk row names the wijk's municipality.
+    best_col = max(col_counts, key=lambda j: (col_counts[j], distinct[j]))
     row_counts = [
         sum(1 for c in sample.iloc[i] if c and CODE_IN_TEXT_RE.search(cell_text(c).upper()))
         for i in range(len(sample))
@@ -278,9 +296,10 @@ def _resolve_year(
         return options.year, _("opgegeven")
     collector.add(
         _(
-            "Dit bestand noemt geen jaar. Geef het jaar op met --year (of in het jaarveld van het "
-            "formulier); het jaar wordt nooit uit de bestandsnaam afgeleid."
-        )
+            "Dit bestand noemt geen jaar. Geef op over welk jaar de cijfers gaan; het jaar wordt "
+            "nooit uit de bestandsnaam afgeleid."
+        ),
+        option="year",
     )
     return None, ""
 
@@ -377,6 +396,21 @@ def _is_unit_row(cells: list[str]) -> bool:
     return bool(filled) and all(
         c in UNIT_WORDS or c.startswith(("x ", "per ", "(")) for c in filled
     )
+
+
+def _is_identifier(key: str) -> bool:
+    return key in IDENTIFIER_KEYS or (
+        key.endswith(IDENTIFIER_SUFFIXES) and catalogue.INDEX.get(key) is None
+    )
+
+
+def _repeats_the_code(values: np.ndarray, codes: np.ndarray) -> bool:
+    """True for a column of numbers that are the municipality digits of each row's code."""
+    present = ~np.isnan(values)
+    if not present.any():
+        return False
+    digits = pd.to_numeric(pd.Series(codes).str[2:6], errors="coerce").to_numpy()
+    return bool(np.all(values[present] == digits[present]))
 
 
 def _numeric_share(cells: list[str]) -> float:
@@ -557,6 +591,7 @@ def parse_region_rows(
             code_like.add(j)
     role: dict[str, int] = {}
     candidates: list[int] = []
+    identifiers: list[str] = []
     for j in range(width):
         if j == code_col or j in code_like:
             continue
@@ -571,15 +606,26 @@ def parse_region_rows(
                     % {"letter": _column_letter(j)}
                 )
             continue
+        is_name = key in NAME_KEYS or "naam" in key or key.endswith("name")
+        is_municipality = key in MUNICIPALITY_KEYS or (
+            is_name and key.startswith(("gemeente", "gm"))
+        )
         if key in PERIOD_KEYS and "period" not in role:
             role["period"] = j
         elif key in LEVEL_KEYS and "level" not in role:
             role["level"] = j
-        elif key in MUNICIPALITY_KEYS and "municipality" not in role:
+        elif is_municipality and "municipality" not in role:
             role["municipality"] = j
-        elif key in NAME_KEYS and "name" not in role:
+        elif is_name and not is_municipality and "name" not in role:
             role["name"] = j
-        elif key in catalogue.METADATA_KEYS or unit.lower() in NON_INDICATOR_UNITS:
+        elif (
+            key in catalogue.METADATA_KEYS
+            or unit.lower() in NON_INDICATOR_UNITS
+            or is_name
+            or _is_identifier(key)
+        ):
+            if _is_identifier(key) and key not in catalogue.METADATA_KEYS:
+                identifiers.append(label_of(j))
             continue
         else:
             candidates.append(j)
@@ -650,6 +696,9 @@ def parse_region_rows(
         if parsed.numbers == 0 and not (known and parsed.bad.any()):
             (text_columns if parsed.bad.any() else empty_columns).append(label_of(j))
             continue
+        if not known and _repeats_the_code(parsed.values, region_codes):
+            identifiers.append(label_of(j))
+            continue
         if definition is None:
             definition = catalogue.derive(header, unit=unit, has_percent=parsed.has_percent)
         _cell_problems(collector, label_of(j), region_rows, texts, parsed)
@@ -657,6 +706,11 @@ def parse_region_rows(
         if index is None:
             continue
         parts.append((index, parsed))
+    if identifiers:
+        collector.notes.append(
+            _("Overgeslagen, want ze duiden een gebied aan en meten niets: %(columns)s.")
+            % {"columns": ", ".join(f"'{c}'" for c in identifiers)}
+        )
     if empty_columns:
         collector.notes.append(
             _("Overgeslagen, want helemaal leeg: %(columns)s.")

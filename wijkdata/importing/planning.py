@@ -165,7 +165,7 @@ def build_plan(parsed: ParsedFile, *, source: str, compare_source: bool = False)
 
     A figure whose value and missing-reason are unchanged counts as unchanged even if another
     file brought it (the same CBS number from a boundary file is the same figure); only an
-    explicitly given source (--source) is compared and rewritten as well.
+    explicitly given source (the user's choice) is compared and rewritten as well.
     """
     regions = _regions(parsed)
     regions, regions_new, regions_changed, unchanged = _compare_regions(parsed, regions)
@@ -514,7 +514,7 @@ def summary_lines(plan: ImportPlan, *, applied: bool, dry_run: bool) -> list[str
     for note in parsed.notes:
         lines.append(_("Let op: %(note)s") % {"note": note})
     if dry_run:
-        lines.append(_("Proefimport (--dry-run): er is niets opgeslagen."))
+        lines.append(_("Proefimport: er is niets opgeslagen."))
     elif applied:
         lines.append(_("Ingelezen."))
     else:
