@@ -76,3 +76,67 @@ class TestIdentifyingColumns:
         data = "Wijkcode;Wijknaam;GM;Eenzaam (%)\nWK079601;Binnenstad;796;41\nWK079602;Zuidoost;796;38\n"
         result = indicators_import(data=data.encode(), file_name="w.csv", year=2024)
         assert [d.name for d in result.plan.parsed.indicators] == ["Eenzaam"]
+
+
+class TestShiftedRows:
+    HEADER = "Codering;Naam;Aantal inwoners;Mannen;Vrouwen;% sociale huurwoningen\n"
+
+    def test_it_refuses_a_part_larger_than_its_whole_by_row_and_column(self):
+        data = (
+            self.HEADER
+            + "WK079601;Binnenstad;13895;7010;6885;31\n"
+            # Shifted one column to the left: Mannen holds the inhabitants of the next row.
+            + "WK079602;Zuidoost;6500;12680;6100;28\n"
+            + "WK079603;Graafsepoort;14200;7000;7200;40\n"
+        )
+        [message] = refused(data.encode(), year=2024)
+        assert message.startswith(
+            "Rij 3, kolom 'Mannen': 12680 is meer dan 'Aantal inwoners' (6500)"
+        )
+        assert "verkeerde kolom" in message
+
+    def test_it_refuses_every_share_outside_0_to_100(self):
+        data = (
+            self.HEADER
+            + "WK079601;Binnenstad;13895;7010;6885;131\n"
+            + "WK079602;Zuidoost;12680;6100;6580;28\n"
+            + "WK079603;Graafsepoort;14200;7000;7200;-4\n"
+        )
+        messages = refused(data.encode(), year=2024)
+        assert [m.split(":")[0] for m in messages] == [
+            "Rij 2, kolom '% sociale huurwoningen'",
+            "Rij 4, kolom '% sociale huurwoningen'",
+        ]
+        assert "131 kan niet, want een percentage ligt tussen 0 en 100" in messages[0]
+
+    def test_it_refuses_a_negative_count(self):
+        data = "Codering;Naam;Aantal inwoners (aantal)\nWK079601;Binnenstad;-13895\n"
+        [message] = refused(data.encode(), year=2024)
+        assert message.startswith("Rij 2, kolom 'Aantal inwoners': -13895 kan niet")
+        assert "nooit negatief" in message
+
+    def test_it_refuses_a_score_outside_its_scale_in_a_wide_table(self):
+        data = (
+            "Indicator;WK079601 Binnenstad;WK079602 Zuidoost\n"
+            "Rapportcijfer\n"
+            "Rapportcijfer woonomgeving;7,4;12\n"
+        )
+        [message] = refused(data.encode(), year=2024)
+        assert message.startswith("Rij 3, kolom 'WK079602 Zuidoost': 12 kan niet")
+        assert "rapportcijfer ligt tussen 1 en 10" in message
+
+    def test_it_accepts_counts_rounded_to_five_that_do_not_add_up(self):
+        data = (
+            self.HEADER
+            + "BU07960101;Binnenstad-Centrum;1235;620;620;30\n"
+            # A real case (BU00345702 in KWB 2024): 0 inhabitants, 5 men, after rounding.
+            + "BU07960102;Bedrijventerrein;0;5;0;0\n"
+        )
+        result = indicators_import(data=data.encode(), file_name="t.csv", year=2024)
+        assert result.applied
+        assert value("BU07960101", "mannen") == 620
+
+    def test_it_accepts_a_growth_percentage_below_zero(self):
+        data = "Codering;Naam;Bevolkingsgroei (%)\nWK079601;Binnenstad;-2,5\n"
+        result = indicators_import(data=data.encode(), file_name="t.csv", year=2024)
+        assert result.applied

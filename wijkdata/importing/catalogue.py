@@ -535,6 +535,66 @@ DEFINITIONS: list[IndicatorDef] = [
     _health("moeite-met-rondkomen", "Moeite met rondkomen", "MoeiteMetRondkomen", LOWER, INCOME),
 ]
 
+# Parts and their whole: a part is never larger than the whole in the same region and year
+# (the plausibility check that catches shifted rows).
+WHOLE_OF: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "mannen",
+            "vrouwen",
+            "leeftijd-0-14",
+            "leeftijd-15-24",
+            "leeftijd-25-44",
+            "leeftijd-45-64",
+            "leeftijd-65-plus",
+            "ongehuwd",
+            "gehuwd",
+            "gescheiden",
+            "verweduwd",
+            "herkomst-nederland",
+            "herkomst-europa",
+            "herkomst-buiten-europa",
+            "geboren-nl-herkomst-nl",
+            "geboren-nl-herkomst-europa",
+            "geboren-nl-herkomst-buiten-europa",
+            "geboren-buiten-nl-europa",
+            "geboren-buiten-nl-buiten-europa",
+            "opleiding-laag",
+            "opleiding-middelbaar",
+            "opleiding-hoog",
+            "inkomensontvangers",
+            "personen-bijstand",
+            "arbeidsongeschiktheidsuitkering",
+            "ww-uitkering",
+            "aow-uitkering",
+            "jeugdzorg",
+            "wmo-clienten",
+        ),
+        "inwoners",
+    ),
+    **dict.fromkeys(
+        ("eenpersoonshuishoudens", "huishoudens-zonder-kinderen", "huishoudens-met-kinderen"),
+        "huishoudens",
+    ),
+    **dict.fromkeys(
+        (
+            "vestigingen-landbouw",
+            "vestigingen-nijverheid",
+            "vestigingen-handel-horeca",
+            "vestigingen-vervoer-ict",
+            "vestigingen-financieel",
+            "vestigingen-zakelijk",
+            "vestigingen-overheid-onderwijs-zorg",
+            "vestigingen-cultuur-recreatie",
+        ),
+        "bedrijfsvestigingen",
+    ),
+    "personenautos-benzine": "personenautos",
+    "personenautos-overige-brandstof": "personenautos",
+    "oppervlakte-land": "oppervlakte-totaal",
+    "oppervlakte-water": "oppervlakte-totaal",
+}
+
 # Columns that describe a row rather than measure something: never indicators.
 METADATA_KEYS = {
     "id",

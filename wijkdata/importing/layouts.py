@@ -36,7 +36,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ..geometry import POLYGON_TYPES, polygon_problem
-from . import catalogue
+from . import catalogue, plausibility
 from .catalogue import IndicatorDef
 from .numbers import EMPTY_REASON, cell_text, parse_numbers
 from .problems import ImportRefused, Problem
@@ -735,6 +735,24 @@ def parse_region_rows(
             "reason": np.concatenate([p[1].reasons for p in parts]),
         }
     )
+    plausibility.check(
+        collector,
+        defs=indicators.defs,
+        labels=indicators.labels,
+        frame=pd.DataFrame(
+            {
+                "code": values["code"].to_numpy(),
+                "year": values["year"].to_numpy(),
+                "indicator": values["indicator"].to_numpy(),
+                "value": values["value"].to_numpy(),
+                "row": np.tile(region_rows, len(parts)),
+                "column": np.asarray(indicators.labels, dtype=object)[
+                    values["indicator"].to_numpy().astype(int)
+                ],
+            }
+        ),
+    )
+    collector.refuse_if_any()
     names = None
     if "name" in role:
         names = data_rows[role["name"]].astype(str).str.strip().to_numpy(dtype=object)
@@ -1049,6 +1067,14 @@ def parse_wide(
     collector.refuse_if_any()
     values = pd.DataFrame(records, columns=["code", "year", "indicator", "value", "reason", "row"])
     values["year"] = values["year"].fillna(fixed or 0).astype(int)
+    column_of = {code: header[j] for j, code in region_cols.items()}
+    plausibility.check(
+        collector,
+        defs=indicators.defs,
+        labels=indicators.labels,
+        frame=values.assign(column=values["code"].map(column_of)),
+    )
+    collector.refuse_if_any()
     values = values.drop(columns=["row"])
     regions = values[["code", "year"]].drop_duplicates().reset_index(drop=True)
     regions["name"] = regions["code"].map(region_names)
@@ -1201,6 +1227,13 @@ def parse_long(
             "source": frame["source"].replace("", None).to_numpy(),
         }
     )
+    plausibility.check(
+        collector,
+        defs=indicators.defs,
+        labels=indicators.labels,
+        frame=values.assign(row=frame["row"].to_numpy(), column="value"),
+    )
+    collector.refuse_if_any()
     regions = frame.drop_duplicates(["code", "year"])[["code", "year", "name", "row"]].copy()
     regions["name"] = regions["name"].where(regions["name"] != "", None)
     regions.loc[regions["name"] == regions["code"], "name"] = None
