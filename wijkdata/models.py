@@ -91,6 +91,9 @@ class Indicator(models.Model):
     # As the source prints it ("aantal", "%", "per 1 000 inwoners", "x 1 000 euro").
     unit = models.CharField(_("eenheid"), max_length=40, blank=True)
     description = models.TextField(_("toelichting"), blank=True)
+    # For an indicator made from a column that the catalogue does not know: that column's
+    # full header path. A later file's column with another path may not write into it.
+    source_column = models.CharField(_("bronkolom"), max_length=300, blank=True)
     order = models.PositiveIntegerField(_("volgorde"), default=0)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)

@@ -87,8 +87,8 @@ class TestCatalogue:
     def test_it_derives_a_code_for_an_unknown_column(self):
         derived = catalogue.derive("Bevolking/Personen met AOW (aantal)")
         assert (derived.code, derived.name, derived.kind, derived.unit) == (
-            "personen-met-aow",
-            "Personen met AOW",
+            "bevolking-personen-met-aow",
+            "Bevolking / Personen met AOW",
             "count",
             "aantal",
         )
@@ -182,7 +182,10 @@ class TestStatLineExports:
     def test_it_makes_indicators_of_unknown_columns(self):
         text = "Codering;Bevolking/Personen met AOW (aantal);Buurtscore sociale cohesie\nGM0796;31000;6,3\n"
         indicators_import(data=text.encode(), file_name="x", year=2024)
-        assert Indicator.objects.get(code="personen-met-aow").name == "Personen met AOW"
+        assert (
+            Indicator.objects.get(code="bevolking-personen-met-aow").name
+            == "Bevolking / Personen met AOW"
+        )
         assert figure("GM0796", "buurtscore-sociale-cohesie").value == Decimal("6.3")
 
     def test_it_reads_an_excel_file_whatever_its_sheet_is_called(self):

@@ -140,3 +140,42 @@ class TestShiftedRows:
         data = "Codering;Naam;Bevolkingsgroei (%)\nWK079601;Binnenstad;-2,5\n"
         result = indicators_import(data=data.encode(), file_name="t.csv", year=2024)
         assert result.applied
+
+
+class TestNestedHeaders:
+    FACILITIES = (
+        "Codering;Huisartsenpraktijk/Afstand (km);Huisartsenpraktijk/Binnen 1 km (aantal);"
+        "Supermarkt/Afstand (km);Supermarkt/Binnen 1 km (aantal)\n"
+        "WK079601;0,4;6;0,3;9\n"
+    )
+
+    def test_it_names_each_column_by_its_full_header_path(self):
+        indicators_import(data=self.FACILITIES.encode(), file_name="n.csv", year=2022)
+        names = set(Indicator.objects.values_list("name", flat=True))
+        assert names == {
+            "Huisartsenpraktijk / Afstand",
+            "Huisartsenpraktijk / Binnen 1 km",
+            "Supermarkt / Afstand",
+            "Supermarkt / Binnen 1 km",
+        }
+        assert value("WK079601", "huisartsenpraktijk-binnen-1-km", 2022) == 6
+
+    def test_a_later_file_with_one_group_leaves_the_other_alone(self):
+        indicators_import(data=self.FACILITIES.encode(), file_name="n.csv", year=2022)
+        later = "Codering;Supermarkt/Binnen 1 km (aantal)\nWK079601;11\n"
+        indicators_import(data=later.encode(), file_name="m.csv", year=2022)
+        assert value("WK079601", "huisartsenpraktijk-binnen-1-km", 2022) == 6
+        assert value("WK079601", "supermarkt-binnen-1-km", 2022) == 11
+
+    def test_it_refuses_a_differently_named_column_for_the_same_indicator(self):
+        first = "Codering;Binnen 1 km (aantal)\nWK079601;6\n"
+        indicators_import(data=first.encode(), file_name="a.csv", year=2022)
+        other = "Codering;Binnen 1 km (%)\nWK079601;40\n"
+        with pytest.raises(ImportRefused) as info:
+            indicators_import(data=other.encode(), file_name="b.csv", year=2022)
+        [problem] = info.value.problems
+        assert problem.message.startswith(
+            "Kolom 'Binnen 1 km (%)' zou de cijfers van indicator 'Binnen 1 km' overschrijven"
+        )
+        assert problem.column == "Binnen 1 km"
+        assert value("WK079601", "binnen-1-km", 2022) == 6

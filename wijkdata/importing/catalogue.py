@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.utils.text import slugify
 
@@ -36,6 +36,10 @@ class IndicatorDef:
     aliases: tuple[str, ...] = ()
     health_monitor: bool = False
     order: int = field(default=0, compare=False)
+    # For an indicator derived from a column no definition knows: that column's full
+    # header path, stored with the indicator, so that a differently named column of a
+    # later file can never pour its figures into it.
+    column: str = field(default="", compare=False)
 
 
 def _count(code, name, *aliases, category=POPULATION, unit="aantal", direction=NEUTRAL):
@@ -731,15 +735,18 @@ def derive(header: str, *, unit: str = "", has_percent: bool = False) -> Indicat
     """An indicator for a numeric column that no definition knows.
 
     The rule (also in the module docstring of `layouts`): the code is the slug of the
-    header's last '/'-part without its unit and OData suffix ("Bevolking/Personen met
-    AOW (aantal)" → "personen-met-aow"), the name is that part as written, the kind is
+    header's full path without its unit and OData suffix ("Huisartsenpraktijk/Binnen 1 km"
+    → "huisartsenpraktijk-binnen-1-km"), the name is that path as written, joined with
+    " / " (a sub-heading alone would name two facilities' columns alike); the kind is
     percentage when the unit or the cells say %, a count otherwise; direction neutral.
     """
     group, label, header_unit = split_header(header)
     unit = unit or header_unit
-    name = humanise(label) or header.strip()
-    code = slugify(_ascii(name))[:80].strip("-") or "kolom"
-    lowered = name.lower()
+    label_name = humanise(label) or header.strip()
+    path = [humanise(part) for part in group.split("/") if part.strip()] if group else []
+    name = " / ".join([*path, label_name])
+    code = slugify(_ascii(" ".join([*path, label_name])))[:80].strip("-") or "kolom"
+    lowered = label_name.lower()
     if has_percent or is_percent_unit(unit) or lowered.startswith(("%", "percentage", "aandeel")):
         kind = PCT
         unit = unit or "%"
@@ -752,7 +759,17 @@ def derive(header: str, *, unit: str = "", has_percent: bool = False) -> Indicat
     else:
         kind = COUNT
     category = _category_of(group)
-    return IndicatorDef(code, name[:200], kind, NEUTRAL, category, unit[:40])
+    column = header.strip()
+    if unit and not header_unit:
+        column = f"{column} ({unit})"  # the unit came from a units row
+    return IndicatorDef(code, name[:200], kind, NEUTRAL, category, unit[:40], column=column)
+
+
+def column_key(header: str) -> str:
+    """A header's full path and unit as a key: the same column of another file (spaced or
+    cased differently) has the same key; another sub-heading or unit has another."""
+    group, label, unit = split_header(header)
+    return key_of(f"{group}/{label}" if group else label) + ":" + key_of(unit)
 
 
 def _category_of(group: str) -> str:
@@ -773,11 +790,4 @@ def with_group_prefix(definition: IndicatorDef, header: str) -> IndicatorDef:
     if not last_group:
         return definition
     code = f"{slugify(_ascii(last_group))}-{definition.code}"[:80].strip("-")
-    return IndicatorDef(
-        code,
-        f"{last_group}: {definition.name}"[:200],
-        definition.kind,
-        definition.direction,
-        definition.category,
-        definition.unit,
-    )
+    return replace(definition, code=code, name=f"{last_group}: {definition.name}"[:200])

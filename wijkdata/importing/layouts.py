@@ -28,7 +28,7 @@ Columns without any number are skipped and mentioned in the notes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -365,14 +365,7 @@ class IndicatorSet:
             definition = catalogue.with_group_prefix(definition, header)
             base, n = definition.code, 2
             while definition.code in self.by_code:
-                definition = IndicatorDef(
-                    f"{base}-{n}"[:80],
-                    definition.name,
-                    definition.kind,
-                    definition.direction,
-                    definition.category,
-                    definition.unit,
-                )
+                definition = replace(definition, code=f"{base}-{n}"[:80])
                 n += 1
         if definition.code in self.by_code:
             other = self.labels[self.by_code[definition.code]]
@@ -1004,26 +997,19 @@ def parse_wide(
                         number,
                     )
                     continue
-                definition = IndicatorDef(
-                    code_text,
-                    definition.name,
-                    definition.kind,
-                    definition.direction,
-                    definition.category,
-                    definition.unit,
-                )
+                # An explicit indicator code (our own export) says which indicator it is.
+                definition = replace(definition, code=code_text, column="")
             kind = KIND_WORDS.get(attribute("kind").lower()) or (
                 catalogue.PCT if parsed.has_percent else kind_here or definition.kind
             )
-            definition = IndicatorDef(
-                definition.code,
-                definition.name,
-                kind,
-                DIRECTION_WORDS.get(attribute("direction").lower(), definition.direction),
-                CATEGORY_WORDS.get(attribute("category").lower())
+            definition = replace(
+                definition,
+                kind=kind,
+                direction=DIRECTION_WORDS.get(attribute("direction").lower(), definition.direction),
+                category=CATEGORY_WORDS.get(attribute("category").lower())
                 or category_here
                 or catalogue.SOCIAL,
-                attribute("unit") or ("%" if kind == catalogue.PCT else definition.unit),
+                unit=attribute("unit") or ("%" if kind == catalogue.PCT else definition.unit),
             )
         if definition.code in indicators.by_code:
             other = indicators.labels[indicators.by_code[definition.code]]

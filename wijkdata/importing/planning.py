@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 
 from wijkdata.models import Indicator, Neighbourhood, NeighbourhoodBoundary
 
+from . import catalogue
 from .catalogue import IndicatorDef
 from .layouts import ParsedFile
+from .problems import ImportRefused, Problem
 
 LEVELS = {
     "GM": Neighbourhood.Level.MUNICIPALITY,
@@ -170,7 +172,14 @@ def build_plan(parsed: ParsedFile, *, source: str, compare_source: bool = False)
     regions = _regions(parsed)
     regions, regions_new, regions_changed, unchanged = _compare_regions(parsed, regions)
     codes = [d.code for d in parsed.indicators]
-    indicator_ids = dict(Indicator.objects.filter(code__in=codes).values_list("code", "id"))
+    stored = {
+        code: (pk, name, column)
+        for code, pk, name, column in Indicator.objects.filter(code__in=codes).values_list(
+            "code", "id", "name", "source_column"
+        )
+    }
+    _refuse_other_columns(parsed, stored)
+    indicator_ids = {code: pk for code, (pk, _name, _column) in stored.items()}
     indicators_new = [d for d in parsed.indicators if d.code not in indicator_ids]
     values = _file_values(parsed, regions, indicator_ids, source)
     values_new, values_changed, values_unchanged = _compare_values(
@@ -193,6 +202,34 @@ def build_plan(parsed: ParsedFile, *, source: str, compare_source: bool = False)
     if parsed.boundaries:
         _compare_boundaries(plan)
     return plan
+
+
+def _refuse_other_columns(parsed: ParsedFile, stored: dict) -> None:
+    """An indicator made from one column never takes figures from a differently named one.
+
+    Catalogue indicators have aliases (the same measure under other names); an indicator
+    derived from a column the catalogue does not know is that column, nothing else.
+    """
+    problems = []
+    for definition, label in zip(parsed.indicators, parsed.labels, strict=True):
+        if not definition.column or definition.code not in stored:
+            continue
+        _pk, name, column = stored[definition.code]
+        if column and catalogue.column_key(column) != catalogue.column_key(definition.column):
+            problems.append(
+                Problem(
+                    _(
+                        "Kolom '%(column)s' zou de cijfers van indicator '%(name)s' "
+                        "overschrijven, maar die komen uit een andere kolom ('%(stored)s'). "
+                        "Is het dezelfde maat, geef de kolom dan dezelfde naam; anders moet "
+                        "een beheerder de indicator in de catalogus opnemen."
+                    )
+                    % {"column": definition.column, "name": name, "stored": column},
+                    column=label,
+                )
+            )
+    if problems:
+        raise ImportRefused(problems, notes=list(parsed.notes))
 
 
 def _regions(parsed: ParsedFile) -> pd.DataFrame:

@@ -242,6 +242,7 @@ def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
                     direction=d.direction,
                     category=d.category,
                     unit=d.unit,
+                    source_column=d.column[:300],
                     order=d.order or 10000 + i,
                 )
                 for i, d in enumerate(plan.indicators_new)
