@@ -183,11 +183,20 @@ def indicators_import(
     if scope is not None:
         _restrict_to_scope(parsed, scope)
     timings["parse"] = time.perf_counter() - started
-    chosen_source = (
-        (source or "").strip()
-        or parsed.source
-        or (_("bestand %(name)s") % {"name": file_name} if file_name else _("onbekende bron"))
-    )
+    chosen_source = (source or "").strip() or parsed.source
+    if not chosen_source:
+        # Never a guess from the layout (that labelled RIVM and Leefbarometer figures "CBS"):
+        # the file's name stands in, and the preview asks for the real source.
+        chosen_source = (
+            _("bestand %(name)s") % {"name": file_name} if file_name else _("onbekende bron")
+        )
+        parsed.notes.append(
+            _(
+                "Het bestand noemt zijn bron niet; bij elk cijfer komt '%(source)s' te staan. "
+                "Geef de bron op (bijvoorbeeld 'RIVM, Leefbarometer 2022') als dat beter is."
+            )
+            % {"source": chosen_source}
+        )
     chosen_source = chosen_source[:200]
     report(15, _("vergelijken met de database"))
     if dry_run:

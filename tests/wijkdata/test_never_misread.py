@@ -179,3 +179,58 @@ class TestNestedHeaders:
         )
         assert problem.column == "Binnen 1 km"
         assert value("WK079601", "binnen-1-km", 2022) == 6
+
+
+OLD_STATLINE = (
+    '"Kerncijfers wijken en buurten 2016"\r\n'
+    '""\r\n'
+    '"Wijken en buurten";"Regioaanduiding";"Regioaanduiding";"Bevolking";"Bevolking";'
+    '"Inkomen";"Energie"\r\n'
+    '"";"Gemeentenaam";"Codering";"Aantal inwoners";"Mannen";'
+    '"Gemiddeld inkomen per inwoner";"Gemiddeld gasverbruik totaal"\r\n'
+    '"";"";"";"Aantal";"Aantal";"1 000 euro";"m3 per woning"\r\n'
+    '"\'s-Hertogenbosch";"\'s-Hertogenbosch";"GM0796    ";"152968";"75375";"27,8";"1430"\r\n'
+    '"Binnenstad";"\'s-Hertogenbosch";"WK079601  ";"13010";"6500";"30,1";"1160"\r\n'
+    '""\r\n'
+    '"Bron: CBS"\r\n'
+)
+
+
+class TestOldStatLineExports:
+    def test_it_takes_names_from_the_title_row_and_units_from_the_units_row(self):
+        result = indicators_import(data=OLD_STATLINE.encode("cp1252"), file_name="kwb.csv")
+        gas = Indicator.objects.get(code="energie-gemiddeld-gasverbruik-totaal")
+        assert (gas.name, gas.unit) == ("Energie / Gemiddeld gasverbruik totaal", "m3 per woning")
+        assert value("WK079601", "inwoners", 2016) == 13010
+        assert value("WK079601", "mannen", 2016) == 6500
+        assert not Indicator.objects.filter(name__icontains="aantal /").exists()
+        assert result.plan.parsed.years == [2016]  # from the title, not the file name
+
+    def test_it_takes_the_source_from_the_trailer_and_the_title(self):
+        result = indicators_import(data=OLD_STATLINE.encode("cp1252"), file_name="kwb.csv")
+        assert result.plan.source == "CBS, Kerncijfers wijken en buurten 2016"
+        assert set(IndicatorValue.objects.values_list("source", flat=True)) == {
+            "CBS, Kerncijfers wijken en buurten 2016"
+        }
+
+
+class TestSources:
+    def test_it_never_calls_another_statline_table_kerncijfers(self):
+        data = (
+            "Codering;Huisartsenpraktijk/Afstand (km);Huisartsenpraktijk/Binnen 1 km (aantal)\n"
+            "WK079601;0,4;6\n"
+        )
+        result = indicators_import(data=data.encode(), file_name="nabijheid.csv", year=2022)
+        assert "Kerncijfers" not in result.plan.source
+        assert "CBS" not in result.plan.source
+        assert any("noemt zijn bron niet" in note for note in result.plan.parsed.notes)
+
+    def test_it_never_labels_an_odata_table_cbs(self):
+        data = "WijkenEnBuurten;Perioden;Leefbaarheid_5\nWK079601;2022JJ00;4,2\n"
+        result = indicators_import(data=data.encode(), file_name="lbm.csv")
+        assert result.plan.source == "bestand lbm.csv"
+
+    def test_it_keeps_the_source_the_user_chose(self):
+        data = "WijkenEnBuurten;Perioden;Leefbaarheid_5\nWK079601;2022JJ00;4,2\n"
+        indicators_import(data=data.encode(), file_name="lbm.csv", source="Leefbarometer 3.0")
+        assert IndicatorValue.objects.get().source == "Leefbarometer 3.0"

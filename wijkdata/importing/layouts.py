@@ -384,11 +384,25 @@ class IndicatorSet:
 # --- one region per row --------------------------------------------------------------
 
 
+# The first word of a unit as old StatLine exports print it in their units row
+# ("Aantal", "x 1 000 euro", "1 000 kg", "%", "m3 per woning", "km", "per 1 000 inwoners").
+UNIT_START_RE = re.compile(
+    r"^(?:x\s|per\s|\(|%|\d[\d .,]*\s*(?:euro|kg|ton|m|km|inwoners|personen|woningen)\b|"
+    r"(?:aantal|abs|absoluut|euro|km|km2|km²|m|m2|m²|m3|m³|ha|kg|ton|kwh|mwh|gj|jaar|jaren|"
+    r"maanden|dagen|uren|minuten|personen|procent|percentage|promille|index|gemiddelde|code|"
+    r"naam|omschrijving|rapportcijfer|score|buurtscore|schaalscore)(?:$|\s+per\s|\s*/))",
+    re.IGNORECASE,
+)
+
+
+def _looks_like_unit(cell: str) -> bool:
+    text = cell.strip().lower()
+    return text in UNIT_WORDS or (len(text) <= 30 and bool(UNIT_START_RE.match(text)))
+
+
 def _is_unit_row(cells: list[str]) -> bool:
-    filled = [c.strip().lower() for c in cells if c.strip()]
-    return bool(filled) and all(
-        c in UNIT_WORDS or c.startswith(("x ", "per ", "(")) for c in filled
-    )
+    filled = [c for c in cells if c.strip()]
+    return bool(filled) and all(_looks_like_unit(c) for c in filled)
 
 
 def _is_identifier(key: str) -> bool:
@@ -449,6 +463,14 @@ def parse_region_rows(
             break
         block.insert(0, i)
         i -= 1
+    # The preamble above the header: a title line names the table ("Kerncijfers wijken en
+    # buurten 2016", "Nabijheid voorzieningen; afstand locatie, wijk- en buurtcijfers").
+    title = ""
+    for r in range(0, i + 1):
+        filled = [cell_text(c).strip() for c in grid.iloc[r] if cell_text(c).strip()]
+        if len(filled) == 1 and not filled[0].lower().startswith("bron"):
+            title = filled[0][:150]
+            break
     if (
         not block
         or any(
@@ -637,8 +659,11 @@ def parse_region_rows(
     else:
         found, where = set(), ""
         match = KWB_SHEET_RE.fullmatch(sheet.name or "")
+        title_years = {int(y) for y in re.findall(r"\b((?:19|20)\d{2})\b", title)}
         if match:
             found, where = {int(match.group(1))}, _("werkbladnaam '%(s)s'") % {"s": sheet.name}
+        elif len(title_years) == 1:
+            found, where = title_years, _("titel '%(t)s'") % {"t": title}
         fixed, year_note = _resolve_year(collector, found, where, options)
         years = np.full(len(vidx), fixed or (next(iter(found)) if found else 0), dtype=int)
 
@@ -774,6 +799,7 @@ def parse_region_rows(
     regions.loc[regions["name"] == regions["code"], "name"] = None
 
     format_key, format_label, default_source = _classify(headers, code_col, indicators.defs)
+    source = _source_from_file(source_line, title) or default_source
     collector.notes.extend(raw.notes)
     return ParsedFile(
         format=format_key,
@@ -784,7 +810,7 @@ def parse_region_rows(
         values=values,
         indicators=indicators.defs,
         labels=indicators.labels,
-        source=source_line or default_source,
+        source=source,
         year_note=year_note,
         rows_read=rows_read,
         skipped=skipped,
@@ -793,9 +819,25 @@ def parse_region_rows(
     )
 
 
+def _source_from_file(source_line: str, title: str) -> str:
+    """The source as the file states it: its "Bron:" line, with its title if it has one."""
+    # "Bron: CBS" names the publisher only; the title then names the table.
+    if source_line and title and "," not in source_line and title.lower() not in source_line.lower():
+        return f"{source_line}, {title}"[:200]
+    return (source_line or "")[:200]
+
+
 def _classify(headers: list[str], code_col: int, defs: list[IndicatorDef]) -> tuple[str, str, str]:
+    """The layout, and the source only where the content proves it.
+
+    The health monitor and the kwb short-code table are recognised by their columns. A
+    StatLine export is labelled "Kerncijfers wijken en buurten" only when every column is
+    one of that table's (in the catalogue): StatLine publishes many other tables (Nabijheid
+    voorzieningen, …) with the same header style, and other publishers use it too.
+    """
     keys = {catalogue.key_of(catalogue.split_header(h)[1]) for h in headers}
-    health = any(d.health_monitor for d in defs)
+    health = bool(defs) and all(d.health_monitor for d in defs)
+    kwb_only = bool(defs) and all(not d.column and not d.health_monitor for d in defs)
     if health:
         return (
             "gezondheidsmonitor",
@@ -806,12 +848,16 @@ def _classify(headers: list[str], code_col: int, defs: list[IndicatorDef]) -> tu
         return (
             "cbs_kwb",
             _("CBS kerncijfers wijken en buurten (kwb-tabel met korte codes)"),
-            catalogue.SOURCE_CBS,
+            catalogue.SOURCE_CBS,  # gwb_code with short codes: only CBS publishes it
         )
     if any("/" in h for h in headers) or "codering" in keys:
-        return "cbs_statline", _("CBS StatLine-export"), catalogue.SOURCE_CBS
+        return (
+            "cbs_statline",
+            _("CBS StatLine-export"),
+            catalogue.SOURCE_CBS if kwb_only else "",
+        )
     if any(re.search(r"_\d+$", h) for h in headers):
-        return "cbs_statline", _("CBS StatLine-tabel (gecodeerde kolommen)"), "CBS"
+        return "cbs_statline", _("CBS StatLine-tabel (gecodeerde kolommen)"), ""
     return "region_rows", _("Tabel met één gebied per rij"), ""
 
 
