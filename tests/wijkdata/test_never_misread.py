@@ -4,15 +4,16 @@ message that names row and column, and a refused file writes nothing (issue 11).
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import pytest
 
 from wijkdata.importing.problems import ImportRefused
-from wijkdata.models import Indicator, IndicatorValue, Neighbourhood
+from wijkdata.models import Indicator, IndicatorValue, Neighbourhood, NeighbourhoodBoundary
 from wijkdata.services import indicators_import
 
-from .conftest import nothing_written
+from .conftest import BOUNDARIES, nothing_written
 
 pytestmark = pytest.mark.django_db
 
@@ -234,3 +235,78 @@ class TestSources:
         data = "WijkenEnBuurten;Perioden;Leefbaarheid_5\nWK079601;2022JJ00;4,2\n"
         indicators_import(data=data.encode(), file_name="lbm.csv", source="Leefbarometer 3.0")
         assert IndicatorValue.objects.get().source == "Leefbarometer 3.0"
+
+
+class TestCoordinateSystems:
+    @pytest.fixture
+    def den_bosch(self, data_dir):
+        return json.loads((data_dir / BOUNDARIES[0]).read_text())
+
+    def in_rd_new(self, document: dict, *, crs: bool = True) -> bytes:
+        from pyproj import Transformer
+
+        to_rd = Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
+        document = json.loads(json.dumps(document))
+        for feature in document["features"]:
+            geometry = feature["geometry"]
+            polygons = (
+                [geometry["coordinates"]]
+                if geometry["type"] == "Polygon"
+                else geometry["coordinates"]
+            )
+            for polygon in polygons:
+                for ring in polygon:
+                    for point in ring:
+                        point[0], point[1] = to_rd.transform(point[0], point[1])
+        if crs:
+            document["crs"] = {
+                "type": "name",
+                "properties": {"name": "urn:ogc:def:crs:EPSG::28992"},
+            }
+        return json.dumps(document).encode()
+
+    def test_it_reprojects_rd_new_to_degrees(self, den_bosch):
+        indicators_import(data=self.in_rd_new(den_bosch), file_name="wijken_rd.geojson")
+        stored = NeighbourhoodBoundary.objects.get(neighbourhood__code="WK079601").geometry
+        original = next(
+            f["geometry"]
+            for f in den_bosch["features"]
+            if f["properties"]["wijkcode"] == "WK079601"
+        )
+
+        def first_point(geometry):
+            rings = (
+                geometry["coordinates"]
+                if geometry["type"] == "Polygon"
+                else geometry["coordinates"][0]
+            )
+            return rings[0][0]
+
+        (x, y), (x0, y0) = first_point(stored), first_point(original)
+        assert abs(x - x0) < 1e-5 and abs(y - y0) < 1e-5
+        assert 5.2 < x < 5.4 and 51.6 < y < 51.8  # 's-Hertogenbosch, in degrees
+
+    def test_it_refuses_metres_without_a_crs_by_object(self, den_bosch):
+        messages = refused(self.in_rd_new(den_bosch, crs=False), file_name="wijken.geojson")
+        assert len(messages) == 14
+        assert messages[0].startswith("Object 1 (WK079601): de coördinaten")
+        assert "RD New" in messages[0]
+
+    def test_it_refuses_an_unknown_crs(self, den_bosch):
+        den_bosch["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::999999"}}
+        [message] = refused(json.dumps(den_bosch).encode(), file_name="wijken.geojson")
+        assert message.startswith("Het GeoJSON-bestand gebruikt een onbekend coördinatenstelsel")
+        assert "999999" in message
+
+    def test_it_refuses_degrees_outside_the_netherlands(self, den_bosch):
+        feature = den_bosch["features"][2]
+        geometry = feature["geometry"]
+        rings = (
+            geometry["coordinates"] if geometry["type"] == "Polygon" else geometry["coordinates"][0]
+        )
+        for point in rings[0]:
+            point[0], point[1] = point[1], point[0]  # latitude and longitude swapped
+        [message] = refused(json.dumps(den_bosch).encode(), file_name="wijken.geojson")
+        assert message.startswith(
+            f"Object 3 ({feature['properties']['wijkcode']}): de grens ligt buiten Nederland"
+        )

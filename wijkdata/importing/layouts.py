@@ -35,6 +35,7 @@ import pandas as pd
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from .. import geometry as geo
 from ..geometry import POLYGON_TYPES, polygon_problem
 from . import catalogue, plausibility
 from .catalogue import IndicatorDef
@@ -1337,6 +1338,17 @@ def parse_geojson(raw: RawFile, options: Options) -> ParsedFile:
     features = [f for f in document.get("features") or [] if isinstance(f, dict)]
     if not features:
         raise refuse(_("Het GeoJSON-bestand bevat geen objecten (features)."))
+    try:
+        crs = geo.crs_name(document)
+        transformer = geo.transformer_for(crs)
+    except geo.UnknownCrs as unknown:
+        raise refuse(
+            _(
+                "Het GeoJSON-bestand gebruikt een onbekend coördinatenstelsel (%(crs)s). Gebruik "
+                "WGS84 (EPSG:4326) of RD New (EPSG:28992), en noem het in het crs-lid."
+            )
+            % {"crs": str(unknown)}
+        ) from None
     year_in_file = _metadata_year(document)
     fixed, year_note = _resolve_year(
         collector, {year_in_file} if year_in_file else set(), _("metadata van het bestand"), options
@@ -1375,7 +1387,38 @@ def parse_geojson(raw: RawFile, options: Options) -> ParsedFile:
                     number,
                 )
             else:
-                boundaries[(code, year)] = geometry
+                if transformer is not None:
+                    geometry = geo.reprojected(geometry, transformer)
+                outside = geo.outside_netherlands(geometry)
+                if outside is None:
+                    boundaries[(code, year)] = geometry
+                elif crs is None and max(abs(outside[0]), abs(outside[1])) > 180:
+                    collector.add(
+                        _(
+                            "Object %(n)s (%(code)s): de coördinaten (%(x)s, %(y)s) zijn geen "
+                            "graden. Staan ze in RD New (meters, EPSG:28992)? Dan moet het "
+                            "bestand dat in zijn crs-lid zeggen; exporteer het opnieuw met het "
+                            "coördinatenstelsel erbij, of in WGS84."
+                        )
+                        % {"n": number, "code": code, "x": outside[0], "y": outside[1]},
+                        number,
+                    )
+                else:
+                    collector.add(
+                        _(
+                            "Object %(n)s (%(code)s): de grens ligt buiten Nederland (punt "
+                            "%(x).4f, %(y).4f in lengte- en breedtegraden). Klopt het "
+                            "coördinatenstelsel%(crs)s?"
+                        )
+                        % {
+                            "n": number,
+                            "code": code,
+                            "x": outside[0],
+                            "y": outside[1],
+                            "crs": f" ({crs})" if crs else "",
+                        },
+                        number,
+                    )
     if not codes:
         raise no_codes_problem()
     seen: dict[str, int] = {}
