@@ -67,6 +67,9 @@ class Indicator(models.Model):
         SCORE = "score", _("Buurtscore (0–100)")
         SCALE = "scale", _("Schaalscore (0–10)")
         GRADE = "grade", _("Rapportcijfer (1–10)")
+        DISTANCE = "distance", _("Afstand (km)")
+        # An average, a density, an amount, a rate: a number that is none of the above.
+        NUMBER = "number", _("Getal (gemiddelde, dichtheid, bedrag)")
 
     class Direction(models.TextChoices):
         HIGHER_IS_BETTER = "higher", _("Hoger is beter")

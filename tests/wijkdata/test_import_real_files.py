@@ -185,8 +185,8 @@ class TestKwbUtrecht2023:
         assert Neighbourhood.objects.get(code="WK034401", year=2023).name == "Wijk 01 West"
 
     def test_it_maps_short_codes_to_named_indicators(self, utrecht):
-        assert Indicator.objects.get(code="sociale-huurwoningen").kind == "percentage"
-        assert value("GM0344", "sociale-huurwoningen", 2023) == 31
+        assert Indicator.objects.get(code="sociale-huur").kind == "percentage"
+        assert value("GM0344", "sociale-huur", 2023) == 31
         assert value("GM0344", "huishoudensgrootte", 2023) == Decimal("1.9")
 
     def test_it_stores_dots_as_missing_with_a_reason_never_zero(self, utrecht):

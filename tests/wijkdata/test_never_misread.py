@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
+from decimal import Decimal
 
 import pytest
 
@@ -310,3 +312,97 @@ class TestCoordinateSystems:
         assert message.startswith(
             f"Object 3 ({feature['properties']['wijkcode']}): de grens ligt buiten Nederland"
         )
+
+
+class TestOneMeasureOneIndicator:
+    def test_the_demo_indicators_are_in_the_catalogue(self):
+        import tomllib
+
+        from django.conf import settings
+
+        from wijkdata.importing import catalogue
+
+        common = tomllib.loads((settings.BASE_DIR / "fixtures/demo/common.toml").read_text())
+        for code, _name, kind, direction, category in common["figures"]["indicators"]:
+            definition = catalogue.BY_CODE[code]
+            assert (definition.kind, definition.direction, definition.category) == (
+                kind,
+                direction,
+                category,
+            ), code
+
+    def test_the_same_ggd_measure_from_two_years_is_one_indicator(self):
+        monitor_2020 = "WijkenEnBuurten;Perioden;Eenzaam_28\nWK079601;2020JJ00;46,4\n"
+        monitor_2016 = "Codering;Eenzaamheid (%)\nWK079601;44,0\n"
+        indicators_import(data=monitor_2020.encode(), file_name="ggd2020.csv")
+        indicators_import(data=monitor_2016.encode(), file_name="ggd2016.csv", year=2016)
+        assert list(Indicator.objects.values_list("code", flat=True)) == ["ggd-eenzaam"]
+        assert value("WK079601", "ggd-eenzaam", 2016) == 44
+        assert value("WK079601", "ggd-eenzaam", 2020) == Decimal("46.4")
+
+    def test_a_ggd_percentage_never_joins_the_survey_score(self, demo):
+        data = "code;indicator;eenheid;WK079601 Binnenstad\nmoeite-rondkomen;Moeite met rondkomen;%;13,8\n"
+        with pytest.raises(ImportRefused) as info:
+            indicators_import(data=data.encode(), file_name="ggd.csv", year=2016)
+        [problem] = info.value.problems
+        assert problem.message.startswith(
+            "Rij 2, 'Moeite met rondkomen': dit bestand geeft een percentage, maar indicator "
+            "'Moeite met rondkomen' is een buurtscore (0–100)."
+        )
+        assert value("WK079601", "moeite-rondkomen", 2024) is not None  # the demo's, untouched
+
+
+class TestKinds:
+    THIRD_PARTY = (
+        "Codering;Huisartsenpraktijk/Afstand (km);Huisartsenpraktijk/Binnen 3 km (aantal);"
+        "Aandeel groen;Score leefbaarheid;Rapportcijfer woonomgeving;Leefbaarheid;Woningen\n"
+        "WK079601;0,4;6;21,5;63;7,1;4,2;9080\n"
+        "WK079602;1,1;2;35,0;71;7,6;4,6;5400\n"
+    )
+
+    def kinds(self) -> dict[str, str]:
+        return dict(Indicator.objects.values_list("name", "kind"))
+
+    def test_it_infers_kinds_from_names_units_and_values(self):
+        result = indicators_import(data=self.THIRD_PARTY.encode(), file_name="t.csv", year=2022)
+        assert self.kinds() == {
+            "Huisartsenpraktijk / Afstand": "distance",
+            "Huisartsenpraktijk / Binnen 3 km": "count",
+            "Aandeel groen": "percentage",
+            "Score leefbaarheid": "score",
+            "Rapportcijfer woonomgeving": "grade",
+            "Leefbaarheid": "number",
+            "Woningen": "count",
+        }
+        asked = [i["label"] for i in result.plan.as_dict()["ask_kinds"]]
+        assert asked == ["Leefbaarheid"]  # 4,2 and 4,6: a score? a grade? a number?
+        assert any("'Leefbaarheid' (getal" in line for line in result.summary_lines())
+
+    def test_the_preview_asks_and_the_choice_is_kept(self, client, people, settings, tmp_path):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.urls import reverse
+
+        from wijkdata.models import ImportBatch
+
+        settings.MEDIA_ROOT = tmp_path
+        data = self.THIRD_PARTY.replace("WK0796", "WK9999").encode()
+        client.force_login(people.coordinator)
+        client.post(
+            reverse("wijkdata:import_upload", args=[people.area.code]),
+            {
+                "file": SimpleUploadedFile("lbm.csv", data),
+                "year": "2022",
+                "source": "Leefbarometer",
+            },
+        )
+        batch = ImportBatch.objects.get()
+        page = client.get(reverse("wijkdata:import_batch", args=[batch.code])).content.decode()
+        assert "De naam en de waarden zeggen het niet zeker" in page
+        assert 'name="kind-leefbaarheid"' in page
+        assert not re.search(r"--(year|sheet|source|dry-run|municipality)", page)
+        client.post(
+            reverse("wijkdata:import_confirm", args=[batch.code]), {"kind-leefbaarheid": "scale"}
+        )
+        assert Indicator.objects.get(code="leefbaarheid").kind == "scale"
+        # A choice the preview did not offer is ignored.
+        assert Indicator.objects.get(code="aandeel-groen").kind == "percentage"

@@ -143,6 +143,7 @@ class Options:
     sheet: str | None = None
     source: str | None = None
     file_name: str = ""
+    kinds: dict[str, str] = field(default_factory=dict)  # indicator code → kind chosen
 
 
 class Collector:
@@ -353,15 +354,20 @@ def _cell_problems(
 
 
 class IndicatorSet:
-    """The indicators of one file, each code once."""
+    """The indicators of one file, each code once; kinds the user chose applied."""
 
-    def __init__(self, collector: Collector):
+    def __init__(self, collector: Collector, kinds: dict[str, str] | None = None):
         self.collector = collector
+        self.kinds = kinds or {}
         self.defs: list[IndicatorDef] = []
         self.labels: list[str] = []
         self.by_code: dict[str, int] = {}
 
     def add(self, definition: IndicatorDef, label: str, header: str, known: bool) -> int | None:
+        chosen = self.kinds.get(definition.code)
+        if chosen in catalogue.KINDS and not known:
+            unit = definition.unit or {catalogue.PCT: "%", catalogue.DISTANCE: "km"}.get(chosen, "")
+            definition = replace(definition, kind=chosen, unit=unit, kind_certain=True)
         if definition.code in self.by_code and not known:
             definition = catalogue.with_group_prefix(definition, header)
             base, n = definition.code, 2
@@ -404,6 +410,33 @@ def _looks_like_unit(cell: str) -> bool:
 def _is_unit_row(cells: list[str]) -> bool:
     filled = [c for c in cells if c.strip()]
     return bool(filled) and all(_looks_like_unit(c) for c in filled)
+
+
+SCALED_KINDS = {catalogue.PCT, catalogue.SCORE, catalogue.SCALE, catalogue.GRADE}
+
+
+def _kinds_conflict(known_kind: str, file_kind: str | None) -> bool:
+    return bool(file_kind) and file_kind != known_kind and {known_kind, file_kind} <= SCALED_KINDS
+
+
+def _kind_conflict_message(row, label: str, definition: IndicatorDef, file_kind: str) -> str:
+    from wijkdata.models import Indicator
+
+    names = dict(Indicator.Kind.choices)
+    where = (
+        _("Rij %(row)s, '%(label)s'") % {"row": row, "label": label}
+        if row is not None
+        else _("Kolom '%(label)s'") % {"label": label}
+    )
+    return _(
+        "%(where)s: dit bestand geeft een %(file_kind)s, maar indicator '%(name)s' is een "
+        "%(kind)s. Er is niets opgeslagen: een reeks mengt nooit verschillende soorten cijfers."
+    ) % {
+        "where": where,
+        "file_kind": str(names.get(file_kind, file_kind)).lower(),
+        "name": definition.name,
+        "kind": str(names.get(definition.kind, definition.kind)).lower(),
+    }
 
 
 def _is_identifier(key: str) -> bool:
@@ -699,7 +732,7 @@ def parse_region_rows(
                     )
 
     # Indicator columns.
-    indicators = IndicatorSet(collector)
+    indicators = IndicatorSet(collector, options.kinds)
     parts = []
     empty_columns: list[str] = []
     text_columns: list[str] = []
@@ -712,6 +745,14 @@ def parse_region_rows(
         known = definition is not None
         whole = (unit or (definition.unit if definition else "")).lower() == "aantal"
         parsed = parse_numbers(texts, whole_numbers=whole)
+        file_kind = (
+            catalogue.PCT if parsed.has_percent or catalogue.is_percent_unit(unit) else None
+        )
+        if known and _kinds_conflict(definition.kind, file_kind):
+            collector.add(
+                _kind_conflict_message(None, label_of(j), definition, file_kind), None, label_of(j)
+            )
+            continue
         if parsed.numbers == 0 and not (known and parsed.bad.any()):
             (text_columns if parsed.bad.any() else empty_columns).append(label_of(j))
             continue
@@ -719,7 +760,9 @@ def parse_region_rows(
             identifiers.append(label_of(j))
             continue
         if definition is None:
-            definition = catalogue.derive(header, unit=unit, has_percent=parsed.has_percent)
+            definition = catalogue.derive(
+                header, unit=unit, has_percent=parsed.has_percent, values=parsed.values
+            )
         _cell_problems(collector, label_of(j), region_rows, texts, parsed)
         index = indicators.add(definition, label_of(j), header, known)
         if index is None:
@@ -976,7 +1019,7 @@ def parse_wide(
     kind_here = None
     category_here = None
     source_line = ""
-    indicators = IndicatorSet(collector)
+    indicators = IndicatorSet(collector, options.kinds)
     records = []
     rows_read = 0
     years_found: set[int] = set()
@@ -1029,9 +1072,20 @@ def parse_wide(
         code_text = attribute("code")
         definition = catalogue.BY_CODE.get(code_text) if code_text else catalogue.lookup(label)
         known = definition is not None
+        file_kind = (
+            catalogue.PCT
+            if parsed.has_percent or catalogue.is_percent_unit(attribute("unit"))
+            else KIND_WORDS.get(attribute("kind").lower()) or kind_here
+        )
+        if known and _kinds_conflict(definition.kind, file_kind):
+            collector.add(_kind_conflict_message(number, label, definition, file_kind), number, label)
+            continue
         if definition is None:
             definition = catalogue.derive(
-                label, unit=attribute("unit"), has_percent=parsed.has_percent
+                label,
+                unit=attribute("unit"),
+                has_percent=parsed.has_percent,
+                values=parsed.values,
             )
             if code_text:
                 if slugify(code_text) != code_text or len(code_text) > 80:
@@ -1052,6 +1106,8 @@ def parse_wide(
             definition = replace(
                 definition,
                 kind=kind,
+                kind_certain=definition.kind_certain
+                or bool(attribute("kind") or kind_here or parsed.has_percent),
                 direction=DIRECTION_WORDS.get(attribute("direction").lower(), definition.direction),
                 category=CATEGORY_WORDS.get(attribute("category").lower())
                 or category_here
@@ -1238,7 +1294,7 @@ def parse_long(
     if frame.empty and not collector.problems:
         raise no_codes_problem()
     collector.refuse_if_any()
-    indicators = IndicatorSet(collector)
+    indicators = IndicatorSet(collector, options.kinds)
     index_of: dict[str, int] = {}
     for code, group in frame.groupby("indicator_code", sort=False):
         definition = catalogue.BY_CODE.get(code)
@@ -1439,7 +1495,7 @@ def parse_geojson(raw: RawFile, options: Options) -> ParsedFile:
                 and catalogue.key_of(key) not in catalogue.METADATA_KEYS
             ):
                 keys.append(key)
-    indicators = IndicatorSet(collector)
+    indicators = IndicatorSet(collector, options.kinds)
     parts = []
     row_array = np.asarray(rows)
     for key in keys:
@@ -1455,7 +1511,9 @@ def parse_geojson(raw: RawFile, options: Options) -> ParsedFile:
                 rows[k],
                 key,
             )
-        definition = catalogue.lookup(key) or catalogue.derive(key, has_percent=parsed.has_percent)
+        definition = catalogue.lookup(key) or catalogue.derive(
+            key, has_percent=parsed.has_percent, values=parsed.values
+        )
         index = indicators.add(definition, key, key, True)
         if index is not None:
             parts.append((index, parsed))

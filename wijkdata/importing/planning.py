@@ -33,6 +33,7 @@ LEVEL_ORDER = [
 # Two values closer than this are the same figure (the column keeps three decimals).
 TOLERANCE = 0.0005
 EXAMPLES = 50
+KIND_LABELS = dict(Indicator.Kind.choices)
 
 
 def level_of(code: str) -> str:
@@ -133,11 +134,20 @@ class ImportPlan:
                     "code": d.code,
                     "name": d.name,
                     "kind": d.kind,
+                    "kind_label": str(KIND_LABELS.get(d.kind, d.kind)),
                     "unit": d.unit,
                     "label": label,
                     "new": d.code not in self.indicator_ids,
+                    # A new indicator whose kind neither its name nor its values settle.
+                    "ask_kind": d.code not in self.indicator_ids and not d.kind_certain,
                 }
                 for d, label in zip(parsed.indicators, parsed.labels, strict=True)
+            ],
+            "kind_choices": [[k, str(v)] for k, v in Indicator.Kind.choices],
+            "ask_kinds": [
+                {"code": d.code, "label": label, "kind": d.kind}
+                for d, label in zip(parsed.indicators, parsed.labels, strict=True)
+                if d.code not in self.indicator_ids and not d.kind_certain
             ],
             "regions_new": [
                 {
@@ -173,13 +183,13 @@ def build_plan(parsed: ParsedFile, *, source: str, compare_source: bool = False)
     regions, regions_new, regions_changed, unchanged = _compare_regions(parsed, regions)
     codes = [d.code for d in parsed.indicators]
     stored = {
-        code: (pk, name, column)
-        for code, pk, name, column in Indicator.objects.filter(code__in=codes).values_list(
-            "code", "id", "name", "source_column"
-        )
+        code: (pk, name, column, kind)
+        for code, pk, name, column, kind in Indicator.objects.filter(
+            code__in=codes
+        ).values_list("code", "id", "name", "source_column", "kind")
     }
     _refuse_other_columns(parsed, stored)
-    indicator_ids = {code: pk for code, (pk, _name, _column) in stored.items()}
+    indicator_ids = {code: pk for code, (pk, _name, _column, _kind) in stored.items()}
     indicators_new = [d for d in parsed.indicators if d.code not in indicator_ids]
     values = _file_values(parsed, regions, indicator_ids, source)
     values_new, values_changed, values_unchanged = _compare_values(
@@ -204,6 +214,14 @@ def build_plan(parsed: ParsedFile, *, source: str, compare_source: bool = False)
     return plan
 
 
+SCALED_KINDS = {
+    Indicator.Kind.PERCENTAGE,
+    Indicator.Kind.SCORE,
+    Indicator.Kind.SCALE,
+    Indicator.Kind.GRADE,
+}
+
+
 def _refuse_other_columns(parsed: ParsedFile, stored: dict) -> None:
     """An indicator made from one column never takes figures from a differently named one.
 
@@ -211,10 +229,36 @@ def _refuse_other_columns(parsed: ParsedFile, stored: dict) -> None:
     derived from a column the catalogue does not know is that column, nothing else.
     """
     problems = []
+    kinds = dict(Indicator.Kind.choices)
     for definition, label in zip(parsed.indicators, parsed.labels, strict=True):
-        if not definition.column or definition.code not in stored:
+        if definition.code not in stored:
             continue
-        _pk, name, column = stored[definition.code]
+        _pk, name, column, kind = stored[definition.code]
+        if (
+            kind != definition.kind
+            and {kind, definition.kind} <= SCALED_KINDS
+            and definition.kind_certain
+        ):
+            # One series never mixes a GGD percentage with a survey's buurtscore.
+            problems.append(
+                Problem(
+                    _(
+                        "Kolom '%(column)s' bevat een %(file_kind)s, maar indicator '%(name)s' "
+                        "is een %(kind)s. Er is niets opgeslagen: een reeks mengt nooit "
+                        "verschillende soorten cijfers."
+                    )
+                    % {
+                        "column": label,
+                        "file_kind": str(kinds.get(definition.kind, definition.kind)).lower(),
+                        "name": name,
+                        "kind": str(kinds.get(kind, kind)).lower(),
+                    },
+                    column=label,
+                )
+            )
+            continue
+        if not definition.column:
+            continue
         if column and catalogue.column_key(column) != catalogue.column_key(definition.column):
             problems.append(
                 Problem(
@@ -550,6 +594,25 @@ def summary_lines(plan: ImportPlan, *, applied: bool, dry_run: bool) -> list[str
         )
     for note in parsed.notes:
         lines.append(_("Let op: %(note)s") % {"note": note})
+    unsure = [
+        (label, d)
+        for d, label in zip(parsed.indicators, parsed.labels, strict=True)
+        if not d.kind_certain and d.code not in plan.indicator_ids
+    ]
+    if unsure:
+        lines.append(
+            _(
+                "Let op: de soort van %(columns)s volgt niet uit de naam of de waarden; "
+                "gekozen is wat het meest waarschijnlijk is. Kies de soort in het voorbeeld "
+                "bij het inlezen, of pas hem aan in het beheer."
+            )
+            % {
+                "columns": ", ".join(
+                    f"'{label}' ({str(KIND_LABELS.get(d.kind, d.kind)).lower()})"
+                    for label, d in unsure
+                )
+            }
+        )
     if dry_run:
         lines.append(_("Proefimport: er is niets opgeslagen."))
     elif applied:
