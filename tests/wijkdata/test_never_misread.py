@@ -406,3 +406,61 @@ class TestKinds:
         assert Indicator.objects.get(code="leefbaarheid").kind == "scale"
         # A choice the preview did not offer is ignored.
         assert Indicator.objects.get(code="aandeel-groen").kind == "percentage"
+
+
+class TestPlansInThePreview:
+    CHANGED = "Codering;Naam;% sociale huurwoningen\nBU07960101;Binnenstad centrum;25\n"
+
+    def test_it_names_the_plans_that_would_show_changed_figures(self, demo):
+        from plans.models import Plan
+
+        Plan.objects.filter(pk=demo.binnenstad.pk).update(status=Plan.Status.CONCEPT)
+        result = indicators_import(
+            data=self.CHANGED.encode(),
+            file_name="w.csv",
+            year=2024,
+            source="Gemeente",
+            dry_run=True,
+        )
+        # BU07960101 is in the demographics table of the Binnenstad plan only.
+        assert result.plan.as_dict()["plans_affected"] == [
+            {
+                "name": demo.binnenstad.title,
+                "area": demo.binnenstad.area.name,
+                "year": demo.binnenstad.year,
+                "adopted": False,
+            }
+        ]
+        assert (
+            f"Plan '{demo.binnenstad.title}' ({demo.binnenstad.area.name}) toont hierna andere cijfers."
+            in result.summary_lines()
+        )
+
+    def test_it_names_no_plan_for_figures_no_plan_shows(self, demo):
+        data = "Codering;% sociale huurwoningen\nBU07960101;25\n"
+        result = indicators_import(data=data.encode(), file_name="w.csv", year=2019, dry_run=True)
+        assert result.plan.as_dict()["plans_affected"] == []
+
+    def test_the_preview_says_an_adopted_plan_keeps_its_figures(
+        self, client, demo, settings, tmp_path
+    ):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.urls import reverse
+
+        from plans.models import Membership, Plan
+        from wijkdata.models import ImportBatch
+
+        settings.MEDIA_ROOT = tmp_path
+        Plan.objects.filter(pk=demo.binnenstad.pk).update(status=Plan.Status.ADOPTED)
+        area = demo.binnenstad.area
+        coordinator = area.memberships.get(role=Membership.Role.COORDINATOR).user
+        client.force_login(coordinator)
+        client.post(
+            reverse("wijkdata:import_upload", args=[area.code]),
+            {"file": SimpleUploadedFile("w.csv", self.CHANGED.encode()), "year": "2024"},
+        )
+        batch = ImportBatch.objects.get()
+        page = client.get(reverse("wijkdata:import_batch", args=[batch.code])).content.decode()
+        assert "Plannen die andere cijfers gaan tonen" in page
+        assert "vastgesteld: de cijfers in dit plan veranderen niet" in page
+        assert demo.binnenstad.title in page

@@ -66,6 +66,7 @@ class ImportPlan:
     values_missing: int
     boundaries_new: list[tuple[str, int]] = field(default_factory=list)
     boundaries_changed: list[tuple[str, int]] = field(default_factory=list)
+    plans_affected: list[dict] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
@@ -161,6 +162,7 @@ class ImportPlan:
             ],
             "regions_changed": self.regions_changed[:EXAMPLES],
             "values_changed": changed_values,
+            "plans_affected": self.plans_affected,
             "has_changes": self.has_changes,
         }
 
@@ -211,7 +213,25 @@ def build_plan(parsed: ParsedFile, *, source: str, compare_source: bool = False)
     )
     if parsed.boundaries:
         _compare_boundaries(plan)
+    plan.plans_affected = _plans_affected(values_new, values_changed)
     return plan
+
+
+def _plans_affected(values_new: pd.DataFrame, values_changed: pd.DataFrame) -> list[dict]:
+    """The plans that would show a new or changed figure (only existing regions and
+    indicators can be in a plan's table)."""
+    from wijkdata.selectors import plans_showing_figures
+
+    columns = ["neighbourhood_id", "indicator_id", "year"]
+    parts = [
+        frame.loc[frame["neighbourhood_id"].notna() & frame["indicator_id"].notna(), columns]
+        for frame in (values_new, values_changed)
+        if len(frame)
+    ]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return []
+    return plans_showing_figures(figures=pd.concat(parts, ignore_index=True))
 
 
 SCALED_KINDS = {
@@ -613,6 +633,19 @@ def summary_lines(plan: ImportPlan, *, applied: bool, dry_run: bool) -> list[str
                 )
             }
         )
+    for affected in plan.plans_affected:
+        if affected["adopted"]:
+            lines.append(
+                _(
+                    "Plan '%(name)s' (%(area)s) is vastgesteld: de cijfers in dat plan "
+                    "veranderen niet."
+                )
+                % affected
+            )
+        else:
+            lines.append(
+                _("Plan '%(name)s' (%(area)s) toont hierna andere cijfers.") % affected
+            )
     if dry_run:
         lines.append(_("Proefimport: er is niets opgeslagen."))
     elif applied:
