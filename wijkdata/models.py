@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 
@@ -123,8 +124,10 @@ class IndicatorValue(models.Model):
     value = models.DecimalField(_("waarde"), max_digits=14, decimal_places=3, null=True, blank=True)
     missing_reason = models.CharField(_("reden ontbreken"), max_length=120, blank=True)
     source = models.CharField(_("bron"), max_length=200)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    # The database fills them in too, so that a bulk load (COPY) need not send and parse
+    # two timestamps per figure; now() is the transaction's time, the same for every row.
+    created = models.DateTimeField(auto_now_add=True, db_default=Now())
+    updated = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         verbose_name = _("waarde")

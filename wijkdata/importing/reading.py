@@ -309,13 +309,9 @@ def _read_excel(data: bytes, sheet: str | None) -> RawFile:
                 ]
             ) from None
         # Numbers stay numbers (parse_numbers reads them as they are); the rest is text.
-        rows = [
-            [
-                v if isinstance(v, (int, float)) and not isinstance(v, bool) else cell_text(v)
-                for v in row
-            ]
-            for row in cells
-        ]
+        # type() rather than isinstance: a bool is an int, but not a number here.
+        plain = (str, int, float)
+        rows = [[v if type(v) in plain else cell_text(v) for v in row] for row in cells]
         raw.sheets.append(Sheet(name, rows, list(range(1, len(rows) + 1))))
     return raw
 
