@@ -17,12 +17,16 @@ Regions are matched on their code only (GM + 4, WK + 6, BU + 8 digits), never on
 Country, province and other non-municipal rows (NL00, PV20, …) are skipped and counted.
 
 Indicators: a column known to `catalogue` gets its definition there. Any other column that
-holds numbers becomes an indicator too, with the code derived from its header: the slug of
-the last '/'-part of the header without a unit in parentheses and without an OData "_N"
-suffix ("Bevolking/Personen met AOW (aantal)" → "personen-met-aow",
-"ErvarenEenzaamheid_12" → "ervaren-eenzaamheid"). If two columns of one file derive the
-same code, the group before the last '/' is put in front ("mannen" → "geslacht-mannen").
-Columns without any number are skipped and mentioned in the notes.
+holds numbers becomes an indicator too, with the code derived from its full header path
+without a unit in parentheses and without an OData "_N" suffix
+("Huisartsenpraktijk/Binnen 1 km (aantal)" → "huisartsenpraktijk-binnen-1-km",
+"ErvarenEenzaamheid_12" → "ervaren-eenzaamheid"); the column is stored with it, and a later
+file's differently named column may not write into it. Its kind comes from its name, unit
+and values (`catalogue.infer_kind`); where they leave it open the preview asks.
+Identifying columns (numbers, codes, names) are never indicators; name columns name the
+regions. Columns without any number are skipped and mentioned in the notes. Impossible
+figures (shares outside 0–100, negative counts, parts above their whole) refuse the file
+(`plausibility`).
 """
 
 from __future__ import annotations
