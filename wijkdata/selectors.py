@@ -47,6 +47,7 @@ class Cell:
     missing_reason: str = ""
     mark: str = ""  # "better", "worse" or ""
     text: str = "–"
+    source: str = ""  # where this figure comes from (figures of one row can differ)
 
 
 @dataclass
@@ -204,6 +205,7 @@ def _cell(figure: IndicatorValue | None, indicator: Indicator, municipality_valu
         figure.missing_reason,
         mark(figure.value, municipality_value, indicator),
         format_figure(figure.value, indicator.kind),
+        figure.source,
     )
 
 

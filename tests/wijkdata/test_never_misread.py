@@ -464,3 +464,18 @@ class TestPlansInThePreview:
         assert "Plannen die andere cijfers gaan tonen" in page
         assert "vastgesteld: de cijfers in dit plan veranderen niet" in page
         assert demo.binnenstad.title in page
+
+
+class TestSourcePerFigure:
+    def test_the_data_page_shows_each_figures_own_source(self, client, area_with_figures):
+        from django.urls import reverse
+
+        people = area_with_figures
+        # A second file brings the figure of one buurt, from another source.
+        data = "Codering;Aantal inwoners\nBU99990101;4100\n"
+        indicators_import(data=data.encode(), file_name="b.csv", year=2024, source="BRP 2024")
+        client.force_login(people.manager)
+        page = client.get(reverse("wijkdata:area_data", args=[people.area.code])).content.decode()
+        assert 'title="Bron: BRP 2024"' in page
+        assert 'title="Bron: Testbron"' in page
+        assert '4.100<span class="cell-source"> (BRP 2024)</span>' in page
