@@ -507,50 +507,44 @@ def area_map(area, figures: AreaFigures, indicator: Indicator | None) -> AreaMap
 
 
 def plans_showing_figures(*, figures) -> list[dict]:
-    """The plans whose chapter-1 tables show any of these figures, by name.
+    """The plans whose figure tables show any of these figures, by name.
 
     `figures` is a DataFrame of (neighbourhood_id, indicator_id, year): the figures an
     import would add or change. A table shows a figure when it lists both the indicator
-    and the neighbourhood and is of that year. Kept apart (and the only place wijkdata
-    reads plans' tables) so that it can follow the plans app when its tables move.
+    and the neighbourhood, for the row's own year or else the table's. Kept apart (and the
+    only place wijkdata reads the plans' tables) so that it can follow the plans app.
     """
     import pandas as pd
 
-    from plans.models import FigureTable, FigureTableIndicator, FigureTableNeighbourhood, Plan
+    from plans.models import FigureTableIndicator, FigureTableNeighbourhood, Plan
 
     if figures is None or not len(figures):
         return []
-    years = sorted({int(y) for y in figures["year"].unique()})
     indicator_ids = sorted({int(i) for i in figures["indicator_id"].unique()})
-    tables = dict(
-        FigureTable.objects.filter(year__in=years, indicator_rows__indicator_id__in=indicator_ids)
-        .distinct()
-        .values_list("id", "year")
-    )
-    if not tables:
-        return []
     shown = pd.DataFrame(
         list(
-            FigureTableIndicator.objects.filter(
-                table_id__in=tables, indicator_id__in=indicator_ids
-            ).values_list("table_id", "indicator_id")
+            FigureTableIndicator.objects.filter(indicator_id__in=indicator_ids).values_list(
+                "table_id", "indicator_id", "year", "table__year"
+            )
         ),
-        columns=["table_id", "indicator_id"],
-    ).merge(
-        pd.DataFrame(
-            list(
-                FigureTableNeighbourhood.objects.filter(table_id__in=tables).values_list(
-                    "table_id", "neighbourhood_id"
-                )
-            ),
-            columns=["table_id", "neighbourhood_id"],
-        ),
-        on="table_id",
+        columns=["table_id", "indicator_id", "row_year", "table_year"],
     )
     if shown.empty:
         return []
-    shown["year"] = shown["table_id"].map(tables)
-    hits = shown.merge(
+    shown["year"] = shown["row_year"].fillna(shown["table_year"]).astype("int64")
+    shown = shown[shown["year"].isin(set(figures["year"].astype("int64").tolist()))]
+    if shown.empty:
+        return []
+    places = pd.DataFrame(
+        list(
+            FigureTableNeighbourhood.objects.filter(
+                table_id__in=set(shown["table_id"].tolist())
+            ).values_list("table_id", "neighbourhood_id")
+        ),
+        columns=["table_id", "neighbourhood_id"],
+    )
+    cells = shown[["table_id", "indicator_id", "year"]].merge(places, on="table_id")
+    hits = cells.merge(
         figures[["neighbourhood_id", "indicator_id", "year"]].astype("int64").drop_duplicates(),
         on=["neighbourhood_id", "indicator_id", "year"],
     )
@@ -558,16 +552,15 @@ def plans_showing_figures(*, figures) -> list[dict]:
     if not affected:
         return []
     plans = (
-        Plan.objects.filter(figure_tables__in=affected)
+        Plan.objects.filter(sections__figure_tables__in=affected)
         .distinct()
         .select_related("area")
-        .order_by("area__name", "-year")
+        .order_by("area__name", "-period_start")
     )
     return [
         {
             "name": plan.title,
             "area": plan.area.name,
-            "year": plan.year,
             "adopted": plan.status == Plan.Status.ADOPTED,
         }
         for plan in plans

@@ -427,7 +427,6 @@ class TestPlansInThePreview:
             {
                 "name": demo.binnenstad.title,
                 "area": demo.binnenstad.area.name,
-                "year": demo.binnenstad.year,
                 "adopted": False,
             }
         ]
@@ -462,7 +461,7 @@ class TestPlansInThePreview:
         batch = ImportBatch.objects.get()
         page = client.get(reverse("wijkdata:import_batch", args=[batch.code])).content.decode()
         assert "Plannen die andere cijfers gaan tonen" in page
-        assert "vastgesteld: de cijfers in dit plan veranderen niet" in page
+        assert "vastgesteld: de vastgestelde versie (de gearchiveerde PDF) houdt haar cijfers" in page
         assert demo.binnenstad.title in page
 
 
