@@ -269,6 +269,23 @@ def _insert_regions_at_once(table: str, new: pd.DataFrame, ids: dict, now: str) 
     )
 
 
+def _neighbourhood_ids(codes: np.ndarray, years: np.ndarray, ids: dict) -> np.ndarray:
+    """The region id of every figure. One year throughout (the usual file): each distinct
+    code is looked up once and spread with one take, instead of merging on text keys."""
+    if len(years) and (years == years[0]).all():
+        index, uniques = pd.factorize(codes)
+        year = int(years[0])
+        found = np.fromiter((ids[(c, year)] for c in uniques), dtype="int64", count=len(uniques))
+        return found[index]
+    keys = pd.DataFrame({"code": codes, "year": years})
+    id_frame = pd.DataFrame(
+        [(code, year, nid) for (code, year), nid in ids.items()],
+        columns=["code", "year", "neighbourhood_id"],
+    )
+    merged = keys.merge(id_frame, on=["code", "year"], how="left")
+    return merged["neighbourhood_id"].to_numpy().astype("int64")
+
+
 def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
     """Write everything the plan says. The caller holds the transaction."""
     report = progress or (lambda percent, message: None)
@@ -367,20 +384,9 @@ def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
     values_table = IndicatorValue._meta.db_table
     values = plan.values_new
     if len(values):
-        keys = pd.DataFrame(
-            {"code": values["code"].to_numpy(), "year": values["year"].to_numpy().astype(int)}
-        )
-        id_frame = pd.DataFrame(
-            [(code, year, nid) for (code, year), nid in ids.items()],
-            columns=["code", "year", "neighbourhood_id"],
-        )
-        neighbourhood_ids = (
-            keys.merge(id_frame, on=["code", "year"], how="left")["neighbourhood_id"]
-            .to_numpy()
-            .astype("int64")
-        )
+        years = values["year"].to_numpy().astype(int)
+        neighbourhood_ids = _neighbourhood_ids(values["code"].to_numpy(dtype=object), years, ids)
         indicator_col = values["indicator_code"].map(indicator_ids).to_numpy().astype("int64")
-        years = keys["year"].to_numpy()
         numbers = values["value"].to_numpy(dtype=float)
         reasons = values["reason"].to_numpy(dtype=object)
         sources = values["source"].to_numpy(dtype=object)
