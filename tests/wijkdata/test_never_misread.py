@@ -461,7 +461,7 @@ class TestPlansInThePreview:
         batch = ImportBatch.objects.get()
         page = client.get(reverse("wijkdata:import_batch", args=[batch.code])).content.decode()
         assert "Plannen die andere cijfers gaan tonen" in page
-        assert "vastgesteld: de vastgestelde versie (de gearchiveerde PDF) houdt haar cijfers" in page
+        assert "vastgesteld: de cijfers in dit plan veranderen niet (ze zijn bij het vaststellen vastgelegd)" in page
         assert demo.binnenstad.title in page
 
 

@@ -637,8 +637,8 @@ def summary_lines(plan: ImportPlan, *, applied: bool, dry_run: bool) -> list[str
         if affected["adopted"]:
             lines.append(
                 _(
-                    "Plan '%(name)s' (%(area)s) is vastgesteld: de vastgestelde versie (de "
-                    "gearchiveerde PDF) houdt haar cijfers."
+                    "Plan '%(name)s' (%(area)s) is vastgesteld: de cijfers in dat plan "
+                    "veranderen niet (ze zijn bij het vaststellen vastgelegd)."
                 )
                 % affected
             )
