@@ -2,7 +2,9 @@
 
 Tests that need a real service carry a marker (postgres, redis, celery, browser). They run
 whenever that service is available. Without it they are skipped on a developer machine,
-but with CI=true a missing service fails the run: nothing is skipped in CI.
+but with CI=true a missing service fails the run: nothing is skipped in CI. The same holds
+for `shared_data`: tests that need the full national files or the seed texts in the
+shared folder beside the repository (everything else reads `tests/data/`).
 """
 
 import os
@@ -18,6 +20,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
+TEST_DATA_DIR = REPO_ROOT / "tests" / "data"
 CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -55,6 +58,10 @@ _REQUIREMENTS = {
         "a real Celery worker needs Redis (REDIS_URL) and PostgreSQL (DATABASE_URL)",
     ),
     "browser": (_browser_available, f"{CHROMIUM} or playwright is not installed"),
+    "shared_data": (
+        lambda: (SHARED_DIR / "data").is_dir() and (SHARED_DIR / "seeds").is_dir(),
+        f"{SHARED_DIR} (the full data files and seeds) is not beside the repository",
+    ),
 }
 
 
@@ -68,8 +75,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
+    """The shared folder; only for tests marked `shared_data` (skipped without it)."""
     if not SHARED_DIR.is_dir():
-        pytest.fail(f"{SHARED_DIR} is missing: the shared/ folder must sit beside the repository")
+        pytest.fail(f"{SHARED_DIR} is missing: mark the test `shared_data`")
     return SHARED_DIR
 
 

@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 
@@ -67,6 +68,9 @@ class Indicator(models.Model):
         SCORE = "score", _("Buurtscore (0–100)")
         SCALE = "scale", _("Schaalscore (0–10)")
         GRADE = "grade", _("Rapportcijfer (1–10)")
+        DISTANCE = "distance", _("Afstand (km)")
+        # An average, a density, an amount, a rate: a number that is none of the above.
+        NUMBER = "number", _("Getal (gemiddelde, dichtheid, bedrag)")
 
     class Direction(models.TextChoices):
         HIGHER_IS_BETTER = "higher", _("Hoger is beter")
@@ -91,6 +95,9 @@ class Indicator(models.Model):
     # As the source prints it ("aantal", "%", "per 1 000 inwoners", "x 1 000 euro").
     unit = models.CharField(_("eenheid"), max_length=40, blank=True)
     description = models.TextField(_("toelichting"), blank=True)
+    # For an indicator made from a column that the catalogue does not know: that column's
+    # full header path. A later file's column with another path may not write into it.
+    source_column = models.CharField(_("bronkolom"), max_length=300, blank=True)
     order = models.PositiveIntegerField(_("volgorde"), default=0)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -117,8 +124,10 @@ class IndicatorValue(models.Model):
     value = models.DecimalField(_("waarde"), max_digits=14, decimal_places=3, null=True, blank=True)
     missing_reason = models.CharField(_("reden ontbreken"), max_length=120, blank=True)
     source = models.CharField(_("bron"), max_length=200)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    # The database fills them in too, so that a bulk load (COPY) need not send and parse
+    # two timestamps per figure; now() is the transaction's time, the same for every row.
+    created = models.DateTimeField(auto_now_add=True, db_default=Now())
+    updated = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         verbose_name = _("waarde")

@@ -47,6 +47,7 @@ class Cell:
     missing_reason: str = ""
     mark: str = ""  # "better", "worse" or ""
     text: str = "–"
+    source: str = ""  # where this figure comes from (figures of one row can differ)
 
 
 @dataclass
@@ -204,6 +205,7 @@ def _cell(figure: IndicatorValue | None, indicator: Indicator, municipality_valu
         figure.missing_reason,
         mark(figure.value, municipality_value, indicator),
         format_figure(figure.value, indicator.kind),
+        figure.source,
     )
 
 
@@ -502,3 +504,64 @@ def area_map(area, figures: AreaFigures, indicator: Indicator | None) -> AreaMap
     return AreaMap(
         shapes, f"-5 -5 {box_w + 10:.0f} {box_h + 10:.0f}", legend, boundary_year, indicator
     )
+
+
+def plans_showing_figures(*, figures) -> list[dict]:
+    """The plans whose figure tables show any of these figures, by name.
+
+    `figures` is a DataFrame of (neighbourhood_id, indicator_id, year): the figures an
+    import would add or change. A table shows a figure when it lists both the indicator
+    and the neighbourhood, for the row's own year or else the table's. Kept apart (and the
+    only place wijkdata reads the plans' tables) so that it can follow the plans app.
+    """
+    import pandas as pd
+
+    from plans.models import FigureTableIndicator, FigureTableNeighbourhood, Plan
+
+    if figures is None or not len(figures):
+        return []
+    indicator_ids = sorted({int(i) for i in figures["indicator_id"].unique()})
+    shown = pd.DataFrame(
+        list(
+            FigureTableIndicator.objects.filter(indicator_id__in=indicator_ids).values_list(
+                "table_id", "indicator_id", "year", "table__year"
+            )
+        ),
+        columns=["table_id", "indicator_id", "row_year", "table_year"],
+    )
+    if shown.empty:
+        return []
+    shown["year"] = shown["row_year"].fillna(shown["table_year"]).astype("int64")
+    shown = shown[shown["year"].isin(set(figures["year"].astype("int64").tolist()))]
+    if shown.empty:
+        return []
+    places = pd.DataFrame(
+        list(
+            FigureTableNeighbourhood.objects.filter(
+                table_id__in=set(shown["table_id"].tolist())
+            ).values_list("table_id", "neighbourhood_id")
+        ),
+        columns=["table_id", "neighbourhood_id"],
+    )
+    cells = shown[["table_id", "indicator_id", "year"]].merge(places, on="table_id")
+    hits = cells.merge(
+        figures[["neighbourhood_id", "indicator_id", "year"]].astype("int64").drop_duplicates(),
+        on=["neighbourhood_id", "indicator_id", "year"],
+    )
+    affected = set(hits["table_id"].tolist())
+    if not affected:
+        return []
+    plans = (
+        Plan.objects.filter(sections__figure_tables__in=affected)
+        .distinct()
+        .select_related("area")
+        .order_by("area__name", "-period_start")
+    )
+    return [
+        {
+            "name": plan.title,
+            "area": plan.area.name,
+            "adopted": plan.status == Plan.Status.ADOPTED,
+        }
+        for plan in plans
+    ]

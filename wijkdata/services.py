@@ -161,6 +161,7 @@ def indicators_import(
     dry_run: bool = False,
     progress: Progress | None = None,
     scope: Scope | None = None,
+    kinds: dict[str, str] | None = None,
 ) -> ImportResult:
     """Read, check, compare and (unless dry_run) write one file, all or nothing.
 
@@ -178,16 +179,27 @@ def indicators_import(
         file_name = file_name or Path(path).name
     report(2, _("bestand lezen"))
     raw = reading.read_file(data, sheet=sheet or None)
-    options = layouts.Options(year=year, sheet=sheet or None, source=source, file_name=file_name)
+    options = layouts.Options(
+        year=year, sheet=sheet or None, source=source, file_name=file_name, kinds=kinds or {}
+    )
     parsed = layouts.parse_file(raw, options)
     if scope is not None:
         _restrict_to_scope(parsed, scope)
     timings["parse"] = time.perf_counter() - started
-    chosen_source = (
-        (source or "").strip()
-        or parsed.source
-        or (_("bestand %(name)s") % {"name": file_name} if file_name else _("onbekende bron"))
-    )
+    chosen_source = (source or "").strip() or parsed.source
+    if not chosen_source:
+        # Never a guess from the layout (that labelled RIVM and Leefbarometer figures "CBS"):
+        # the file's name stands in, and the preview asks for the real source.
+        chosen_source = (
+            _("bestand %(name)s") % {"name": file_name} if file_name else _("onbekende bron")
+        )
+        parsed.notes.append(
+            _(
+                "Het bestand noemt zijn bron niet; bij elk cijfer komt '%(source)s' te staan. "
+                "Geef de bron op (bijvoorbeeld 'RIVM, Leefbarometer 2022') als dat beter is."
+            )
+            % {"source": chosen_source}
+        )
     chosen_source = chosen_source[:200]
     report(15, _("vergelijken met de database"))
     if dry_run:
@@ -443,7 +455,9 @@ def _run_batch(batch, *, dry_run: bool) -> None:
         scope = import_batch_scope(batch)
         with batch.file.open("rb") as handle:
             data = handle.read()
+        chosen_kinds = dict((batch.report or {}).get("chosen_kinds") or {})
         result = indicators_import(
+            kinds=chosen_kinds,
             scope=scope,
             data=data,
             file_name=batch.original_name,
@@ -465,6 +479,7 @@ def _run_batch(batch, *, dry_run: bool) -> None:
     else:
         batch.report = result.plan.as_dict()
         batch.report["summary"] = result.summary_lines()
+        batch.report["chosen_kinds"] = chosen_kinds
         if dry_run:
             batch.status = ImportBatch.Status.PREVIEW
         else:
@@ -513,14 +528,20 @@ def import_batch_start_check(batch) -> None:
     transaction.on_commit(partial(_enqueue, check_import_batch, batch.pk))
 
 
-def import_batch_confirm(batch) -> None:
+def import_batch_confirm(batch, *, kinds: dict[str, str] | None = None) -> None:
+    """Import a previewed batch; `kinds` are the kinds the coordinator chose in the preview
+    for indicators whose kind the file left open (indicator code → kind)."""
     from django.utils import timezone
 
+    from .importing.catalogue import KINDS
     from .models import ImportBatch
     from .tasks import apply_import_batch
 
+    askable = {i["code"] for i in batch.report.get("indicators", []) if i.get("ask_kind")}
+    chosen = {code: kind for code, kind in (kinds or {}).items() if code in askable and kind in KINDS}
+    report = {**batch.report, "chosen_kinds": chosen}
     updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEW).update(
-        status=ImportBatch.Status.IMPORTING, progress=0, updated=timezone.now()
+        status=ImportBatch.Status.IMPORTING, progress=0, updated=timezone.now(), report=report
     )
     if not updated:
         return

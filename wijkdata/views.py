@@ -184,7 +184,12 @@ def import_confirm(request: HttpRequest, code) -> HttpResponse:
     if batch.status != ImportBatch.Status.PREVIEW:
         messages.warning(request, _("Deze import kan niet (meer) worden bevestigd."))
         return redirect("wijkdata:import_batch", code=batch.code)
-    import_batch_confirm(batch)
+    kinds = {
+        key.removeprefix("kind-"): value
+        for key, value in request.POST.items()
+        if key.startswith("kind-")
+    }
+    import_batch_confirm(batch, kinds=kinds)
     if batch.status == ImportBatch.Status.DONE:
         messages.success(request, _("De cijfers zijn ingelezen."))
     return redirect("wijkdata:import_batch", code=batch.code)

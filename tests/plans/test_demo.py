@@ -53,6 +53,7 @@ def is_figure_row(line: str) -> bool:
     return bool(cells) and all(re.fullmatch(r"[\d.,]+%?", c) for c in cells)
 
 
+@pytest.mark.shared_data
 @pytest.mark.parametrize("name", ["binnenstad", "stedelijk"])
 def test_it_shows_every_sentence_of_the_seed(client, shared_dir, name):
     demo = load_demo()
@@ -71,6 +72,7 @@ def test_it_shows_every_sentence_of_the_seed(client, shared_dir, name):
     assert missing == []
 
 
+@pytest.mark.shared_data
 @pytest.mark.parametrize("name", ["binnenstad", "stedelijk"])
 def test_it_loads_every_figure_of_the_seed_tables(shared_dir, name):
     demo = load_demo()

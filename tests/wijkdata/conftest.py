@@ -1,4 +1,8 @@
-"""Fixtures for the wijkdata tests: the real files in ../shared/data and small variants."""
+"""Fixtures for the wijkdata tests: small real files in tests/data, and variants of them.
+
+`data_dir` is tests/data (subsets of the real files, see its README); `national_dir` is
+../shared/data with the full national files, for tests marked `shared_data` only.
+"""
 
 from __future__ import annotations
 
@@ -8,29 +12,39 @@ import pytest
 
 from wijkdata.models import Indicator, IndicatorValue, Neighbourhood, NeighbourhoodBoundary
 
-# tests/wijkdata/conftest.py → repository root → its sibling shared/data (as in CI).
+# tests/wijkdata/conftest.py → repository root.
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DATA_DIR = REPO_ROOT.parent / "shared" / "data"
+DATA_DIR = REPO_ROOT / "tests" / "data"
+NATIONAL_DIR = REPO_ROOT.parent / "shared" / "data"
 
-KWB_2024 = "cbs_kwb_2024/Kerncijfers_wijken_en_buurten_2024_geslachten.csv"
-KWB_UTRECHT_2023 = "cbs_kwb_utrecht_2023/CBS-Utrecht-kwb-2023.xlsx"
-HEALTH_2020 = "gezondheidsmonitor_2020/RIVM_gezondheid2020_18+.xlsx"
+# In tests/data (always there).
+KWB_2024 = "kwb_2024_subset.csv"
+KWB_UTRECHT_2023 = "CBS-Utrecht-kwb-2023.xlsx"
+HEALTH_2020 = "gezondheidsmonitor_2020_GM0796.xlsx"
 BOUNDARIES = [
-    "wijkgrenzen_2024/wijken_2024_GM0796_s-Hertogenbosch.geojson",
-    "wijkgrenzen_2024/wijken_2024_GM0307_Amersfoort.geojson",
+    "wijken_2024_GM0796_s-Hertogenbosch.geojson",
+    "wijken_2024_GM0307_Amersfoort.geojson",
 ]
+# In ../shared/data (tests marked shared_data).
+NATIONAL_KWB_2024 = "cbs_kwb_2024/Kerncijfers_wijken_en_buurten_2024_geslachten.csv"
+NATIONAL_HEALTH_2020 = "gezondheidsmonitor_2020/RIVM_gezondheid2020_18+.xlsx"
 
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    if not DATA_DIR.is_dir():
-        pytest.fail(f"{DATA_DIR} is missing: shared/ must sit beside the repository")
     return DATA_DIR
 
 
 @pytest.fixture(scope="session")
+def national_dir() -> Path:
+    if not NATIONAL_DIR.is_dir():
+        pytest.fail(f"{NATIONAL_DIR} is missing: mark the test `shared_data`")
+    return NATIONAL_DIR
+
+
+@pytest.fixture(scope="session")
 def kwb_lines(data_dir) -> list[str]:
-    """The national KWB 2024 CSV as text lines (BOM removed), header first."""
+    """The KWB 2024 CSV subset as text lines (BOM removed), header first."""
     text = (data_dir / KWB_2024).read_bytes().decode("utf-8-sig")
     return text.splitlines()
 

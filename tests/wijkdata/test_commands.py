@@ -52,7 +52,7 @@ class TestImportIndicators:
     def test_it_writes_nothing_on_a_dry_run(self, den_bosch_file):
         output = run("import_indicators", str(den_bosch_file), "--year", "2024", "--dry-run")
         assert "Waarden: 984 nieuw" in output
-        assert "Proefimport (--dry-run): er is niets opgeslagen." in output
+        assert "Proefimport: er is niets opgeslagen." in output
         assert nothing_written()
 
     def test_it_takes_the_source_given(self, den_bosch_file):
@@ -65,6 +65,7 @@ class TestImportIndicators:
         message = str(info.value)
         assert message.startswith("Het bestand is niet ingelezen; er is niets opgeslagen.")
         assert "Dit bestand noemt geen jaar" in message
+        assert "(optie --year)" in message
         assert nothing_written()
 
     def test_it_exits_non_zero_from_the_command_line(self, den_bosch_file):

@@ -1,7 +1,8 @@
-"""Every real file in ../shared/data imports, with facts from the data README checked.
+"""Every real file imports, with facts from the data README checked.
 
-The big files are imported once per class (committed to the test database, wiped after),
-so the checks share one import instead of paying for it per test.
+The subsets in tests/data run everywhere; the full national files in ../shared/data run
+where they are (marker `shared_data`, always in CI). The files are imported once per class
+(committed to the test database, wiped after), so the checks share one import.
 """
 
 import json
@@ -12,14 +13,22 @@ import pytest
 from wijkdata.models import Indicator, IndicatorValue, Neighbourhood, NeighbourhoodBoundary
 from wijkdata.services import indicators_import
 
-from .conftest import BOUNDARIES, HEALTH_2020, KWB_2024, KWB_UTRECHT_2023, wipe_wijkdata
+from .conftest import (
+    BOUNDARIES,
+    HEALTH_2020,
+    KWB_2024,
+    KWB_UTRECHT_2023,
+    NATIONAL_HEALTH_2020,
+    NATIONAL_KWB_2024,
+    wipe_wijkdata,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="class")
 def imported(django_db_setup, django_db_blocker, data_dir):
-    """KWB 2024 (national), then both boundary files, then KWB 2024 again."""
+    """KWB 2024 (the subset), then both boundary files, then KWB 2024 again."""
     with django_db_blocker.unblock():
         wipe_wijkdata()
         first = indicators_import(path=data_dir / KWB_2024, year=2024)
@@ -35,15 +44,45 @@ def value(code: str, indicator: str, year: int) -> Decimal | None:
     ).value
 
 
+@pytest.fixture(scope="class")
+def national(django_db_setup, django_db_blocker, national_dir):
+    """KWB 2024 for the whole country, imported twice."""
+    with django_db_blocker.unblock():
+        wipe_wijkdata()
+        first = indicators_import(path=national_dir / NATIONAL_KWB_2024, year=2024)
+        again = indicators_import(path=national_dir / NATIONAL_KWB_2024, year=2024)
+        yield {"first": first, "again": again}
+        wipe_wijkdata()
+
+
+@pytest.mark.shared_data
 class TestNationalKwb2024:
-    def test_it_reads_every_region_of_the_country(self, imported):
-        counts = imported["first"].counts
+    def test_it_reads_every_region_of_the_country(self, national):
+        counts = national["first"].counts
         assert counts["rows_read"] == 18310
         assert counts["skipped"] == {"land": 1}
         assert counts["regions_new"] == 18309
         assert Neighbourhood.objects.filter(year=2024, level="municipality").count() == 342
         assert Neighbourhood.objects.filter(year=2024, level="district").count() == 3393
         assert Neighbourhood.objects.filter(year=2024, level="neighbourhood").count() == 14574
+        assert national["first"].plan.parsed.format == "cbs_statline"
+        assert value("WK079601", "inwoners", 2024) == 13895
+
+    def test_it_changes_nothing_on_a_second_import(self, national):
+        counts = national["again"].counts
+        assert national["again"].applied is False
+        assert counts["values_new"] == counts["values_changed"] == 0
+        assert counts["values_unchanged"] == 18309 * 8
+
+
+class TestKwb2024:
+    def test_it_reads_every_region_of_the_file(self, imported, data_dir):
+        rows = (data_dir / KWB_2024).read_bytes().decode("utf-8-sig").splitlines()[1:]
+        counts = imported["first"].counts
+        assert counts["rows_read"] == len(rows)
+        assert counts["skipped"] == {"land": 1}
+        assert counts["regions_in_file"] == len(rows) - 1
+        assert Neighbourhood.objects.filter(year=2024, level="municipality", code="GM0307").exists()
         assert imported["first"].plan.parsed.format == "cbs_statline"
 
     def test_it_knows_the_facts_of_den_bosch(self, imported):
@@ -84,13 +123,14 @@ class TestNationalKwb2024:
         assert imported["again"].applied is False
         assert counts["values_new"] == counts["values_changed"] == 0
         assert counts["regions_new"] == counts["regions_changed"] == 0
-        assert counts["values_unchanged"] == 18309 * 8
-        assert IndicatorValue.objects.filter(year=2024, indicator__code="inwoners").count() == 18309
+        regions = counts["regions_in_file"]
+        assert counts["values_unchanged"] == regions * 8
+        assert IndicatorValue.objects.filter(year=2024, indicator__code="inwoners").count() == regions
 
     def test_it_keeps_the_source(self, imported):
         assert (
             IndicatorValue.objects.filter(source="CBS, Kerncijfers wijken en buurten").count()
-            >= 18309 * 8
+            >= imported["first"].counts["regions_in_file"] * 8
         )
 
     # The boundary files, imported after the CSV (one import of the country serves both).
@@ -145,8 +185,8 @@ class TestKwbUtrecht2023:
         assert Neighbourhood.objects.get(code="WK034401", year=2023).name == "Wijk 01 West"
 
     def test_it_maps_short_codes_to_named_indicators(self, utrecht):
-        assert Indicator.objects.get(code="sociale-huurwoningen").kind == "percentage"
-        assert value("GM0344", "sociale-huurwoningen", 2023) == 31
+        assert Indicator.objects.get(code="sociale-huur").kind == "percentage"
+        assert value("GM0344", "sociale-huur", 2023) == 31
         assert value("GM0344", "huishoudensgrootte", 2023) == Decimal("1.9")
 
     def test_it_stores_dots_as_missing_with_a_reason_never_zero(self, utrecht):
@@ -168,12 +208,31 @@ def health(django_db_setup, django_db_blocker, data_dir):
         wipe_wijkdata()
 
 
+@pytest.fixture(scope="class")
+def national_health(django_db_setup, django_db_blocker, national_dir):
+    with django_db_blocker.unblock():
+        wipe_wijkdata()
+        yield indicators_import(path=national_dir / NATIONAL_HEALTH_2020)
+        wipe_wijkdata()
+
+
+@pytest.mark.shared_data
+class TestNationalGezondheidsmonitor2020:
+    def test_it_reads_every_region_of_the_country(self, national_health):
+        assert national_health.plan.parsed.format == "gezondheidsmonitor"
+        assert national_health.counts["regions_in_file"] == 17340
+        assert national_health.counts["values_missing"] == 24608
+        assert value("BU07960101", "ggd-eenzaam", 2020) == Decimal("46.4")
+
+
 class TestGezondheidsmonitor2020:
-    def test_it_reads_the_health_monitor(self, health):
+    def test_it_reads_the_health_monitor(self, health, data_dir):
         parsed = health.plan.parsed
         assert parsed.format == "gezondheidsmonitor"
         assert parsed.years == [2020]
-        assert health.counts["regions_in_file"] == 17340
+        # Every row of the subset but the Nederland row (skipped: not a municipal region).
+        assert health.counts["regions_in_file"] == health.counts["rows_read"] - 1
+        assert health.counts["skipped"] == {"land": 1}
         assert health.plan.source.startswith("Gezondheidsmonitor")
 
     def test_it_knows_the_facts_of_buurt_0101(self, health):
@@ -188,4 +247,4 @@ class TestGezondheidsmonitor2020:
 
     def test_it_skips_the_empty_columns(self, health):
         assert not Indicator.objects.filter(code="ggd-fietsen-school-werk").exists()
-        assert health.counts["values_missing"] == 24608
+        assert health.counts["values_missing"] > 0

@@ -111,8 +111,9 @@ class TestRefusedFiles:
 
     def test_it_needs_a_year_when_the_file_has_none(self, kwb_den_bosch):
         [message] = refuse(kwb_den_bosch.encode())
-        assert message.startswith("Dit bestand noemt geen jaar. Geef het jaar op met --year")
+        assert message.startswith("Dit bestand noemt geen jaar. Geef op over welk jaar")
         assert "nooit uit de bestandsnaam" in message
+        assert "--" not in message  # the upload page shows it too: no command-line flags
 
     def test_it_refuses_a_year_that_contradicts_the_file(self):
         data = b"WijkenEnBuurten;Perioden;Eenzaam_28\nGM0796;2020JJ00;40,1\n"

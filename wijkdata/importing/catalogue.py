@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.utils.text import slugify
 
 COUNT, PCT, SCORE, SCALE, GRADE = "count", "percentage", "score", "scale", "grade"
+DISTANCE, NUMBER = "distance", "number"
+KINDS = (COUNT, PCT, SCORE, SCALE, GRADE, DISTANCE, NUMBER)
 HIGHER, LOWER, NEUTRAL = "higher", "lower", "neutral"
 POPULATION, HEALTH, SOCIAL, INCOME = "population", "health", "social", "income"
 
@@ -36,6 +38,12 @@ class IndicatorDef:
     aliases: tuple[str, ...] = ()
     health_monitor: bool = False
     order: int = field(default=0, compare=False)
+    # For an indicator derived from a column no definition knows: that column's full
+    # header path, stored with the indicator, so that a differently named column of a
+    # later file can never pour its figures into it.
+    column: str = field(default="", compare=False)
+    # False when neither the name nor the values settle the kind: the preview asks.
+    kind_certain: bool = field(default=True, compare=False)
 
 
 def _count(code, name, *aliases, category=POPULATION, unit="aantal", direction=NEUTRAL):
@@ -50,10 +58,13 @@ def _other(code, name, unit, *aliases, category=POPULATION, direction=NEUTRAL, k
     return IndicatorDef(code, name, kind, direction, category, unit, aliases)
 
 
-def _health(code, name, odata, direction, category=HEALTH):
+def _health(code, name, odata, direction, category=HEALTH, *older_names):
     # "ggd-": the monitor's percentages of adults are not the municipality's own survey
-    # scores with similar names ("eenzaam of alleen voelen", a buurtscore).
-    return IndicatorDef(f"ggd-{code}", name, PCT, direction, category, "%", (odata, code), True)
+    # scores with similar names ("eenzaam of alleen voelen", a buurtscore). `older_names`:
+    # how earlier monitors (2012, 2016) and other exports name the same measure.
+    return IndicatorDef(
+        f"ggd-{code}", name, PCT, direction, category, "%", (odata, code, *older_names), True
+    )
 
 
 DEFINITIONS: list[IndicatorDef] = [
@@ -147,7 +158,7 @@ DEFINITIONS: list[IndicatorDef] = [
     _pct("koopwoningen", "% koopwoningen", "p_koopw", category=INCOME),
     _pct("huurwoningen", "% huurwoningen", "p_huurw", category=INCOME),
     _pct(
-        "sociale-huurwoningen",
+        "sociale-huur",  # the demo's code: one measure, one indicator
         "% sociale huurwoningen (woningcorporatie)",
         "p_wcorpw",
         "% sociale huurwoningen",
@@ -275,7 +286,7 @@ DEFINITIONS: list[IndicatorDef] = [
         category=INCOME,
     ),
     _pct(
-        "huishoudens-laag-inkomen",
+        "laag-inkomen",  # the demo's code
         "% huishoudens met laag inkomen",
         "p_hh_li",
         "Huishouden met laag inkomen",
@@ -505,18 +516,27 @@ DEFINITIONS: list[IndicatorDef] = [
         "MatigVeelRegieOverEigenLeven",
         HIGHER,
     ),
-    _health("eenzaam", "Eenzaam", "Eenzaam", LOWER, SOCIAL),
+    _health("eenzaam", "Eenzaam", "Eenzaam", LOWER, SOCIAL, "Eenzaamheid"),
     _health(
         "ernstig-eenzaam",
         "Ernstig of zeer ernstig eenzaam",
         "ErnstigZeerErnstigEenzaam",
         LOWER,
         SOCIAL,
+        "Ernstig eenzaam",  # the 2012 and 2016 monitors' name
+        "Ernstige eenzaamheid",
     ),
     _health("emotioneel-eenzaam", "Emotioneel eenzaam", "EmotioneelEenzaam", LOWER, SOCIAL),
     _health("sociaal-eenzaam", "Sociaal eenzaam", "SociaalEenzaam", LOWER, SOCIAL),
-    _health("mantelzorger", "Mantelzorger", "Mantelzorger", NEUTRAL, SOCIAL),
-    _health("vrijwilligerswerk", "Doet vrijwilligerswerk", "Vrijwilligerswerk", HIGHER, SOCIAL),
+    _health("mantelzorger", "Mantelzorger", "Mantelzorger", NEUTRAL, SOCIAL, "Geeft mantelzorg"),
+    _health(
+        "vrijwilligerswerk",
+        "Doet vrijwilligerswerk",
+        "Vrijwilligerswerk",
+        HIGHER,
+        SOCIAL,
+        "Vrijwilliger",
+    ),
     _health(
         "lopen-fietsen-school-werk",
         "Loopt en/of fietst naar school of werk",
@@ -532,8 +552,160 @@ DEFINITIONS: list[IndicatorDef] = [
         LOWER,
         SOCIAL,
     ),
-    _health("moeite-met-rondkomen", "Moeite met rondkomen", "MoeiteMetRondkomen", LOWER, INCOME),
+    _health(
+        "moeite-met-rondkomen",
+        "Moeite met rondkomen",
+        "MoeiteMetRondkomen",
+        LOWER,
+        INCOME,
+        "Moeite met rondkomen van het inkomen",
+    ),
+    # The demo's survey indicators (fixtures/demo/common.toml): the municipality's own
+    # wijkmonitor, on its own scales. They are found by code and full name; where a name
+    # is also the GGD's (Moeite met rondkomen), the GGD definition above keeps it, and the
+    # kinds differ, so a GGD percentage never lands in a buurtscore series.
+    _other(
+        "sociale-contacten",
+        "Voldoende sociale contacten",
+        "",
+        kind=SCORE,
+        direction=HIGHER,
+        category=SOCIAL,
+    ),
+    _other(
+        "eenzaam",
+        "Eenzaam of alleen voelen",
+        "",
+        "Voelt zich eenzaam of alleen",
+        kind=SCORE,
+        direction=LOWER,
+        category=HEALTH,
+    ),
+    _other(
+        "moeite-rondkomen", "Moeite met rondkomen", "", kind=SCORE, direction=LOWER, category=INCOME
+    ),
+    _other(
+        "medeverantwoordelijk",
+        "Voelt zich medeverantwoordelijk voor de leefbaarheid",
+        "",
+        kind=SCORE,
+        direction=HIGHER,
+        category=SOCIAL,
+    ),
+    _other("sociale-cohesie", "Sociale cohesie", "", kind=SCALE, direction=HIGHER, category=SOCIAL),
+    _other(
+        "contact-buurtbewoners",
+        "Contact met buurtbewoners",
+        "",
+        kind=GRADE,
+        direction=HIGHER,
+        category=SOCIAL,
+    ),
+    _other("gezond-leven", "Gezond leven", "", kind=GRADE, direction=HIGHER, category=HEALTH),
+    _other("gelukkig", "Gelukkig zijn", "", kind=GRADE, direction=HIGHER, category=HEALTH),
+    _pct(
+        "hulp-bekenden",
+        "Kan voor hulp terecht bij bekenden",
+        category=SOCIAL,
+        direction=HIGHER,
+    ),
+    _pct(
+        "bijstand",
+        "Huishoudens met bijstandsuitkering",
+        category=INCOME,
+        direction=LOWER,
+    ),
+    _pct(
+        "vrijwilligerswerk",
+        "Doet wel eens vrijwilligerswerk",
+        category=SOCIAL,
+        direction=HIGHER,
+    ),
+    _pct(
+        "actief-buurt",
+        "Afgelopen 12 maanden actief in de buurt geweest",
+        category=SOCIAL,
+        direction=HIGHER,
+    ),
+    _pct("mantelzorgers", "Mantelzorgers", category=HEALTH),
+    *(
+        _pct(f"leeftijd-{band}", f"% inwoners {label}")
+        for band, label in (
+            ("0-3", "0-3 jaar"),
+            ("4-11", "4-11"),
+            ("12-17", "12-17"),
+            ("18-24", "18-24"),
+            ("25-39", "25-39"),
+            ("40-54", "40-54"),
+            ("55-64", "55-64"),
+            ("65-74", "65-74"),
+            ("75-84", "75-84"),
+            ("85-plus", ">85"),
+        )
+    ),
+    _pct("geboren-buiten-nl", "% inwoners geboren buiten Nederland"),
+    _pct("geboren-buiten-europa", "% inwoners geboren buiten Europa"),
 ]
+
+# Parts and their whole: a part is never larger than the whole in the same region and year
+# (the plausibility check that catches shifted rows).
+WHOLE_OF: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "mannen",
+            "vrouwen",
+            "leeftijd-0-14",
+            "leeftijd-15-24",
+            "leeftijd-25-44",
+            "leeftijd-45-64",
+            "leeftijd-65-plus",
+            "ongehuwd",
+            "gehuwd",
+            "gescheiden",
+            "verweduwd",
+            "herkomst-nederland",
+            "herkomst-europa",
+            "herkomst-buiten-europa",
+            "geboren-nl-herkomst-nl",
+            "geboren-nl-herkomst-europa",
+            "geboren-nl-herkomst-buiten-europa",
+            "geboren-buiten-nl-europa",
+            "geboren-buiten-nl-buiten-europa",
+            "opleiding-laag",
+            "opleiding-middelbaar",
+            "opleiding-hoog",
+            "inkomensontvangers",
+            "personen-bijstand",
+            "arbeidsongeschiktheidsuitkering",
+            "ww-uitkering",
+            "aow-uitkering",
+            "jeugdzorg",
+            "wmo-clienten",
+        ),
+        "inwoners",
+    ),
+    **dict.fromkeys(
+        ("eenpersoonshuishoudens", "huishoudens-zonder-kinderen", "huishoudens-met-kinderen"),
+        "huishoudens",
+    ),
+    **dict.fromkeys(
+        (
+            "vestigingen-landbouw",
+            "vestigingen-nijverheid",
+            "vestigingen-handel-horeca",
+            "vestigingen-vervoer-ict",
+            "vestigingen-financieel",
+            "vestigingen-zakelijk",
+            "vestigingen-overheid-onderwijs-zorg",
+            "vestigingen-cultuur-recreatie",
+        ),
+        "bedrijfsvestigingen",
+    ),
+    "personenautos-benzine": "personenautos",
+    "personenautos-overige-brandstof": "personenautos",
+    "oppervlakte-land": "oppervlakte-totaal",
+    "oppervlakte-water": "oppervlakte-totaal",
+}
 
 # Columns that describe a row rather than measure something: never indicators.
 METADATA_KEYS = {
@@ -622,7 +794,10 @@ def _build_index() -> dict[str, list[IndicatorDef]]:
     for position, definition in enumerate(DEFINITIONS):
         object.__setattr__(definition, "order", (position + 1) * 10)
         for alias in (definition.code, definition.name, *definition.aliases):
-            entry = index.setdefault(column_keys(alias)[-1], [])
+            key = column_keys(alias)[-1]
+            entry = index.setdefault(key, [])
+            if entry and definition.kind in {SCORE, SCALE, GRADE}:
+                continue  # a survey score never takes a name another measure already has
             if definition not in entry:
                 entry.append(definition)
     return index
@@ -641,10 +816,18 @@ def is_percent_unit(unit: str) -> bool | None:
     return None
 
 
+_SHARE_PREFIXES = ("percentage", "pct", "aandeel")
+
+
 def lookup(header: str, *, unit: str = "") -> IndicatorDef | None:
     """The known indicator a column header stands for, if any."""
     prefer_pct = is_percent_unit(unit)
-    for key in column_keys(header):
+    keys = column_keys(header)
+    # "Percentage eenzaam", "% eenzaam", "Aandeel eenzaam (%)": the share of the measure.
+    shares = [k[len(p) :] for k in keys for p in _SHARE_PREFIXES if k.startswith(p) and k != p]
+    if shares and prefer_pct is None:
+        prefer_pct = True
+    for key in [*keys, *shares]:
         found = INDEX.get(key)
         if not found:
             continue
@@ -667,32 +850,91 @@ def humanise(label: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
-def derive(header: str, *, unit: str = "", has_percent: bool = False) -> IndicatorDef:
+_SCORE_RE = re.compile(r"\b(buurt)?score\b")
+_DISTANCE_UNITS = {"km", "m", "meter", "kilometer", "meters"}
+_COUNT_UNITS = {"aantal", "abs", "absoluut"}
+
+
+def infer_kind(label: str, unit: str, has_percent: bool, values=None) -> tuple[str, bool]:
+    """(kind, certain) of a column no definition knows, from its name, unit and values.
+
+    The name and the unit decide where they say something; otherwise the values do when
+    they can only be one thing (whole numbers above 100: a count; decimals above 100: a
+    number). Small whole numbers or decimals within 0–100 could be a count, a percentage or
+    a score: uncertain, so the preview asks.
+    """
+    lowered = label.lower()
+    u = unit.strip().lower()
+    if (
+        has_percent
+        or is_percent_unit(unit)
+        or lowered.startswith(("%", "percentage", "aandeel", "pct"))
+    ):
+        return PCT, True
+    if "rapportcijfer" in lowered:
+        return GRADE, True
+    if "schaalscore" in lowered:
+        return SCALE, True
+    if _SCORE_RE.search(lowered):
+        return SCORE, True
+    if "afstand" in lowered or u in _DISTANCE_UNITS:
+        return DISTANCE, True
+    if u in _COUNT_UNITS or lowered.startswith(("aantal ", "totaal ")):
+        return COUNT, True
+    if u:
+        return NUMBER, True  # euro, kWh, m³, ha, per 1 000 inwoners, …
+    if lowered.startswith(("gemiddeld", "gemiddelde", "mediaan")) or "dichtheid" in lowered:
+        return NUMBER, True
+    if values is None:
+        return COUNT, False
+    import numpy as np
+
+    present = np.asarray(values, dtype=float)
+    present = present[~np.isnan(present)]
+    if not len(present):
+        return COUNT, False
+    whole = bool(np.all(present == np.round(present)))
+    if whole and present.min() >= 0 and present.max() > 100:
+        return COUNT, True
+    if not whole and (present.max() > 100 or present.min() < 0):
+        return NUMBER, True
+    return (COUNT if whole else NUMBER), False
+
+
+def derive(header: str, *, unit: str = "", has_percent: bool = False, values=None) -> IndicatorDef:
     """An indicator for a numeric column that no definition knows.
 
     The rule (also in the module docstring of `layouts`): the code is the slug of the
-    header's last '/'-part without its unit and OData suffix ("Bevolking/Personen met
-    AOW (aantal)" → "personen-met-aow"), the name is that part as written, the kind is
+    header's full path without its unit and OData suffix ("Huisartsenpraktijk/Binnen 1 km"
+    → "huisartsenpraktijk-binnen-1-km"), the name is that path as written, joined with
+    " / " (a sub-heading alone would name two facilities' columns alike); the kind is
     percentage when the unit or the cells say %, a count otherwise; direction neutral.
     """
     group, label, header_unit = split_header(header)
     unit = unit or header_unit
-    name = humanise(label) or header.strip()
-    code = slugify(_ascii(name))[:80].strip("-") or "kolom"
-    lowered = name.lower()
-    if has_percent or is_percent_unit(unit) or lowered.startswith(("%", "percentage", "aandeel")):
-        kind = PCT
+    label_name = humanise(label) or header.strip()
+    path = [humanise(part) for part in group.split("/") if part.strip()] if group else []
+    name = " / ".join([*path, label_name])
+    code = slugify(_ascii(" ".join([*path, label_name])))[:80].strip("-") or "kolom"
+    kind, certain = infer_kind(label_name, unit, has_percent, values)
+    if kind == PCT:
         unit = unit or "%"
-    elif "rapportcijfer" in lowered:
-        kind = GRADE
-    elif "schaalscore" in lowered:
-        kind = SCALE
-    elif "buurtscore" in lowered:
-        kind = SCORE
-    else:
-        kind = COUNT
+    elif kind == DISTANCE:
+        unit = unit or "km"
     category = _category_of(group)
-    return IndicatorDef(code, name[:200], kind, NEUTRAL, category, unit[:40])
+    column = header.strip()
+    if unit and not header_unit:
+        column = f"{column} ({unit})"  # the unit came from a units row
+    return IndicatorDef(
+        code, name[:200], kind, NEUTRAL, category, unit[:40], column=column, kind_certain=certain
+    )
+
+
+def column_key(header: str) -> str:
+    """A header's full path and unit as a key: the same column of another file (spaced or
+    cased differently) has the same key; another sub-heading or unit has another."""
+    group, label, unit = split_header(header)
+    return key_of(f"{group}/{label}" if group else label) + ":" + key_of(unit)
 
 
 def _category_of(group: str) -> str:
@@ -713,11 +955,4 @@ def with_group_prefix(definition: IndicatorDef, header: str) -> IndicatorDef:
     if not last_group:
         return definition
     code = f"{slugify(_ascii(last_group))}-{definition.code}"[:80].strip("-")
-    return IndicatorDef(
-        code,
-        f"{last_group}: {definition.name}"[:200],
-        definition.kind,
-        definition.direction,
-        definition.category,
-        definition.unit,
-    )
+    return replace(definition, code=code, name=f"{last_group}: {definition.name}"[:200])

@@ -17,26 +17,31 @@ Regions are matched on their code only (GM + 4, WK + 6, BU + 8 digits), never on
 Country, province and other non-municipal rows (NL00, PV20, …) are skipped and counted.
 
 Indicators: a column known to `catalogue` gets its definition there. Any other column that
-holds numbers becomes an indicator too, with the code derived from its header: the slug of
-the last '/'-part of the header without a unit in parentheses and without an OData "_N"
-suffix ("Bevolking/Personen met AOW (aantal)" → "personen-met-aow",
-"ErvarenEenzaamheid_12" → "ervaren-eenzaamheid"). If two columns of one file derive the
-same code, the group before the last '/' is put in front ("mannen" → "geslacht-mannen").
-Columns without any number are skipped and mentioned in the notes.
+holds numbers becomes an indicator too, with the code derived from its full header path
+without a unit in parentheses and without an OData "_N" suffix
+("Huisartsenpraktijk/Binnen 1 km (aantal)" → "huisartsenpraktijk-binnen-1-km",
+"ErvarenEenzaamheid_12" → "ervaren-eenzaamheid"); the column is stored with it, and a later
+file's differently named column may not write into it. Its kind comes from its name, unit
+and values (`catalogue.infer_kind`); where they leave it open the preview asks.
+Identifying columns (numbers, codes, names) are never indicators; name columns name the
+regions. Columns without any number are skipped and mentioned in the notes. Impossible
+figures (shares outside 0–100, negative counts, parts above their whole) refuse the file
+(`plausibility`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from .. import geometry as geo
 from ..geometry import POLYGON_TYPES, polygon_problem
-from . import catalogue
+from . import catalogue, plausibility
 from .catalogue import IndicatorDef
 from .numbers import EMPTY_REASON, cell_text, parse_numbers
 from .problems import ImportRefused, Problem
@@ -69,8 +74,14 @@ NAME_KEYS = {
     "wijkbuurt",
     "gemeentewijkbuurt",
     "statnaam",
+    "regios",
+    "omschrijving",
 }
-MUNICIPALITY_KEYS = {"gemeentenaam", "gmnaam", "gemeente"}
+MUNICIPALITY_KEYS = {"gemeentenaam", "gmnaam", "gemeente", "naamgemeente"}
+# Columns that identify a region rather than measure it: numbers, codes, keys. Never
+# indicators, even when every cell is a number ("gemnr" = 796 for every wijk).
+IDENTIFIER_KEYS = {"id", "nr", "nummer", "code", "gemnr", "gemeentenummer", "volgnummer"}
+IDENTIFIER_SUFFIXES = ("nr", "nummer", "code", "codering")
 LEVEL_KEYS = {"soortregio", "recs", "niveau", "level", "regioniveau"}
 PERIOD_KEYS = {"perioden", "periode", "jaar", "year", "peiljaar"}
 NON_INDICATOR_UNITS = {"code", "naam", "omschrijving"}
@@ -136,6 +147,7 @@ class Options:
     sheet: str | None = None
     source: str | None = None
     file_name: str = ""
+    kinds: dict[str, str] = field(default_factory=dict)  # indicator code → kind chosen
 
 
 class Collector:
@@ -145,8 +157,14 @@ class Collector:
         self.problems: list[Problem] = []
         self.notes: list[str] = []
 
-    def add(self, message: str, row: int | None = None, column: str | None = None):
-        self.problems.append(Problem(message, row, column))
+    def add(
+        self,
+        message: str,
+        row: int | None = None,
+        column: str | None = None,
+        option: str | None = None,
+    ):
+        self.problems.append(Problem(message, row, column, option))
 
     def refuse_if_any(self):
         if self.problems:
@@ -208,8 +226,8 @@ def _choose_sheet(raw: RawFile, options: Options) -> Sheet:
     if len(with_codes) > 1:
         raw.notes.append(
             _(
-                "Werkblad '%(sheet)s' is gelezen; ook %(others)s bevat regiocodes. Kies een ander blad "
-                "met --sheet of het veld Werkblad."
+                "Werkblad '%(sheet)s' is gelezen; ook %(others)s bevat regiocodes. Geef het "
+                "werkblad op als u een ander blad bedoelt."
             )
             % {"sheet": chosen.name, "others": ", ".join(f"'{s.name}'" for s in with_codes[1:])}
         )
@@ -227,9 +245,15 @@ def _detect(grid: pd.DataFrame) -> tuple[str, dict]:
         if {"code", "indicator"} <= keys and keys & {"value", "waarde"}:
             return "long", {"header": i}
     col_counts = {}
+    distinct = {}
     for j in sample.columns:
-        col_counts[j] = int(_upper_stripped(sample[j]).str.fullmatch(CODE_RE.pattern).sum())
-    best_col = max(col_counts, key=lambda j: col_counts[j])
+        texts = _upper_stripped(sample[j])
+        matches = texts.str.fullmatch(CODE_RE.pattern)
+        col_counts[j] = int(matches.sum())
+        distinct[j] = int(texts[matches].nunique())
+    # The region column is the one with the most codes and, of those, the most different
+    # ones: a gemeentecode repeated on every wijk row names the wijk's municipality.
+    best_col = max(col_counts, key=lambda j: (col_counts[j], distinct[j]))
     row_counts = [
         sum(1 for c in sample.iloc[i] if c and CODE_IN_TEXT_RE.search(cell_text(c).upper()))
         for i in range(len(sample))
@@ -278,9 +302,10 @@ def _resolve_year(
         return options.year, _("opgegeven")
     collector.add(
         _(
-            "Dit bestand noemt geen jaar. Geef het jaar op met --year (of in het jaarveld van het "
-            "formulier); het jaar wordt nooit uit de bestandsnaam afgeleid."
-        )
+            "Dit bestand noemt geen jaar. Geef op over welk jaar de cijfers gaan; het jaar wordt "
+            "nooit uit de bestandsnaam afgeleid."
+        ),
+        option="year",
     )
     return None, ""
 
@@ -333,27 +358,25 @@ def _cell_problems(
 
 
 class IndicatorSet:
-    """The indicators of one file, each code once."""
+    """The indicators of one file, each code once; kinds the user chose applied."""
 
-    def __init__(self, collector: Collector):
+    def __init__(self, collector: Collector, kinds: dict[str, str] | None = None):
         self.collector = collector
+        self.kinds = kinds or {}
         self.defs: list[IndicatorDef] = []
         self.labels: list[str] = []
         self.by_code: dict[str, int] = {}
 
     def add(self, definition: IndicatorDef, label: str, header: str, known: bool) -> int | None:
+        chosen = self.kinds.get(definition.code)
+        if chosen in catalogue.KINDS and not known:
+            unit = definition.unit or {catalogue.PCT: "%", catalogue.DISTANCE: "km"}.get(chosen, "")
+            definition = replace(definition, kind=chosen, unit=unit, kind_certain=True)
         if definition.code in self.by_code and not known:
             definition = catalogue.with_group_prefix(definition, header)
             base, n = definition.code, 2
             while definition.code in self.by_code:
-                definition = IndicatorDef(
-                    f"{base}-{n}"[:80],
-                    definition.name,
-                    definition.kind,
-                    definition.direction,
-                    definition.category,
-                    definition.unit,
-                )
+                definition = replace(definition, code=f"{base}-{n}"[:80])
                 n += 1
         if definition.code in self.by_code:
             other = self.labels[self.by_code[definition.code]]
@@ -372,11 +395,67 @@ class IndicatorSet:
 # --- one region per row --------------------------------------------------------------
 
 
+# The first word of a unit as old StatLine exports print it in their units row
+# ("Aantal", "x 1 000 euro", "1 000 kg", "%", "m3 per woning", "km", "per 1 000 inwoners").
+UNIT_START_RE = re.compile(
+    r"^(?:x\s|per\s|\(|%|\d[\d .,]*\s*(?:euro|kg|ton|m|km|inwoners|personen|woningen)\b|"
+    r"(?:aantal|abs|absoluut|euro|km|km2|km²|m|m2|m²|m3|m³|ha|kg|ton|kwh|mwh|gj|jaar|jaren|"
+    r"maanden|dagen|uren|minuten|personen|procent|percentage|promille|index|gemiddelde|code|"
+    r"naam|omschrijving|rapportcijfer|score|buurtscore|schaalscore)(?:$|\s+per\s|\s*/))",
+    re.IGNORECASE,
+)
+
+
+def _looks_like_unit(cell: str) -> bool:
+    text = cell.strip().lower()
+    return text in UNIT_WORDS or (len(text) <= 30 and bool(UNIT_START_RE.match(text)))
+
+
 def _is_unit_row(cells: list[str]) -> bool:
-    filled = [c.strip().lower() for c in cells if c.strip()]
-    return bool(filled) and all(
-        c in UNIT_WORDS or c.startswith(("x ", "per ", "(")) for c in filled
+    filled = [c for c in cells if c.strip()]
+    return bool(filled) and all(_looks_like_unit(c) for c in filled)
+
+
+SCALED_KINDS = {catalogue.PCT, catalogue.SCORE, catalogue.SCALE, catalogue.GRADE}
+
+
+def _kinds_conflict(known_kind: str, file_kind: str | None) -> bool:
+    return bool(file_kind) and file_kind != known_kind and {known_kind, file_kind} <= SCALED_KINDS
+
+
+def _kind_conflict_message(row, label: str, definition: IndicatorDef, file_kind: str) -> str:
+    from wijkdata.models import Indicator
+
+    names = dict(Indicator.Kind.choices)
+    where = (
+        _("Rij %(row)s, '%(label)s'") % {"row": row, "label": label}
+        if row is not None
+        else _("Kolom '%(label)s'") % {"label": label}
     )
+    return _(
+        "%(where)s: dit bestand geeft een %(file_kind)s, maar indicator '%(name)s' is een "
+        "%(kind)s. Er is niets opgeslagen: een reeks mengt nooit verschillende soorten cijfers."
+    ) % {
+        "where": where,
+        "file_kind": str(names.get(file_kind, file_kind)).lower(),
+        "name": definition.name,
+        "kind": str(names.get(definition.kind, definition.kind)).lower(),
+    }
+
+
+def _is_identifier(key: str) -> bool:
+    return key in IDENTIFIER_KEYS or (
+        key.endswith(IDENTIFIER_SUFFIXES) and catalogue.INDEX.get(key) is None
+    )
+
+
+def _repeats_the_code(values: np.ndarray, codes: np.ndarray) -> bool:
+    """True for a column of numbers that are the municipality digits of each row's code."""
+    present = ~np.isnan(values)
+    if not present.any():
+        return False
+    digits = pd.to_numeric(pd.Series(codes).str[2:6], errors="coerce").to_numpy()
+    return bool(np.all(values[present] == digits[present]))
 
 
 def _numeric_share(cells: list[str]) -> float:
@@ -422,6 +501,14 @@ def parse_region_rows(
             break
         block.insert(0, i)
         i -= 1
+    # The preamble above the header: a title line names the table ("Kerncijfers wijken en
+    # buurten 2016", "Nabijheid voorzieningen; afstand locatie, wijk- en buurtcijfers").
+    title = ""
+    for r in range(0, i + 1):
+        filled = [cell_text(c).strip() for c in grid.iloc[r] if cell_text(c).strip()]
+        if len(filled) == 1 and not filled[0].lower().startswith("bron"):
+            title = filled[0][:150]
+            break
     if (
         not block
         or any(
@@ -557,6 +644,7 @@ def parse_region_rows(
             code_like.add(j)
     role: dict[str, int] = {}
     candidates: list[int] = []
+    identifiers: list[str] = []
     for j in range(width):
         if j == code_col or j in code_like:
             continue
@@ -571,15 +659,26 @@ def parse_region_rows(
                     % {"letter": _column_letter(j)}
                 )
             continue
+        is_name = key in NAME_KEYS or "naam" in key or key.endswith("name")
+        is_municipality = key in MUNICIPALITY_KEYS or (
+            is_name and key.startswith(("gemeente", "gm"))
+        )
         if key in PERIOD_KEYS and "period" not in role:
             role["period"] = j
         elif key in LEVEL_KEYS and "level" not in role:
             role["level"] = j
-        elif key in MUNICIPALITY_KEYS and "municipality" not in role:
+        elif is_municipality and "municipality" not in role:
             role["municipality"] = j
-        elif key in NAME_KEYS and "name" not in role:
+        elif is_name and not is_municipality and "name" not in role:
             role["name"] = j
-        elif key in catalogue.METADATA_KEYS or unit.lower() in NON_INDICATOR_UNITS:
+        elif (
+            key in catalogue.METADATA_KEYS
+            or unit.lower() in NON_INDICATOR_UNITS
+            or is_name
+            or _is_identifier(key)
+        ):
+            if _is_identifier(key) and key not in catalogue.METADATA_KEYS:
+                identifiers.append(label_of(j))
             continue
         else:
             candidates.append(j)
@@ -598,8 +697,11 @@ def parse_region_rows(
     else:
         found, where = set(), ""
         match = KWB_SHEET_RE.fullmatch(sheet.name or "")
+        title_years = {int(y) for y in re.findall(r"\b((?:19|20)\d{2})\b", title)}
         if match:
             found, where = {int(match.group(1))}, _("werkbladnaam '%(s)s'") % {"s": sheet.name}
+        elif len(title_years) == 1:
+            found, where = title_years, _("titel '%(t)s'") % {"t": title}
         fixed, year_note = _resolve_year(collector, found, where, options)
         years = np.full(len(vidx), fixed or (next(iter(found)) if found else 0), dtype=int)
 
@@ -634,7 +736,7 @@ def parse_region_rows(
                     )
 
     # Indicator columns.
-    indicators = IndicatorSet(collector)
+    indicators = IndicatorSet(collector, options.kinds)
     parts = []
     empty_columns: list[str] = []
     text_columns: list[str] = []
@@ -647,16 +749,34 @@ def parse_region_rows(
         known = definition is not None
         whole = (unit or (definition.unit if definition else "")).lower() == "aantal"
         parsed = parse_numbers(texts, whole_numbers=whole)
+        file_kind = (
+            catalogue.PCT if parsed.has_percent or catalogue.is_percent_unit(unit) else None
+        )
+        if known and _kinds_conflict(definition.kind, file_kind):
+            collector.add(
+                _kind_conflict_message(None, label_of(j), definition, file_kind), None, label_of(j)
+            )
+            continue
         if parsed.numbers == 0 and not (known and parsed.bad.any()):
             (text_columns if parsed.bad.any() else empty_columns).append(label_of(j))
             continue
+        if not known and _repeats_the_code(parsed.values, region_codes):
+            identifiers.append(label_of(j))
+            continue
         if definition is None:
-            definition = catalogue.derive(header, unit=unit, has_percent=parsed.has_percent)
+            definition = catalogue.derive(
+                header, unit=unit, has_percent=parsed.has_percent, values=parsed.values
+            )
         _cell_problems(collector, label_of(j), region_rows, texts, parsed)
         index = indicators.add(definition, label_of(j), header, known)
         if index is None:
             continue
         parts.append((index, parsed))
+    if identifiers:
+        collector.notes.append(
+            _("Overgeslagen, want ze duiden een gebied aan en meten niets: %(columns)s.")
+            % {"columns": ", ".join(f"'{c}'" for c in identifiers)}
+        )
     if empty_columns:
         collector.notes.append(
             _("Overgeslagen, want helemaal leeg: %(columns)s.")
@@ -681,6 +801,24 @@ def parse_region_rows(
             "reason": np.concatenate([p[1].reasons for p in parts]),
         }
     )
+    plausibility.check(
+        collector,
+        defs=indicators.defs,
+        labels=indicators.labels,
+        frame=pd.DataFrame(
+            {
+                "code": values["code"].to_numpy(),
+                "year": values["year"].to_numpy(),
+                "indicator": values["indicator"].to_numpy(),
+                "value": values["value"].to_numpy(),
+                "row": np.tile(region_rows, len(parts)),
+                "column": np.asarray(indicators.labels, dtype=object)[
+                    values["indicator"].to_numpy().astype(int)
+                ],
+            }
+        ),
+    )
+    collector.refuse_if_any()
     names = None
     if "name" in role:
         names = data_rows[role["name"]].astype(str).str.strip().to_numpy(dtype=object)
@@ -709,6 +847,7 @@ def parse_region_rows(
     regions.loc[regions["name"] == regions["code"], "name"] = None
 
     format_key, format_label, default_source = _classify(headers, code_col, indicators.defs)
+    source = _source_from_file(source_line, title) or default_source
     collector.notes.extend(raw.notes)
     return ParsedFile(
         format=format_key,
@@ -719,7 +858,7 @@ def parse_region_rows(
         values=values,
         indicators=indicators.defs,
         labels=indicators.labels,
-        source=source_line or default_source,
+        source=source,
         year_note=year_note,
         rows_read=rows_read,
         skipped=skipped,
@@ -728,9 +867,25 @@ def parse_region_rows(
     )
 
 
+def _source_from_file(source_line: str, title: str) -> str:
+    """The source as the file states it: its "Bron:" line, with its title if it has one."""
+    # "Bron: CBS" names the publisher only; the title then names the table.
+    if source_line and title and "," not in source_line and title.lower() not in source_line.lower():
+        return f"{source_line}, {title}"[:200]
+    return (source_line or "")[:200]
+
+
 def _classify(headers: list[str], code_col: int, defs: list[IndicatorDef]) -> tuple[str, str, str]:
+    """The layout, and the source only where the content proves it.
+
+    The health monitor and the kwb short-code table are recognised by their columns. A
+    StatLine export is labelled "Kerncijfers wijken en buurten" only when every column is
+    one of that table's (in the catalogue): StatLine publishes many other tables (Nabijheid
+    voorzieningen, …) with the same header style, and other publishers use it too.
+    """
     keys = {catalogue.key_of(catalogue.split_header(h)[1]) for h in headers}
-    health = any(d.health_monitor for d in defs)
+    health = bool(defs) and all(d.health_monitor for d in defs)
+    kwb_only = bool(defs) and all(not d.column and not d.health_monitor for d in defs)
     if health:
         return (
             "gezondheidsmonitor",
@@ -741,12 +896,16 @@ def _classify(headers: list[str], code_col: int, defs: list[IndicatorDef]) -> tu
         return (
             "cbs_kwb",
             _("CBS kerncijfers wijken en buurten (kwb-tabel met korte codes)"),
-            catalogue.SOURCE_CBS,
+            catalogue.SOURCE_CBS,  # gwb_code with short codes: only CBS publishes it
         )
     if any("/" in h for h in headers) or "codering" in keys:
-        return "cbs_statline", _("CBS StatLine-export"), catalogue.SOURCE_CBS
+        return (
+            "cbs_statline",
+            _("CBS StatLine-export"),
+            catalogue.SOURCE_CBS if kwb_only else "",
+        )
     if any(re.search(r"_\d+$", h) for h in headers):
-        return "cbs_statline", _("CBS StatLine-tabel (gecodeerde kolommen)"), "CBS"
+        return "cbs_statline", _("CBS StatLine-tabel (gecodeerde kolommen)"), ""
     return "region_rows", _("Tabel met één gebied per rij"), ""
 
 
@@ -864,7 +1023,7 @@ def parse_wide(
     kind_here = None
     category_here = None
     source_line = ""
-    indicators = IndicatorSet(collector)
+    indicators = IndicatorSet(collector, options.kinds)
     records = []
     rows_read = 0
     years_found: set[int] = set()
@@ -917,9 +1076,20 @@ def parse_wide(
         code_text = attribute("code")
         definition = catalogue.BY_CODE.get(code_text) if code_text else catalogue.lookup(label)
         known = definition is not None
+        file_kind = (
+            catalogue.PCT
+            if parsed.has_percent or catalogue.is_percent_unit(attribute("unit"))
+            else KIND_WORDS.get(attribute("kind").lower()) or kind_here
+        )
+        if known and _kinds_conflict(definition.kind, file_kind):
+            collector.add(_kind_conflict_message(number, label, definition, file_kind), number, label)
+            continue
         if definition is None:
             definition = catalogue.derive(
-                label, unit=attribute("unit"), has_percent=parsed.has_percent
+                label,
+                unit=attribute("unit"),
+                has_percent=parsed.has_percent,
+                values=parsed.values,
             )
             if code_text:
                 if slugify(code_text) != code_text or len(code_text) > 80:
@@ -932,26 +1102,21 @@ def parse_wide(
                         number,
                     )
                     continue
-                definition = IndicatorDef(
-                    code_text,
-                    definition.name,
-                    definition.kind,
-                    definition.direction,
-                    definition.category,
-                    definition.unit,
-                )
+                # An explicit indicator code (our own export) says which indicator it is.
+                definition = replace(definition, code=code_text, column="")
             kind = KIND_WORDS.get(attribute("kind").lower()) or (
                 catalogue.PCT if parsed.has_percent else kind_here or definition.kind
             )
-            definition = IndicatorDef(
-                definition.code,
-                definition.name,
-                kind,
-                DIRECTION_WORDS.get(attribute("direction").lower(), definition.direction),
-                CATEGORY_WORDS.get(attribute("category").lower())
+            definition = replace(
+                definition,
+                kind=kind,
+                kind_certain=definition.kind_certain
+                or bool(attribute("kind") or kind_here or parsed.has_percent),
+                direction=DIRECTION_WORDS.get(attribute("direction").lower(), definition.direction),
+                category=CATEGORY_WORDS.get(attribute("category").lower())
                 or category_here
                 or catalogue.SOCIAL,
-                attribute("unit") or ("%" if kind == catalogue.PCT else definition.unit),
+                unit=attribute("unit") or ("%" if kind == catalogue.PCT else definition.unit),
             )
         if definition.code in indicators.by_code:
             other = indicators.labels[indicators.by_code[definition.code]]
@@ -995,6 +1160,14 @@ def parse_wide(
     collector.refuse_if_any()
     values = pd.DataFrame(records, columns=["code", "year", "indicator", "value", "reason", "row"])
     values["year"] = values["year"].fillna(fixed or 0).astype(int)
+    column_of = {code: header[j] for j, code in region_cols.items()}
+    plausibility.check(
+        collector,
+        defs=indicators.defs,
+        labels=indicators.labels,
+        frame=values.assign(column=values["code"].map(column_of)),
+    )
+    collector.refuse_if_any()
     values = values.drop(columns=["row"])
     regions = values[["code", "year"]].drop_duplicates().reset_index(drop=True)
     regions["name"] = regions["code"].map(region_names)
@@ -1125,7 +1298,7 @@ def parse_long(
     if frame.empty and not collector.problems:
         raise no_codes_problem()
     collector.refuse_if_any()
-    indicators = IndicatorSet(collector)
+    indicators = IndicatorSet(collector, options.kinds)
     index_of: dict[str, int] = {}
     for code, group in frame.groupby("indicator_code", sort=False):
         definition = catalogue.BY_CODE.get(code)
@@ -1147,6 +1320,13 @@ def parse_long(
             "source": frame["source"].replace("", None).to_numpy(),
         }
     )
+    plausibility.check(
+        collector,
+        defs=indicators.defs,
+        labels=indicators.labels,
+        frame=values.assign(row=frame["row"].to_numpy(), column="value"),
+    )
+    collector.refuse_if_any()
     regions = frame.drop_duplicates(["code", "year"])[["code", "year", "name", "row"]].copy()
     regions["name"] = regions["name"].where(regions["name"] != "", None)
     regions.loc[regions["name"] == regions["code"], "name"] = None
@@ -1218,6 +1398,17 @@ def parse_geojson(raw: RawFile, options: Options) -> ParsedFile:
     features = [f for f in document.get("features") or [] if isinstance(f, dict)]
     if not features:
         raise refuse(_("Het GeoJSON-bestand bevat geen objecten (features)."))
+    try:
+        crs = geo.crs_name(document)
+        transformer = geo.transformer_for(crs)
+    except geo.UnknownCrs as unknown:
+        raise refuse(
+            _(
+                "Het GeoJSON-bestand gebruikt een onbekend coördinatenstelsel (%(crs)s). Gebruik "
+                "WGS84 (EPSG:4326) of RD New (EPSG:28992), en noem het in het crs-lid."
+            )
+            % {"crs": str(unknown)}
+        ) from None
     year_in_file = _metadata_year(document)
     fixed, year_note = _resolve_year(
         collector, {year_in_file} if year_in_file else set(), _("metadata van het bestand"), options
@@ -1256,7 +1447,38 @@ def parse_geojson(raw: RawFile, options: Options) -> ParsedFile:
                     number,
                 )
             else:
-                boundaries[(code, year)] = geometry
+                if transformer is not None:
+                    geometry = geo.reprojected(geometry, transformer)
+                outside = geo.outside_netherlands(geometry)
+                if outside is None:
+                    boundaries[(code, year)] = geometry
+                elif crs is None and max(abs(outside[0]), abs(outside[1])) > 180:
+                    collector.add(
+                        _(
+                            "Object %(n)s (%(code)s): de coördinaten (%(x)s, %(y)s) zijn geen "
+                            "graden. Staan ze in RD New (meters, EPSG:28992)? Dan moet het "
+                            "bestand dat in zijn crs-lid zeggen; exporteer het opnieuw met het "
+                            "coördinatenstelsel erbij, of in WGS84."
+                        )
+                        % {"n": number, "code": code, "x": outside[0], "y": outside[1]},
+                        number,
+                    )
+                else:
+                    collector.add(
+                        _(
+                            "Object %(n)s (%(code)s): de grens ligt buiten Nederland (punt "
+                            "%(x).4f, %(y).4f in lengte- en breedtegraden). Klopt het "
+                            "coördinatenstelsel%(crs)s?"
+                        )
+                        % {
+                            "n": number,
+                            "code": code,
+                            "x": outside[0],
+                            "y": outside[1],
+                            "crs": f" ({crs})" if crs else "",
+                        },
+                        number,
+                    )
     if not codes:
         raise no_codes_problem()
     seen: dict[str, int] = {}
@@ -1277,7 +1499,7 @@ def parse_geojson(raw: RawFile, options: Options) -> ParsedFile:
                 and catalogue.key_of(key) not in catalogue.METADATA_KEYS
             ):
                 keys.append(key)
-    indicators = IndicatorSet(collector)
+    indicators = IndicatorSet(collector, options.kinds)
     parts = []
     row_array = np.asarray(rows)
     for key in keys:
@@ -1293,7 +1515,9 @@ def parse_geojson(raw: RawFile, options: Options) -> ParsedFile:
                 rows[k],
                 key,
             )
-        definition = catalogue.lookup(key) or catalogue.derive(key, has_percent=parsed.has_percent)
+        definition = catalogue.lookup(key) or catalogue.derive(
+            key, has_percent=parsed.has_percent, values=parsed.values
+        )
         index = indicators.add(definition, key, key, True)
         if index is not None:
             parts.append((index, parsed))

@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 
 from wijkdata.models import Indicator, Neighbourhood, NeighbourhoodBoundary
 
+from . import catalogue
 from .catalogue import IndicatorDef
 from .layouts import ParsedFile
+from .problems import ImportRefused, Problem
 
 LEVELS = {
     "GM": Neighbourhood.Level.MUNICIPALITY,
@@ -31,6 +33,7 @@ LEVEL_ORDER = [
 # Two values closer than this are the same figure (the column keeps three decimals).
 TOLERANCE = 0.0005
 EXAMPLES = 50
+KIND_LABELS = dict(Indicator.Kind.choices)
 
 
 def level_of(code: str) -> str:
@@ -63,6 +66,7 @@ class ImportPlan:
     values_missing: int
     boundaries_new: list[tuple[str, int]] = field(default_factory=list)
     boundaries_changed: list[tuple[str, int]] = field(default_factory=list)
+    plans_affected: list[dict] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
@@ -131,11 +135,20 @@ class ImportPlan:
                     "code": d.code,
                     "name": d.name,
                     "kind": d.kind,
+                    "kind_label": str(KIND_LABELS.get(d.kind, d.kind)),
                     "unit": d.unit,
                     "label": label,
                     "new": d.code not in self.indicator_ids,
+                    # A new indicator whose kind neither its name nor its values settle.
+                    "ask_kind": d.code not in self.indicator_ids and not d.kind_certain,
                 }
                 for d, label in zip(parsed.indicators, parsed.labels, strict=True)
+            ],
+            "kind_choices": [[k, str(v)] for k, v in Indicator.Kind.choices],
+            "ask_kinds": [
+                {"code": d.code, "label": label, "kind": d.kind}
+                for d, label in zip(parsed.indicators, parsed.labels, strict=True)
+                if d.code not in self.indicator_ids and not d.kind_certain
             ],
             "regions_new": [
                 {
@@ -149,6 +162,7 @@ class ImportPlan:
             ],
             "regions_changed": self.regions_changed[:EXAMPLES],
             "values_changed": changed_values,
+            "plans_affected": self.plans_affected,
             "has_changes": self.has_changes,
         }
 
@@ -165,12 +179,19 @@ def build_plan(parsed: ParsedFile, *, source: str, compare_source: bool = False)
 
     A figure whose value and missing-reason are unchanged counts as unchanged even if another
     file brought it (the same CBS number from a boundary file is the same figure); only an
-    explicitly given source (--source) is compared and rewritten as well.
+    explicitly given source (the user's choice) is compared and rewritten as well.
     """
     regions = _regions(parsed)
     regions, regions_new, regions_changed, unchanged = _compare_regions(parsed, regions)
     codes = [d.code for d in parsed.indicators]
-    indicator_ids = dict(Indicator.objects.filter(code__in=codes).values_list("code", "id"))
+    stored = {
+        code: (pk, name, column, kind)
+        for code, pk, name, column, kind in Indicator.objects.filter(
+            code__in=codes
+        ).values_list("code", "id", "name", "source_column", "kind")
+    }
+    _refuse_other_columns(parsed, stored)
+    indicator_ids = {code: pk for code, (pk, _name, _column, _kind) in stored.items()}
     indicators_new = [d for d in parsed.indicators if d.code not in indicator_ids]
     values = _file_values(parsed, regions, indicator_ids, source)
     values_new, values_changed, values_unchanged = _compare_values(
@@ -192,7 +213,87 @@ def build_plan(parsed: ParsedFile, *, source: str, compare_source: bool = False)
     )
     if parsed.boundaries:
         _compare_boundaries(plan)
+    plan.plans_affected = _plans_affected(values_new, values_changed)
     return plan
+
+
+def _plans_affected(values_new: pd.DataFrame, values_changed: pd.DataFrame) -> list[dict]:
+    """The plans that would show a new or changed figure (only existing regions and
+    indicators can be in a plan's table)."""
+    from wijkdata.selectors import plans_showing_figures
+
+    columns = ["neighbourhood_id", "indicator_id", "year"]
+    parts = [
+        frame.loc[frame["neighbourhood_id"].notna() & frame["indicator_id"].notna(), columns]
+        for frame in (values_new, values_changed)
+        if len(frame)
+    ]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return []
+    return plans_showing_figures(figures=pd.concat(parts, ignore_index=True))
+
+
+SCALED_KINDS = {
+    Indicator.Kind.PERCENTAGE,
+    Indicator.Kind.SCORE,
+    Indicator.Kind.SCALE,
+    Indicator.Kind.GRADE,
+}
+
+
+def _refuse_other_columns(parsed: ParsedFile, stored: dict) -> None:
+    """An indicator made from one column never takes figures from a differently named one.
+
+    Catalogue indicators have aliases (the same measure under other names); an indicator
+    derived from a column the catalogue does not know is that column, nothing else.
+    """
+    problems = []
+    kinds = dict(Indicator.Kind.choices)
+    for definition, label in zip(parsed.indicators, parsed.labels, strict=True):
+        if definition.code not in stored:
+            continue
+        _pk, name, column, kind = stored[definition.code]
+        if (
+            kind != definition.kind
+            and {kind, definition.kind} <= SCALED_KINDS
+            and definition.kind_certain
+        ):
+            # One series never mixes a GGD percentage with a survey's buurtscore.
+            problems.append(
+                Problem(
+                    _(
+                        "Kolom '%(column)s' bevat een %(file_kind)s, maar indicator '%(name)s' "
+                        "is een %(kind)s. Er is niets opgeslagen: een reeks mengt nooit "
+                        "verschillende soorten cijfers."
+                    )
+                    % {
+                        "column": label,
+                        "file_kind": str(kinds.get(definition.kind, definition.kind)).lower(),
+                        "name": name,
+                        "kind": str(kinds.get(kind, kind)).lower(),
+                    },
+                    column=label,
+                )
+            )
+            continue
+        if not definition.column:
+            continue
+        if column and catalogue.column_key(column) != catalogue.column_key(definition.column):
+            problems.append(
+                Problem(
+                    _(
+                        "Kolom '%(column)s' zou de cijfers van indicator '%(name)s' "
+                        "overschrijven, maar die komen uit een andere kolom ('%(stored)s'). "
+                        "Is het dezelfde maat, geef de kolom dan dezelfde naam; anders moet "
+                        "een beheerder de indicator in de catalogus opnemen."
+                    )
+                    % {"column": definition.column, "name": name, "stored": column},
+                    column=label,
+                )
+            )
+    if problems:
+        raise ImportRefused(problems, notes=list(parsed.notes))
 
 
 def _regions(parsed: ParsedFile) -> pd.DataFrame:
@@ -513,8 +614,40 @@ def summary_lines(plan: ImportPlan, *, applied: bool, dry_run: bool) -> list[str
         )
     for note in parsed.notes:
         lines.append(_("Let op: %(note)s") % {"note": note})
+    unsure = [
+        (label, d)
+        for d, label in zip(parsed.indicators, parsed.labels, strict=True)
+        if not d.kind_certain and d.code not in plan.indicator_ids
+    ]
+    if unsure:
+        lines.append(
+            _(
+                "Let op: de soort van %(columns)s volgt niet uit de naam of de waarden; "
+                "gekozen is wat het meest waarschijnlijk is. Kies de soort in het voorbeeld "
+                "bij het inlezen, of pas hem aan in het beheer."
+            )
+            % {
+                "columns": ", ".join(
+                    f"'{label}' ({str(KIND_LABELS.get(d.kind, d.kind)).lower()})"
+                    for label, d in unsure
+                )
+            }
+        )
+    for affected in plan.plans_affected:
+        if affected["adopted"]:
+            lines.append(
+                _(
+                    "Plan '%(name)s' (%(area)s) is vastgesteld: de cijfers in dat plan "
+                    "veranderen niet (ze zijn bij het vaststellen vastgelegd)."
+                )
+                % affected
+            )
+        else:
+            lines.append(
+                _("Plan '%(name)s' (%(area)s) toont hierna andere cijfers.") % affected
+            )
     if dry_run:
-        lines.append(_("Proefimport (--dry-run): er is niets opgeslagen."))
+        lines.append(_("Proefimport: er is niets opgeslagen."))
     elif applied:
         lines.append(_("Ingelezen."))
     else:

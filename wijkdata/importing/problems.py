@@ -12,9 +12,17 @@ class Problem:
     message: str
     row: int | None = None
     column: str | None = None
+    # The import option that resolves it ("year", "sheet", "source"), if one does: the
+    # command names its flag, the upload form its field; the message itself names neither.
+    option: str | None = None
 
     def as_dict(self) -> dict:
-        return {"message": self.message, "row": self.row, "column": self.column}
+        return {
+            "message": self.message,
+            "row": self.row,
+            "column": self.column,
+            "option": self.option,
+        }
 
 
 class ImportRefused(Exception):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .numbers import cell_text
 from .problems import ImportRefused, Problem
@@ -83,7 +84,10 @@ def read_file(data: bytes, *, sheet: str | None = None) -> RawFile:
     if not data.strip():
         raise ImportRefused([Problem(_("Het bestand is leeg."))])
     if data.startswith(XLSX_MAGIC) or data.startswith(XLS_MAGIC):
+        _refuse_other_documents(data)
         return _read_excel(data, sheet)
+    if data.startswith(b"%PDF"):
+        raise ImportRefused([Problem(_not_a_table(_("een PDF-bestand")))])
     text, encoding = _decode(data)
     stripped = text.lstrip()
     if stripped.startswith("{"):
@@ -108,6 +112,51 @@ def read_file(data: bytes, *, sheet: str | None = None) -> RawFile:
             ]
         )
     return _read_csv(text, encoding)
+
+
+def _not_a_table(what: str) -> str:
+    return _(
+        "Dit is %(what)s, geen CSV- of Excel-bestand. Zet de tabel in Excel of sla hem op als "
+        "CSV, en lees dat bestand in."
+    ) % {"what": what}
+
+
+# Word, PowerPoint and OpenDocument text share their container with Excel (a zip, or the
+# old OLE compound file): recognised by what is inside, so that they are not called a
+# damaged Excel file.
+_OLE_STREAMS = {
+    "WordDocument".encode("utf-16-le"): gettext_noop("een Word-bestand"),
+    "PowerPoint Document".encode("utf-16-le"): gettext_noop("een PowerPoint-bestand"),
+}
+_ZIP_PARTS = {
+    "word/": gettext_noop("een Word-bestand"),
+    "ppt/": gettext_noop("een PowerPoint-bestand"),
+}
+_ODF_TYPES = {
+    b"application/vnd.oasis.opendocument.text": gettext_noop("een tekstdocument (OpenDocument)"),
+    b"application/vnd.oasis.opendocument.presentation": gettext_noop("een presentatie (OpenDocument)"),
+}
+
+
+def _refuse_other_documents(data: bytes) -> None:
+    what = None
+    if data.startswith(XLS_MAGIC):
+        head = data[: 1024 * 1024]
+        what = next((name for stream, name in _OLE_STREAMS.items() if stream in head), None)
+    else:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = archive.namelist()
+                mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
+        except (zipfile.BadZipFile, KeyError, OSError):
+            return  # _read_excel says it is damaged
+        if not any(n.startswith("xl/") for n in names):
+            what = next(
+                (label for part, label in _ZIP_PARTS.items() if any(n.startswith(part) for n in names)),
+                None,
+            ) or _ODF_TYPES.get(mimetype.strip())
+    if what:
+        raise ImportRefused([Problem(_not_a_table(_(what)))])
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -260,13 +309,9 @@ def _read_excel(data: bytes, sheet: str | None) -> RawFile:
                 ]
             ) from None
         # Numbers stay numbers (parse_numbers reads them as they are); the rest is text.
-        rows = [
-            [
-                v if isinstance(v, (int, float)) and not isinstance(v, bool) else cell_text(v)
-                for v in row
-            ]
-            for row in cells
-        ]
+        # type() rather than isinstance: a bool is an int, but not a number here.
+        plain = (str, int, float)
+        rows = [[v if type(v) in plain else cell_text(v) for v in row] for row in cells]
         raw.sheets.append(Sheet(name, rows, list(range(1, len(rows) + 1))))
     return raw
 

@@ -53,12 +53,20 @@ class Command(BaseCommand):
             self.stdout.write(line)
 
 
+# The command's own flag for a problem an option resolves (the messages name no flags:
+# the same messages are shown on the upload page).
+OPTION_FLAGS = {"year": "--year", "sheet": "--sheet", "source": "--source"}
+
+
 def format_refusal(refused: ImportRefused, *, limit: int = 200) -> str:
     problems = refused.problems
     lines = [
         f"Het bestand is niet ingelezen; er is niets opgeslagen. {len(problems)} probleem/problemen:"
     ]
-    lines += [f"- {p.message}" for p in problems[:limit]]
+    lines += [
+        f"- {p.message}" + (f" (optie {OPTION_FLAGS[p.option]})" if p.option in OPTION_FLAGS else "")
+        for p in problems[:limit]
+    ]
     if len(problems) > limit:
         lines.append(f"… en nog {len(problems) - limit} problemen.")
     lines += [f"Let op: {note}" for note in refused.notes]
