@@ -6,12 +6,33 @@ embedded default (a single server process).
 """
 
 import asyncio
+import contextlib
 import json
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from functools import cache
 
 from django.conf import settings
+
+
+class Subscription:
+    """One listener's queue of messages of one topic."""
+
+    def __init__(self, queue: asyncio.Queue, close, ready: asyncio.Event | None = None) -> None:
+        self._queue = queue
+        self._close = close
+        self._ready = ready
+
+    async def ready(self) -> None:
+        """Wait until messages published from now on will arrive."""
+        if self._ready is not None:
+            await self._ready.wait()
+
+    async def get(self) -> dict:
+        return json.loads(await self._queue.get())
+
+    def close(self) -> None:
+        self._close()
 
 
 class InProcessChannel:
@@ -30,6 +51,12 @@ class InProcessChannel:
             loop.call_soon_threadsafe(queue.put_nowait, payload)
         return len(queues)
 
+    def open(self, topic: str) -> "Subscription":
+        """A subscription registered now (before the caller reads any stored state)."""
+        subscriber = (asyncio.get_running_loop(), asyncio.Queue())
+        self._queues[topic].add(subscriber)
+        return Subscription(subscriber[1], lambda: self._queues[topic].discard(subscriber))
+
     async def subscribe(self, topic: str) -> AsyncIterator[dict]:
         subscriber = (asyncio.get_running_loop(), asyncio.Queue())
         self._queues[topic].add(subscriber)
@@ -41,8 +68,15 @@ class InProcessChannel:
 
 
 class RedisChannel:
+    """Redis pub/sub with ONE subscription per server process (per event loop): a hub
+    pattern-subscribes to every live topic and hands each message to the local queues of
+    that topic. A thousand open tabs cost a thousand queues, not a thousand connections."""
+
+    PATTERN = "live:*"
+
     def __init__(self, url: str) -> None:
         self.url = url
+        self._hubs: dict[asyncio.AbstractEventLoop, _RedisHub] = {}
 
     def describe(self) -> str:
         return "Redis pub/sub"
@@ -56,19 +90,85 @@ class RedisChannel:
         except redis.RedisError as exc:
             raise ConnectionError(f"Redis is unreachable at {self.url}: {exc}") from exc
 
+    def _hub(self) -> "_RedisHub":
+        loop = asyncio.get_running_loop()
+        hub = self._hubs.get(loop)
+        if hub is None:
+            for other in [lp for lp in self._hubs if lp.is_closed()]:
+                del self._hubs[other]
+            hub = self._hubs[loop] = _RedisHub(self.url, self.PATTERN)
+        return hub
+
+    def connections(self) -> int:
+        """Redis subscriptions this process holds (for tests and the benchmark)."""
+        return sum(1 for hub in self._hubs.values() if hub.task is not None and not hub.task.done())
+
+    def open(self, topic: str) -> "Subscription":
+        """A subscription registered now (before the caller reads any stored state)."""
+        hub = self._hub()
+        queue: asyncio.Queue = asyncio.Queue()
+        hub.add(topic, queue)
+        return Subscription(queue, lambda: hub.discard(topic, queue), ready=hub.ready)
+
     async def subscribe(self, topic: str) -> AsyncIterator[dict]:
+        hub = self._hub()
+        queue: asyncio.Queue = asyncio.Queue()
+        hub.add(topic, queue)
+        try:
+            await hub.ready.wait()
+            while True:
+                yield json.loads(await queue.get())
+        finally:
+            hub.discard(topic, queue)
+
+
+class _RedisHub:
+    def __init__(self, url: str, pattern: str) -> None:
+        self.url = url
+        self.pattern = pattern
+        self.queues: dict[str, set[asyncio.Queue]] = defaultdict(set)
+        self.ready = asyncio.Event()
+        self.task: asyncio.Task | None = None
+
+    def add(self, topic: str, queue: asyncio.Queue) -> None:
+        self.queues[topic].add(queue)
+        if self.task is None or self.task.done():
+            self.ready.clear()
+            self.task = asyncio.get_running_loop().create_task(self._run())
+
+    def discard(self, topic: str, queue: asyncio.Queue) -> None:
+        self.queues[topic].discard(queue)
+        if not self.queues[topic]:
+            del self.queues[topic]
+
+    async def _run(self) -> None:
         import redis.asyncio as aioredis
 
-        client = aioredis.Redis.from_url(self.url)
-        pubsub = client.pubsub()
-        await pubsub.subscribe(f"live:{topic}")
-        try:
-            async for item in pubsub.listen():
-                if item["type"] == "message":
-                    yield json.loads(item["data"])
-        finally:
-            await pubsub.aclose()
-            await client.aclose()
+        delay = 0.1
+        while True:
+            client = aioredis.Redis.from_url(self.url)
+            pubsub = client.pubsub()
+            try:
+                await pubsub.psubscribe(self.pattern)
+                self.ready.set()
+                delay = 0.1
+                async for item in pubsub.listen():
+                    if item["type"] != "pmessage":
+                        continue
+                    topic = item["channel"].decode()[len("live:"):]
+                    data = item["data"].decode() if isinstance(item["data"], bytes) else item["data"]
+                    for queue in list(self.queues.get(topic, ())):
+                        queue.put_nowait(data)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - reconnect; streams refill gaps from the log
+                self.ready.set()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                    await client.aclose()
 
 
 @cache

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("plans.urls")),
     path("", include("wijkdata.urls")),
+    path("", include("matrix.urls")),
 ]
 
 if settings.DEBUG:

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from plans.admin import PlanContentAdmin
 
-from .models import MatrixItem
+from .models import DesignSession, MatrixItem, Participant
 
 
 @admin.register(MatrixItem)
@@ -12,3 +12,24 @@ class MatrixItemAdmin(PlanContentAdmin):
     list_display = ["title", "section", "impact", "effort", "order"]
     list_filter = ["impact", "effort"]
     search_fields = ["title", "text"]
+
+
+class ParticipantInline(admin.TabularInline):
+    model = Participant
+    fields = ["name", "organisation", "removed", "created"]
+    readonly_fields = ["created"]
+    extra = 0
+
+
+@admin.register(DesignSession)
+class DesignSessionAdmin(admin.ModelAdmin):
+    """Sessions are run from the presenter page; the admin shows them (and can remove one).
+    Changing a running session here would bypass its event log, hence read-only."""
+
+    list_display = ["join_code", "title", "section", "phase", "created", "closed"]
+    list_filter = ["phase"]
+    readonly_fields = [f.name for f in DesignSession._meta.fields]
+    inlines = [ParticipantInline]
+
+    def has_add_permission(self, request):
+        return False

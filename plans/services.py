@@ -491,6 +491,21 @@ def content_move(*, item, step: int, expected_revision: int | None = None) -> No
 
 
 @transaction.atomic
+def matrix_items_replace(*, section: Section, items: Iterable[dict]) -> int:
+    """Replace every item of a matrix section (the result of a design session) as one
+    revision of the plan. Each item is a dict of MatrixItem fields (title, text, impact,
+    effort, proposed_by, votes). Returns the plan's new revision."""
+    if section.kind != SectionKind.MATRIX:
+        raise ValidationError(_("Dit onderdeel is geen impact/effort matrix."))
+    new = [MatrixItem(section=section, order=order, **fields) for order, fields in enumerate(items)]
+    for item in new:
+        item.full_clean(exclude=["section"])
+    MatrixItem.objects.filter(section=section).delete()
+    MatrixItem.objects.bulk_create(new)
+    return plan_touch(plan=section.plan)
+
+
+@transaction.atomic
 def plan_theme_update(*, theme: PlanTheme, **fields) -> PlanTheme:
     """Rename a plan's own theme or mark it as focus; the organisation's set is untouched."""
     _begin(plan=theme.plan)
