@@ -72,10 +72,14 @@ class RedisChannel:
     pattern-subscribes to every live topic and hands each message to the local queues of
     that topic. A thousand open tabs cost a thousand queues, not a thousand connections."""
 
-    PATTERN = "live:*"
-
     def __init__(self, url: str) -> None:
+        from urllib.parse import urlparse
+
         self.url = url
+        # Pub/sub channels are shared by every database of a Redis server: the database
+        # number of the URL keeps the live channels of separate installations apart.
+        db = (urlparse(url).path or "/0").strip("/") or "0"
+        self.prefix = f"live:{db}:"
         self._hubs: dict[asyncio.AbstractEventLoop, _RedisHub] = {}
 
     def describe(self) -> str:
@@ -86,7 +90,7 @@ class RedisChannel:
 
         client = _sync_client(self.url)
         try:
-            return client.publish(f"live:{topic}", json.dumps(message))
+            return client.publish(self.prefix + topic, json.dumps(message))
         except redis.RedisError as exc:
             raise ConnectionError(f"Redis is unreachable at {self.url}: {exc}") from exc
 
@@ -96,7 +100,7 @@ class RedisChannel:
         if hub is None:
             for other in [lp for lp in self._hubs if lp.is_closed()]:
                 del self._hubs[other]
-            hub = self._hubs[loop] = _RedisHub(self.url, self.PATTERN)
+            hub = self._hubs[loop] = _RedisHub(self.url, self.prefix)
         return hub
 
     def connections(self) -> int:
@@ -123,9 +127,9 @@ class RedisChannel:
 
 
 class _RedisHub:
-    def __init__(self, url: str, pattern: str) -> None:
+    def __init__(self, url: str, prefix: str) -> None:
         self.url = url
-        self.pattern = pattern
+        self.prefix = prefix
         self.queues: dict[str, set[asyncio.Queue]] = defaultdict(set)
         self.ready = asyncio.Event()
         self.task: asyncio.Task | None = None
@@ -149,13 +153,13 @@ class _RedisHub:
             client = aioredis.Redis.from_url(self.url)
             pubsub = client.pubsub()
             try:
-                await pubsub.psubscribe(self.pattern)
+                await pubsub.psubscribe(self.prefix + "*")
                 self.ready.set()
                 delay = 0.1
                 async for item in pubsub.listen():
                     if item["type"] != "pmessage":
                         continue
-                    topic = item["channel"].decode()[len("live:"):]
+                    topic = item["channel"].decode()[len(self.prefix):]
                     data = item["data"].decode() if isinstance(item["data"], bytes) else item["data"]
                     for queue in list(self.queues.get(topic, ())):
                         queue.put_nowait(data)

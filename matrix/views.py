@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 
 from plans.models import SectionKind
 from plans.selectors import get_plan_for_user
@@ -40,7 +40,12 @@ WRITE_RATE = "120/m"
 
 
 def _too_many(request: HttpRequest, group: str, rate: str, key="ip", increment: bool = True) -> bool:
-    return is_ratelimited(request, group=group, key=key, rate=rate, increment=increment)
+    """Count this request against the limit (increment) and say whether it is over it;
+    without incrementing, whether the limit is already used up."""
+    if increment:
+        return is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
+    usage = get_usage(request, group=group, key=key, rate=rate, increment=False)
+    return usage is not None and usage["count"] >= usage["limit"]
 
 
 def _refused(request: HttpRequest, message: str, status: int = 409) -> HttpResponse:
