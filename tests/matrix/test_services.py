@@ -3,7 +3,7 @@
 import pytest
 
 from matrix import services
-from matrix.models import DesignSession, JOIN_CODE_ALPHABET, MatrixItem, SessionEvent
+from matrix.models import JOIN_CODE_ALPHABET, DesignSession, MatrixItem, SessionEvent
 from matrix.selectors import events_since, session_board
 from plans.services import content_add
 
