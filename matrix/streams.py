@@ -72,7 +72,10 @@ def polling_stream(session: DesignSession, last: int, *, interval: float = 0.2, 
     ends = time.monotonic() + duration
     quiet = 0.0
     while time.monotonic() < ends:
-        messages, last = _backlog(session.pk, last)
+        try:
+            messages, last = _backlog(session.pk, last)
+        except DesignSession.DoesNotExist:
+            return
         for message in messages:
             yield sse(message)
         if messages:

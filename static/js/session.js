@@ -21,13 +21,22 @@
     if (el) { el.textContent = text; setTimeout(function () { if (el.textContent === text) el.textContent = ""; }, 5000); }
   }
 
+  function shown() {
+    var board = document.getElementById("board");
+    return board ? parseInt(board.dataset.lastEvent || "0", 10) : 0;
+  }
+
   function reload() {
     if (loading || dragging) { pending = true; return; }
     loading = true;
-    htmx.ajax("GET", boardUrl, { target: "#board", swap: "outerHTML" }).finally(function () {
+    var done = function () {
       loading = false;
-      if (pending) { pending = false; reload(); }
-    });
+      if (pending) { pending = false; reload(); return; }
+      // A load that failed (offline) or raced an event: try again until the board is
+      // at least as new as the last event this screen heard of.
+      if (shown() < last) setTimeout(reload, 1000);
+    };
+    htmx.ajax("GET", boardUrl, { target: "#board", swap: "outerHTML" }).then(done, done);
   }
 
   function connect() {
@@ -42,7 +51,12 @@
       }
       reload();
     };
-    source.onopen = function () { document.body.dataset.live = "open"; };
+    source.onopen = function () {
+      // After a reconnect the replayed events bring the board up to date; a board that
+      // missed its load while offline is reloaded here too.
+      if (document.body.dataset.live === "reconnecting") reload();
+      document.body.dataset.live = "open";
+    };
     source.onerror = function () { document.body.dataset.live = "reconnecting"; };
   }
 
@@ -90,6 +104,7 @@
     notice(e.detail.xhr.responseText || "Dat lukte niet.");
   });
   document.body.addEventListener("htmx:afterSettle", sortables);
+  window.addEventListener("online", reload);
   sortables();
   setInterval(timers, 1000);
   timers();
