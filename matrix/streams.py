@@ -14,6 +14,7 @@ import json
 import time
 
 from asgiref.sync import sync_to_async
+from django.db import connection
 
 from gebiedsplan.live import get_channel
 
@@ -37,13 +38,22 @@ def _backlog(session_pk: int, last: int) -> tuple[list[dict], int]:
     return messages, messages[-1]["id"] if messages else last
 
 
+def _backlog_and_close(session_pk: int, last: int) -> tuple[list[dict], int]:
+    """The same from a worker thread, which must not keep a database connection for as
+    long as the stream is open (hundreds of screens would hold hundreds of connections)."""
+    try:
+        return _backlog(session_pk, last)
+    finally:
+        connection.close()
+
+
 async def event_stream(session: DesignSession, last: int):
     """The stream for an ASGI server: subscribe first, then replay, then go live."""
     subscription = get_channel().open(session.topic)
     try:
         await subscription.ready()
         yield "retry: 1000\n\n"
-        messages, last = await sync_to_async(_backlog)(session.pk, last)
+        messages, last = await sync_to_async(_backlog_and_close, thread_sensitive=False)(session.pk, last)
         for message in messages:
             yield sse(message)
         while True:
@@ -55,7 +65,7 @@ async def event_stream(session: DesignSession, last: int):
             if message["id"] <= last:
                 continue
             if message["id"] > last + 1:
-                messages, last = await sync_to_async(_backlog)(session.pk, last)
+                messages, last = await sync_to_async(_backlog_and_close, thread_sensitive=False)(session.pk, last)
                 for missed in messages:
                     yield sse(missed)
                 continue

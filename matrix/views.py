@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -337,15 +338,24 @@ def item_vote(request: HttpRequest, code, item_id: int) -> HttpResponse:
     return _after_write(request, session, participant)
 
 
-def _stream_access(request, code, user) -> DesignSession:
+def _stream_access(request, code) -> DesignSession:
+    try:
+        return _stream_check(request, code)
+    finally:
+        # Under ASGI this runs in a worker thread of its own: an open stream must not hold
+        # a database connection (hundreds of screens would hold hundreds).
+        connection.close()
+
+
+def _stream_check(request, code) -> DesignSession:
     session = get_session(code)
     participant = get_participant(request, session)
     if participant is not None:
         if participant.removed:
             raise PermissionDenied
         return session
-    if user.is_authenticated:
-        return get_session_for_user(user, code)
+    if request.user.is_authenticated:
+        return get_session_for_user(request.user, code)
     raise PermissionDenied
 
 
@@ -353,12 +363,13 @@ async def stream(request: HttpRequest, code) -> StreamingHttpResponse:
     """Server-sent events of the session, from `Last-Event-ID` (or ?na=) on."""
     if request.method != "GET":
         return HttpResponse(status=405, headers={"Allow": "GET"})
-    user = await request.auser()
-    session = await sync_to_async(_stream_access)(request, code, user)
     last = _int(request.headers.get("Last-Event-ID") or request.GET.get("na")) or 0
     if isinstance(request, ASGIRequest):
+        session = await sync_to_async(_stream_access, thread_sensitive=False)(request, code)
         content = event_stream(session, last)
     else:
+        # A threaded WSGI server (tests, runserver): the request's own thread and connection.
+        session = await sync_to_async(_stream_check)(request, code)
         content = polling_stream(session, last)
     response = StreamingHttpResponse(content, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
