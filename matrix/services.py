@@ -289,6 +289,29 @@ def session_close(*, session: DesignSession) -> int:
     return revision
 
 
+def item_to_focus_point(*, session: DesignSession, item: SessionItem):
+    """Make a focus point of the plan from an idea of a closed session (the coordinator's
+    choice after the session), through the plan's own service: one more plan revision."""
+    from plans.models import FocusPoint
+    from plans.services import content_add
+
+    if session.phase != Phase.CLOSED:
+        raise SessionRefused(_("Sluit eerst de sessie."))
+    focus = Section.objects.filter(plan_id=session.section.plan_id, kind=SectionKind.FOCUS).order_by("order", "id").first()
+    if focus is None:
+        raise SessionRefused(_("Dit plan heeft geen onderdeel met focuspunten."))
+    if FocusPoint.objects.filter(section=focus, title=item.title).exists():
+        raise SessionRefused(_("Dit idee is al een focuspunt."))
+    dots = item.votes.count()
+    # Plan content, not interface: written in the plan's language whoever clicks.
+    origin = f"Uit de ontwerpsessie van {session.created:%d-%m-%Y}"
+    if item.proposed_by:
+        origin += f", voorgesteld door {item.proposed_by}"
+    if dots:
+        origin += f", {dots} {'stem' if dots == 1 else 'stemmen'}"
+    return content_add(FocusPoint, section=focus, title=item.title, statement=item.text, qualitative=origin + ".")
+
+
 # --- everyone ------------------------------------------------------------------------------
 
 

@@ -15,5 +15,6 @@ urlpatterns = [
     path("sessies/<uuid:code>/ideeen/", views.item_add, name="item_add"),
     path("sessies/<uuid:code>/ideeen/<int:item_id>/plaats/", views.item_move, name="item_move"),
     path("sessies/<uuid:code>/ideeen/<int:item_id>/stip/", views.item_vote, name="item_vote"),
+    path("sessies/<uuid:code>/ideeen/<int:item_id>/focuspunt/", views.item_focus, name="item_focus"),
     path("sessies/<uuid:code>/stroom/", views.stream, name="stream"),
 ]

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connection
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import get_usage, is_ratelimited
 
-from plans.models import SectionKind
+from plans.models import Membership, SectionKind
 from plans.selectors import get_plan_for_user
 
 from . import services
@@ -203,12 +204,28 @@ def record(request: HttpRequest, code) -> HttpResponse:
     session = get_session_for_user(request.user, code)
     context = {
         "session": session,
+        "can_focus": session.is_closed and session.section.plan.user_role == Membership.Role.COORDINATOR,
         "participants": session.participants.all(),
         "events": session.events.order_by("seq"),
-        "items": session.items.select_related("merged_into").order_by("id"),
+        "items": session.items.select_related("merged_into").annotate(dots=Count("votes")).order_by("id"),
     }
     template = "matrix/record.html" + ("#events" if request.htmx else "")
     return render(request, template, context)
+
+
+@require_POST
+@login_required
+def item_focus(request: HttpRequest, code, item_id: int) -> HttpResponse:
+    """The coordinator turns an idea of a closed session into a focus point of the plan."""
+    session = get_session_for_user(request.user, code, roles=(Membership.Role.COORDINATOR,))
+    item = _item(session, item_id)
+    try:
+        services.item_to_focus_point(session=session, item=item)
+    except services.SessionRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("“%(title)s” is een focuspunt van het plan.") % {"title": item.title})
+    return redirect("matrix:record", session.code)
 
 
 # --- participants ----------------------------------------------------------------------------

@@ -210,3 +210,56 @@ class TestPlanPageLink:
             client.force_login(person)
             body = client.get(people.plan.get_absolute_url()).content.decode()
             assert (url in body) is expected, person
+
+
+class TestItemFocus:
+    @pytest.fixture
+    def people(self, db):
+        from tests.base import People
+
+        return People.create(sections=[("matrix", "Impact/effort matrix"), ("focus", "Focus")])
+
+    def closed(self, session, join):
+        phone, anna = join(session, "Anna", "GGD")
+        item = services.item_add(session=session, participant=anna, title="We gaan buurtkoks werven")
+        services.item_move(session=session, item=item, impact="high", effort="little")
+        services.phase_set(session=session, phase="vote")
+        services.item_vote(session=session, participant=anna, item=item)
+        services.session_close(session=session)
+        return item
+
+    def url(self, session, item):
+        return reverse("matrix:item_focus", args=[session.code, item.pk])
+
+    def test_the_coordinator_turns_an_idea_into_a_focus_point(self, client, people, session, join):
+        from plans.models import FocusPoint
+
+        item = self.closed(session, join)
+        client.force_login(people.coordinator)
+        assert "Focuspunt maken" in client.get(reverse("matrix:record", args=[session.code])).content.decode()
+        response = client.post(self.url(session, item), follow=True)
+        assert "is een focuspunt van het plan" in response.content.decode()
+        point = FocusPoint.objects.get()
+        assert point.title == "We gaan buurtkoks werven"
+        assert "voorgesteld door GGD, 1 stem" in point.qualitative
+        body = client.get(people.plan.get_absolute_url()).content.decode()
+        assert body.count("We gaan buurtkoks werven") == 2  # in the matrix and as a focus point
+        client.post(self.url(session, item))
+        assert FocusPoint.objects.count() == 1
+
+    def test_only_the_coordinator_may(self, client, people, session, join):
+        from plans.models import FocusPoint
+
+        item = self.closed(session, join)
+        assert client.post(self.url(session, item)).status_code == 302  # login
+        client.force_login(people.facilitator)
+        assert "Focuspunt maken" not in client.get(reverse("matrix:record", args=[session.code])).content.decode()
+        assert client.post(self.url(session, item)).status_code == 403
+        client.force_login(people.outsider)
+        assert client.post(self.url(session, item)).status_code == 404
+        assert not FocusPoint.objects.exists()
+
+    def test_it_rejects_the_wrong_method(self, client, people, session, join):
+        item = self.closed(session, join)
+        client.force_login(people.coordinator)
+        assert client.get(self.url(session, item)).status_code == 405
