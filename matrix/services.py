@@ -15,14 +15,15 @@ import logging
 import secrets
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gebiedsplan.live import get_channel
-from plans.models import Section, SectionKind
-from plans.services import matrix_items_replace
+from plans.models import Plan, Section, SectionKind
+from plans.services import ADOPTED_MESSAGE, matrix_items_replace
 
 from .models import (
     JOIN_CODE_ALPHABET,
@@ -126,6 +127,8 @@ def session_start(
     board from the start, so closing the session replaces them without losing any."""
     if section.kind != SectionKind.MATRIX:
         raise SessionRefused(_("Een ontwerpsessie vult een impact/effort matrix."))
+    if Plan.objects.filter(pk=section.plan_id, status=Plan.Status.ADOPTED).exists():
+        raise SessionRefused(str(ADOPTED_MESSAGE))
     if not 1 <= vote_limit <= 20:
         raise SessionRefused(_("Kies 1 tot 20 stippen per persoon."))
     for _attempt in range(10):
@@ -271,14 +274,17 @@ def session_close(*, session: DesignSession) -> int:
         .annotate(dots=Count("votes"))
         .order_by("-dots", "id")
     )
-    revision = matrix_items_replace(
-        section=Section.objects.select_related("plan").get(pk=session.section_id),
-        items=[
-            {"title": i.title, "text": i.text, "impact": i.impact, "effort": i.effort,
-             "proposed_by": i.proposed_by, "votes": i.dots}
-            for i in items
-        ],
-    )
+    try:
+        revision = matrix_items_replace(
+            section=Section.objects.select_related("plan").get(pk=session.section_id),
+            items=[
+                {"title": i.title, "text": i.text, "impact": i.impact, "effort": i.effort,
+                 "proposed_by": i.proposed_by, "votes": i.dots}
+                for i in items
+            ],
+        )
+    except ValidationError as exc:  # e.g. the plan was adopted during the session
+        raise SessionRefused(" ".join(exc.messages)) from None
     session.phase = Phase.CLOSED
     session.joining_open = False
     session.timer_end = None
@@ -309,7 +315,10 @@ def item_to_focus_point(*, session: DesignSession, item: SessionItem):
         origin += f", voorgesteld door {item.proposed_by}"
     if dots:
         origin += f", {dots} {'stem' if dots == 1 else 'stemmen'}"
-    return content_add(FocusPoint, section=focus, title=item.title, statement=item.text, qualitative=origin + ".")
+    try:
+        return content_add(FocusPoint, section=focus, title=item.title, statement=item.text, qualitative=origin + ".")
+    except ValidationError as exc:
+        raise SessionRefused(" ".join(exc.messages)) from None
 
 
 # --- everyone ------------------------------------------------------------------------------

@@ -495,6 +495,7 @@ def matrix_items_replace(*, section: Section, items: Iterable[dict]) -> int:
     """Replace every item of a matrix section (the result of a design session) as one
     revision of the plan. Each item is a dict of MatrixItem fields (title, text, impact,
     effort, proposed_by, votes). Returns the plan's new revision."""
+    _begin(plan=section.plan, section=section)
     if section.kind != SectionKind.MATRIX:
         raise ValidationError(_("Dit onderdeel is geen impact/effort matrix."))
     new = [MatrixItem(section=section, order=order, **fields) for order, fields in enumerate(items)]
@@ -502,7 +503,10 @@ def matrix_items_replace(*, section: Section, items: Iterable[dict]) -> int:
         item.full_clean(exclude=["section"])
     MatrixItem.objects.filter(section=section).delete()
     MatrixItem.objects.bulk_create(new)
-    return plan_touch(plan=section.plan)
+    return plan_touch(
+        plan=section.plan, section=section,
+        what=_("Ontwerpsessie: %(heading)s ingevuld") % {"heading": section.heading},
+    )
 
 
 @transaction.atomic

@@ -153,3 +153,25 @@ class TestClose:
         assert session.phase == DesignSession.Phase.CLOSED and session.plan_revision == revision
         with pytest.raises(services.SessionRefused):
             services.item_add(session=session, participant=anna, title="We gaan na afloop")
+
+
+class TestAdoptedPlan:
+    def test_an_adopted_plan_takes_no_session_and_no_result(self, people, session, section):
+        from plans.models import Plan
+
+        Plan.objects.filter(pk=people.plan.pk).update(status=Plan.Status.ADOPTED)
+        with pytest.raises(services.SessionRefused):
+            services.session_start(section=section, user=people.facilitator)
+        with pytest.raises(services.SessionRefused):
+            services.session_close(session=session)
+        session.refresh_from_db()
+        assert session.phase != DesignSession.Phase.CLOSED
+
+    def test_closing_is_one_entry_in_the_plans_history(self, people, session):
+        from plans.history import plan_history
+
+        before = len(plan_history(people.plan))
+        services.item_add(session=session, title="We gaan")
+        services.session_close(session=session)
+        entries = plan_history(people.plan)
+        assert len(entries) == before + 1
