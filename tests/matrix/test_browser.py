@@ -37,6 +37,7 @@ def room(browser, live_server, people, section):
     presenter.wait_for_url(f"{live_server.url}/")
     presenter.goto(live_server.url + people.plan.get_absolute_url())
     presenter.get_by_role("link", name="Ontwerpsessie starten").click()
+    assert axe_violations(presenter) == []
     presenter.get_by_role("button", name="Sessie starten").click()
     presenter.wait_for_url(re.compile(r".*/presentatie/$"))
     code = presenter.locator(".join__code-big").inner_text().strip()
@@ -44,6 +45,8 @@ def room(browser, live_server, people, section):
     def phone(name, organisation):
         page = context(**PHONE)
         page.goto(live_server.url + reverse("matrix:join_code", args=[code]))
+        if not contexts[2:]:  # the first phone checks the join page
+            assert axe_violations(page) == []
         page.get_by_label("Je naam").fill(name)
         page.get_by_label("Je organisatie").fill(organisation)
         page.get_by_role("button", name="Meedoen").click()
@@ -154,6 +157,7 @@ def test_dots_run_out_and_closing_puts_the_result_in_the_plan(room, live_server,
     presenter.get_by_role("button", name="Sessie sluiten en in het plan zetten").click()
     presenter.wait_for_url(re.compile(r".*/verslag/$"))
     assert "Anna (GGD) doet mee" in presenter.content()
+    assert axe_violations(presenter) == []
     anna.get_by_text("De sessie is gesloten").wait_for()
 
     presenter.goto(live_server.url + people.plan.get_absolute_url())
