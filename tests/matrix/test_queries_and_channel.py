@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from gebiedsplan import live
 from matrix import services
+from tests.matrix.helpers import run_async
 
 
 def _fill(session, participants, count):
@@ -55,4 +56,4 @@ def test_many_listeners_share_one_redis_subscription():
             hub.task.cancel()
         return got
 
-    assert asyncio.run(scenario()) == [{"id": 1}] * 10
+    assert run_async(scenario()) == [{"id": 1}] * 10

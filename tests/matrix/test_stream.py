@@ -10,6 +10,7 @@ from django.urls import reverse
 from gebiedsplan import live
 from matrix import selectors, services, streams
 from matrix.models import DesignSession
+from tests.matrix.helpers import run_async
 
 pytestmark = pytest.mark.django_db
 
@@ -112,4 +113,4 @@ def test_the_live_stream_fills_gaps_from_the_log_and_drops_repeats(people, secti
         await sync_to_async(connections.close_all)()  # the worker thread's connection
         return [m["id"] for m in got] + [nxt["id"]]
 
-    assert asyncio.run(scenario()) == [2, 3, 4, 5]
+    assert run_async(scenario()) == [2, 3, 4, 5]
