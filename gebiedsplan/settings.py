@@ -156,14 +156,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "gebiedsplan")
 
 # Rendered plan pages are cached by content version (plans.selectors.plan_content_version),
-# in Redis when there is one so that every web process shares them.
+# in Redis when there is one so that every web process shares them. The cache fails open
+# (gebiedsplan.cache): with Redis down pages render without it, and sessions (cached_db)
+# come from the database.
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "gebiedsplan.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "gebiedsplan",
             "TIMEOUT": 24 * 3600,
+            # A Redis host that does not answer must not hold a page for long.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
 else:

@@ -931,14 +931,32 @@ def _file_exists(export: PlanExport) -> bool:
         return False
 
 
-def _enqueue(export_id: int) -> None:
+def broker_unreachable_message() -> str:
+    return _(
+        "De achtergrondverwerking is niet bereikbaar, dus de PDF kan nu niet worden gemaakt. "
+        "Probeer het over een paar minuten opnieuw."
+    )
+
+
+def _enqueue(export_id: int, export: PlanExport | None = None) -> None:
+    """Queue the render; if the broker cannot be reached, the export fails, visibly.
+
+    `export`, when given, is the instance the caller shows: it gets the same state, so the
+    person who pressed the button reads why nothing happens (not a queue that never moves).
+    """
     from .tasks import render_plan_export
 
     try:
         render_plan_export.delay(export_id)
-    except BrokerError:
-        # The export stays queued; the next request for this plan queues it again.
-        logger.exception("Could not queue PDF export %s: broker unavailable", export_id)
+    except (BrokerError, ConnectionError, TimeoutError) as exc:
+        logger.error("Could not queue PDF export %s: broker unavailable (%s)", export_id, exc)
+        now = timezone.now()
+        message = broker_unreachable_message()
+        PlanExport.objects.filter(pk=export_id, status__in=PlanExport.ACTIVE).update(
+            status=PlanExport.Status.FAILED, error=message, finished=now, updated=now
+        )
+        if export is not None:
+            export.status, export.error, export.finished = PlanExport.Status.FAILED, message, now
 
 
 def plan_export_request(
@@ -976,7 +994,7 @@ def plan_export_request(
         )
         if active is not None:
             if _needs_requeue(active) and enqueue:
-                transaction.on_commit(partial(_enqueue, active.pk))
+                transaction.on_commit(partial(_enqueue, active.pk, active))
             return active
         try:
             # A savepoint: a concurrent request for the same content may insert first.
@@ -992,7 +1010,7 @@ def plan_export_request(
                 plan=plan, content_hash=digest, status__in=PlanExport.ACTIVE
             )
         if enqueue:
-            transaction.on_commit(partial(_enqueue, export.pk))
+            transaction.on_commit(partial(_enqueue, export.pk, export))
     return export
 
 
