@@ -7,6 +7,8 @@ but malformed raises ImproperlyConfigured instead of falling back silently.
 """
 
 import os
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -50,12 +52,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", default=False)
+# The test run (pytest) has DEBUG off, as production does, but is no deployment.
+TESTING = "pytest" in sys.modules
+BUILTIN_SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG and env_bool("REQUIRE_SECRET_KEY", default=False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    # Only for the embedded default; production sets REQUIRE_SECRET_KEY=true.
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+if not SECRET_KEY or SECRET_KEY == BUILTIN_SECRET_KEY:
+    if env_bool("REQUIRE_SECRET_KEY", default=False) or not (DEBUG or TESTING):
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set to a long random value when DEBUG is off "
+            "(for local development set DEBUG=true instead)"
+        )
+    # Only for local development (DEBUG=true) and the test suite.
+    SECRET_KEY = BUILTIN_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -72,6 +80,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "reversion",
+    "axes",
     "gebiedsplan",
     "plans",
     "wijkdata",
@@ -81,6 +90,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Everything below WhiteNoise is per person: never stored by a browser or proxy.
+    "gebiedsplan.middleware.PrivateCacheControlMiddleware",
     "gebiedsplan.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gebiedsplan.middleware.LanguageMiddleware",
@@ -92,6 +103,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gebiedsplan.urls"
@@ -183,6 +196,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "gebiedsplan.auth.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one user
+# name, or from one address, logins are refused for LOGIN_LOCKOUT_MINUTES. Attempts live
+# in the database (so Redis down does not lift a lockout); staff unlock in the admin
+# ("Toegangspogingen": delete the attempt) or with `manage.py axes_reset`.
+AXES_ENABLED = env_bool("LOGIN_THROTTLING", default=True)
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "gebiedsplan.auth.lockout_response"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Behind the proxy uvicorn puts the client's address in REMOTE_ADDR (--proxy-headers).
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "plans:area_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -213,10 +244,21 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 40 * 1024 * 1024)
 IMPORT_ASYNC_BYTES = env_int("IMPORT_ASYNC_BYTES", 1024 * 1024)
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
+# Cookies only over HTTPS unless DEBUG is on (local development on http://127.0.0.1).
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# HTTPS is terminated in front of us (nginx or the host's load balancer); uvicorn's
+# --proxy-headers passes the original scheme on, so request.is_secure() is right.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+# Submitting a domain to the browsers' HSTS preload list is a decision for its owner
+# (the municipality), not a default of ours: no warning for leaving it off.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
 
 LOGGING = {
     "version": 1,
