@@ -167,6 +167,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "gebiedsplan")
+# celery beat (the "beat" service in docker-compose): every 30 s, exports that a worker
+# killed as a whole left "being made" are queued again (plans.services.plan_export_sweep).
+CELERY_BEAT_SCHEDULE = {
+    "sweep-plan-exports": {"task": "plans.tasks.sweep_plan_exports", "schedule": 30.0},
+}
 
 # Rendered plan pages are cached by content version (plans.selectors.plan_content_version),
 # in Redis when there is one so that every web process shares them. The cache fails open

@@ -13,6 +13,7 @@ from .services import (
     TransientExportError,
     plan_export_fail,
     plan_export_render,
+    plan_export_sweep,
 )
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,12 @@ def render_plan_export(self, export_id: int) -> str | None:
             raise
         raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
     return export.status if export else None
+
+
+@shared_task(ignore_result=True, soft_time_limit=20, time_limit=30)
+def sweep_plan_exports() -> dict:
+    """Scheduled by celery beat (CELERY_BEAT_SCHEDULE): recover exports a dead worker left."""
+    return plan_export_sweep()
 
 
 _warm = False

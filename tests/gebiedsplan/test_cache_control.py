@@ -43,9 +43,7 @@ def test_the_pdf_download_is_private_no_store(client, people):
         export = plan_export_request(plan=people.plan, enqueue=False)
         export = plan_export_render(export_id=export.pk, task_id="t1")
     client.force_login(people.manager)
-    response = client.get(
-        reverse("plans:plan_pdf_download", args=[people.plan.code, export.code])
-    )
+    response = client.get(reverse("plans:plan_pdf_download", args=[people.plan.code, export.code]))
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-store"
     assert "max-age" not in response["Cache-Control"]

@@ -78,7 +78,9 @@ class TestByAddress:
         assert refused.status_code == 429
         assert "Inloggen tijdelijk geblokkeerd" in refused.content.decode()
         # The same person from their own address is not affected.
-        assert attempt(client, people.coordinator.username, PASSWORD, "203.0.113.5").status_code == 302
+        assert (
+            attempt(client, people.coordinator.username, PASSWORD, "203.0.113.5").status_code == 302
+        )
 
 
 class TestUnlock:
