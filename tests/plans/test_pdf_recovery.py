@@ -182,3 +182,19 @@ class TestWorkerKilledAsAWhole:
         ).content.decode()
         assert "De PDF wordt gemaakt" in page
         assert "binnen twee minuten vanzelf opnieuw" in page
+
+
+def test_a_pdf_message_that_killed_its_worker_twice_is_marked_failed(people):
+    import os
+
+    from plans.tasks import render_plan_export
+
+    export = plan_export_request(plan=people.plan, enqueue=False)
+    task_id = f"pdf-killer-{export.pk}-{os.getpid()}"
+    with mock.patch("plans.tasks.plan_export_render", return_value=None) as run:
+        for _ in range(3):
+            render_plan_export.apply(args=[export.pk], task_id=task_id)
+    assert run.call_count == 2
+    export.refresh_from_db()
+    assert export.status == PlanExport.Status.FAILED
+    assert "liep er twee keer op vast" in export.error
