@@ -65,6 +65,10 @@ _REQUIREMENTS = {
         lambda: (SHARED_DIR / "data").is_dir() and (SHARED_DIR / "seeds").is_dir(),
         f"{SHARED_DIR} (the full data files and seeds) is not beside the repository",
     ),
+    "nginx": (
+        lambda: bool(shutil.which("nginx") or Path("/usr/sbin/nginx").exists()),
+        "Debian's nginx is not installed (apt-get install nginx-light)",
+    ),
 }
 
 
