@@ -16,6 +16,8 @@ minimal_p95_ms is the p95 of the login form (no database) measured alone in the 
 just before the load; ratio = p95_ms / minimal_p95_ms. rss_growth_mb compares the web
 workers' total memory after warm-up with the end (the restarted worker included).
 exports_stuck counts exports still "being made" after the sweep had its chance.
+db_connections_max is the most connections to the database seen during the load (the run
+stops above 60, as the PostgreSQL server may be shared).
 Targets (issue 12): errors only from the killed worker's in-flight requests, 0 exports
 stuck, memory flat. Servers listen on 127.0.0.1 only (default port 18123).
 """
@@ -90,6 +92,19 @@ def wait_http(url: str, timeout: float = 60) -> None:
         except OSError:
             time.sleep(0.2)
     raise SystemExit(f"{url} did not answer")
+
+
+CONNECTION_CEILING = 60
+
+
+def database_connections() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        count = cursor.fetchone()[0]
+    connection.close()
+    return count
 
 
 def p95(values: list[float]) -> float:
@@ -169,8 +184,16 @@ def main() -> None:
         )  # fmt: skip
         started = time.monotonic()
         killed_web = killed_worker = False
+        most_connections = 0
         while locust.poll() is None:
             elapsed = time.monotonic() - started
+            # Other people use this PostgreSQL too: never take it over.
+            connections = database_connections()
+            most_connections = max(most_connections, connections)
+            if connections > CONNECTION_CEILING:
+                print(f"stopping: {connections} connections to the database")
+                stop(locust)
+                break
             if not killed_web and elapsed > args.duration / 3:
                 victims = children(web.pid)
                 if victims:
@@ -206,6 +229,7 @@ def main() -> None:
             f"RESULT requests={requests} errors={errors} p95_ms={loaded:.0f} "
             f"minimal_p95_ms={minimal:.1f} ratio={loaded / minimal:.1f} "
             f"rss_growth_mb={rss_after - rss_before:.0f} exports_stuck={stuck} "
+            f"db_connections_max={most_connections} "
             f"killed_web_worker={killed_web} killed_celery_worker={killed_worker}"
         )
     finally:

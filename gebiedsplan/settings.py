@@ -137,6 +137,20 @@ if DATABASE_URL:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL")
+    # A connection pool per process. Under ASGI every request runs its view in a thread
+    # of its own, and Django's persistent connections (CONN_MAX_AGE) belong to a thread:
+    # without a pool each request left a connection open until PostgreSQL refused new
+    # clients ("too many clients", benchmarks/bench_load.py). The pool bounds a process to
+    # DATABASE_POOL_SIZE connections and keeps them (and their prepared statements) warm.
+    # The test run keeps Django's own connection handling (its test databases).
+    if env_bool("DATABASE_POOL", default=not TESTING):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": env_int("DATABASE_POOL_SIZE", 16),
+            # A request waits this long for a free connection before it fails.
+            "timeout": 30,
+        }
     DATABASES["default"].setdefault("TEST", {})
     if env_str("TEST_DATABASE_NAME"):
         DATABASES["default"]["TEST"]["NAME"] = env_str("TEST_DATABASE_NAME")

@@ -110,3 +110,14 @@ def test_with_debug_on_the_built_in_key_is_fine_for_local_development():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_production_uses_a_bounded_connection_pool():
+    """Under ASGI each request's thread would otherwise keep a connection of its own open
+    (benchmarks/bench_load.py ran PostgreSQL out of connections without the pool)."""
+    code = (
+        "import django; django.setup(); from django.conf import settings as s;"
+        "d = s.DATABASES['default']; print(d['CONN_MAX_AGE'], d['OPTIONS']['pool']['max_size'])"
+    )
+    out = run_django(code, compose_environment("web"))
+    assert out.stdout.split() == ["0", "16"], out.stderr

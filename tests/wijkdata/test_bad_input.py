@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -271,3 +272,34 @@ class TestWorkerKillers:
             for _ in range(3):
                 check_import_batch.apply(args=[1])  # a new message each time
         assert run.call_count == 3
+
+
+class TestSizeAndEncoding:
+    def test_a_60_mb_csv_is_refused_before_it_is_read(self, tmp_path):
+        path = tmp_path / "groot.csv"
+        with path.open("wb") as handle:
+            handle.write(b"Codering;Naam;Eenzaam\n")
+            row = b"BU99990101;Oude kern;55,0\n"
+            handle.write(row * (60 * 1024 * 1024 // len(row) + 1))
+        with (
+            mock.patch.object(Path, "read_bytes", side_effect=AssertionError("read")),
+            pytest.raises(ImportRefused) as refused,
+        ):
+            indicators_import(path=path, year=2024)
+        assert "Dit bestand is 60,0 MB; de grens is 40,0 MB" in refused.value.problems[0].message
+        assert nothing_written()
+
+    def test_utf16_without_a_byte_order_mark_is_refused_as_unreadable(self):
+        data = TEST_FIGURES.encode("utf-16-le")
+        with pytest.raises(ImportRefused) as refused:
+            indicators_import(data=data, file_name="utf16.csv", year=2024)
+        assert "het bevat binaire gegevens" in refused.value.problems[0].message
+        assert nothing_written()
+
+    def test_latin1_with_a_bom_of_another_encoding_still_writes_nothing_wrong(self):
+        # A UTF-8 BOM before Windows-1252 bytes: read as UTF-8 with replacement characters;
+        # the names may be garbled, the codes and figures are not.
+        data = b"\xef\xbb\xbf" + "Codering;Naam;Eenzaam\nGM9999;Tëststad;41,0\n".encode("cp1252")
+        result = indicators_import(data=data, file_name="mix.csv", year=2024, dry_run=True)
+        assert result.plan.as_dict()["counts"]["values_new"] == 1
+        assert nothing_written()
