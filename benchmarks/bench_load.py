@@ -66,6 +66,19 @@ def children(pid: int) -> list[int]:
         return []
 
 
+def web_workers(pid: int) -> list[int]:
+    """uvicorn's worker processes (not multiprocessing's resource tracker)."""
+    workers = []
+    for child in children(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"resource_tracker" not in command:
+            workers.append(child)
+    return workers
+
+
 def start(command: list[str], log: Path, env: dict) -> subprocess.Popen:
     return subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
@@ -173,7 +186,7 @@ def main() -> None:
             urllib.request.urlopen(f"{base}/inloggen/", timeout=10).read()  # noqa: S310
             samples.append((time.perf_counter() - started) * 1000)
         minimal = p95(samples)
-        rss_before = rss_mb(children(web.pid))
+        rss_before = rss_mb(web_workers(web.pid))
 
         locust = start(
             [str(BIN / "locust"), "-f", str(ROOT / "benchmarks/locustfile.py"), "--headless",
@@ -195,7 +208,7 @@ def main() -> None:
                 stop(locust)
                 break
             if not killed_web and elapsed > args.duration / 3:
-                victims = children(web.pid)
+                victims = web_workers(web.pid)
                 if victims:
                     os.kill(victims[0], signal.SIGKILL)
                     killed_web = True
@@ -203,7 +216,7 @@ def main() -> None:
                 os.killpg(workers[0].pid, signal.SIGKILL)
                 killed_worker = True
             time.sleep(0.2)
-        rss_after = rss_mb(children(web.pid))
+        rss_after = rss_mb(web_workers(web.pid))
 
         # The dead worker's claims expire after CLAIM_EXPIRES; beat sweeps every 30 s.
         from plans.services import CLAIM_EXPIRES
@@ -230,7 +243,8 @@ def main() -> None:
             f"minimal_p95_ms={minimal:.1f} ratio={loaded / minimal:.1f} "
             f"rss_growth_mb={rss_after - rss_before:.0f} exports_stuck={stuck} "
             f"db_connections_max={most_connections} "
-            f"killed_web_worker={killed_web} killed_celery_worker={killed_worker}"
+            f"killed_web_worker={killed_web} killed_celery_worker={killed_worker} "
+            f"web_worker_restarted={'died' in (work / 'web.log').read_text(errors='replace')}"
         )
     finally:
         for process in reversed(processes):
