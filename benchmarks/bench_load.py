@@ -146,7 +146,7 @@ def main() -> None:
     load_demo()
     plans = [str(code) for code in Plan.objects.values_list("code", flat=True)]
     areas = [str(a.code) for a in Area.objects.filter(plans__isnull=False).distinct()]
-    binnenstad = Area.objects.get(name__startswith="Binnenstad")
+    binnenstad = Area.objects.filter(name__startswith="Binnenstad").first()
     areas.sort(key=lambda code: code != str(binnenstad.code))  # editors change this one
     first_export = PlanExport.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
