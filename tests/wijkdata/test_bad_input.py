@@ -114,30 +114,36 @@ class TestSparseSheet:
         assert "hoogstens 6.000.000 cellen" in message
 
     def test_reading_it_takes_bounded_memory(self, tmp_path):
-        """In a fresh process: the refusal comes without allocating the grid."""
-        path = tmp_path / "sparse.xlsx"
-        path.write_bytes(sparse_xlsx())
-        script = (
-            "import django, resource, sys; django.setup();"
-            "from wijkdata.importing import reading;"
-            "from wijkdata.importing.problems import ImportRefused;"
-            "data = open(sys.argv[1], 'rb').read();"
-            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-            "try:\n reading.read_file(data)\nexcept ImportRefused as e:\n print('refused')\n"
-            "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)"
-        )
-        out = subprocess.run(
-            [sys.executable, "-c", script, str(path)],
-            cwd=REPO_ROOT,
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": "gebiedsplan.settings"},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert out.returncode == 0, out.stderr
-        verdict, growth_mb = out.stdout.split()
+        """In a fresh process: the refusal comes without allocating the grid (549 GB)."""
+        verdict, growth_mb = read_in_fresh_process(tmp_path, sparse_xlsx())
         assert verdict == "refused"
-        assert int(growth_mb) < 50  # the grid would have been 549 GB
+        assert growth_mb < 50
+
+
+def read_in_fresh_process(tmp_path, data: bytes) -> tuple[str, int]:
+    """Read a file in a new Python process: ('refused' or 'read', peak memory growth in MB)."""
+    path = tmp_path / "input.bin"
+    path.write_bytes(data)
+    script = (
+        "import django, resource, sys; django.setup();"
+        "from wijkdata.importing import reading;"
+        "from wijkdata.importing.problems import ImportRefused;"
+        "data = open(sys.argv[1], 'rb').read();"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "try:\n reading.read_file(data); print('read')\nexcept ImportRefused:\n print('refused')\n"
+        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        cwd=REPO_ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "gebiedsplan.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    verdict, growth = out.stdout.split()
+    return verdict, int(growth)
 
 
 class TestZipBomb:
@@ -152,6 +158,13 @@ class TestZipBomb:
         assert "Dit Excel-bestand is uitgepakt 8,0 MB; de grens is 2,0 MB" in html
         assert not ImportBatch.objects.exists()
         assert nothing_written()
+
+    def test_a_bomb_of_100_mb_costs_no_memory_to_refuse(self, tmp_path):
+        data = zip_bomb(unpacked_mb=100)  # the default limit is 40 MB
+        assert len(data) < 1024 * 1024
+        verdict, growth_mb = read_in_fresh_process(tmp_path, data)
+        assert verdict == "refused"
+        assert growth_mb < 50
 
     def test_the_reader_refuses_it_too(self, settings):
         settings.IMPORT_MAX_BYTES = 2 * 1024 * 1024
@@ -189,6 +202,12 @@ class TestColumnsAndIndicators:
         assert "Het bestand heeft 100.002 kolommen" in page
         assert "hoogstens 1.000" in page
         assert not Indicator.objects.exists()
+
+    def test_reading_100000_columns_stays_small(self, tmp_path):
+        header = "Codering;Naam;" + ";".join(f"k{i}" for i in range(100_000))
+        verdict, growth_mb = read_in_fresh_process(tmp_path, (header + "\n").encode())
+        assert verdict == "refused"
+        assert growth_mb < 100
 
     def test_more_new_indicators_than_a_statistics_file_has_are_refused(self):
         names = [f"Indicator {i}" for i in range(400)]
