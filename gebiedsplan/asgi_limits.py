@@ -35,17 +35,34 @@ def _declared_length(scope) -> int | None:
     return None
 
 
-def _refusal_page() -> bytes:
+def _language(scope) -> str:
+    """The visitor's chosen language (the switch's cookie), as LanguageMiddleware reads it."""
+    from http.cookies import CookieError, SimpleCookie
+
+    supported = {code for code, _ in settings.LANGUAGES}
+    for name, value in scope.get("headers", ()):
+        if name == b"cookie":
+            try:
+                cookies = SimpleCookie(value.decode("latin-1"))
+            except CookieError:
+                break
+            chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME)
+            if chosen is not None and chosen.value in supported:
+                return chosen.value
+    return settings.LANGUAGE_CODE
+
+
+def _refusal_page(scope) -> bytes:
     from django.template.loader import render_to_string
     from django.utils import translation
 
     limit_mb = settings.IMPORT_MAX_BYTES // (1024 * 1024)
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(_language(scope)):
         return render_to_string("413.html", {"limit_mb": limit_mb}).encode()
 
 
-async def _refuse(send) -> None:
-    body = _refusal_page()
+async def _refuse(scope, send) -> None:
+    body = _refusal_page(scope)
     await send(
         {
             "type": "http.response.start",
@@ -74,7 +91,7 @@ class BodySizeLimitMiddleware:
             logger.warning("Refused a request body of %s bytes (limit %s)", declared, limit)
             if declared <= limit + DRAIN_MAX:
                 await _drain(receive, budget=declared)
-            return await _refuse(send)
+            return await _refuse(scope, send)
 
         received = 0
         exceeded = False
@@ -105,7 +122,7 @@ class BodySizeLimitMiddleware:
         await self.app(scope, limited_receive, guarded_send)
         if exceeded and not started:
             await _drain(receive, budget=DRAIN_MAX)
-            await _refuse(send)
+            await _refuse(scope, send)
 
 
 async def _drain(receive, *, budget: int) -> None:

@@ -184,6 +184,15 @@ class TestUvicorn:
         assert status == 413
         assert "Bestand te groot" in text and "groter dan 2 MB" in text
 
+    def test_the_refusal_speaks_the_visitors_language(self, uvicorn_server):
+        head = (
+            "POST /inloggen/ HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: django_language=en\r\n"
+            "Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 1500000000\r\n\r\n"
+        )
+        status, text = http(uvicorn_server, head)
+        assert status == 413
+        assert "Bestand te groot" not in text and 'lang="en"' in text
+
     def test_a_chunked_body_over_the_limit_is_cut_off(self, uvicorn_server):
         total = 200 * 1024 * 1024
         status, text, sent = post_chunked(uvicorn_server, total=total)
