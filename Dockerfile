@@ -7,7 +7,10 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev
 COPY . .
-RUN /venv/bin/python manage.py collectstatic --noinput && /venv/bin/python manage.py compilemessages
+# Build-time commands only: settings refuse to start without a real SECRET_KEY when DEBUG
+# is off, and the image must not contain one.
+RUN SECRET_KEY=build-time-only-not-a-secret /venv/bin/python manage.py collectstatic --noinput \
+ && SECRET_KEY=build-time-only-not-a-secret /venv/bin/python manage.py compilemessages
 ENV PATH=/venv/bin:$PATH
 EXPOSE 8000
 CMD ["uvicorn", "gebiedsplan.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

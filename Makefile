@@ -3,6 +3,8 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 VENV := .venv
 PY := $(VENV)/bin/python
+# manage.py outside production: DEBUG off refuses the built-in secret key (settings.py).
+DEV := DEBUG=true
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
 .PHONY: run test lint venv messages compile-messages bench clean
@@ -14,24 +16,24 @@ venv: $(UV)
 	$$(command -v uv || echo $(UV)) sync --frozen
 
 run: venv
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py load_demo
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl+C to stop)"
-	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
 
 lint: venv
 	$(VENV)/bin/ruff check .
-	$(PY) manage.py makemigrations --check --dry-run >/dev/null || (echo "Models changed without a migration"; exit 1)
+	$(DEV) $(PY) manage.py makemigrations --check --dry-run >/dev/null || (echo "Models changed without a migration"; exit 1)
 
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 messages: venv
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=static --ignore=tests --ignore=benchmarks
+	$(DEV) $(PY) manage.py makemessages -l en --ignore=.venv --ignore=static --ignore=tests --ignore=benchmarks
 	@echo "Translate the new or fuzzy entries in locale/en/LC_MESSAGES/django.po, then: make compile-messages"
 
 compile-messages: venv
-	$(PY) manage.py compilemessages -l en --ignore=.venv
+	$(DEV) $(PY) manage.py compilemessages -l en --ignore=.venv
 
 bench: venv
 	$(PY) benchmarks/bench_pages.py

@@ -221,6 +221,7 @@ def main() -> int:
     # Django starts on a placeholder database; each case switches to its own.
     os.environ["DATABASE_URL"] = f"{args.server}/postgres"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gebiedsplan.settings")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-" + os.urandom(16).hex())
     sys.path.insert(0, str(ROOT))
     import django
 

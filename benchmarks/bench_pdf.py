@@ -42,6 +42,7 @@ def _environment() -> dict[str, str]:
     env["CELERY_QUEUE"] = f"bench-pdf-{os.getpid()}"
     env.setdefault("DJANGO_SETTINGS_MODULE", "gebiedsplan.settings")
     env.setdefault("LOG_LEVEL", "WARNING")
+    env.setdefault("SECRET_KEY", "benchmark-only-" + os.urandom(16).hex())
     return env
 
 

@@ -56,3 +56,21 @@ class RequestSizeLimitMiddleware:
             with translation.override(chosen_language(request)):
                 return render(request, "413.html", {"limit_mb": limit_mb}, status=413)
         return self.get_response(request)
+
+
+class PrivateCacheControlMiddleware:
+    """`Cache-Control: private, no-store` on every page and file we generate.
+
+    Pages and PDFs show one person's areas; a shared computer's browser cache or a proxy
+    must not keep them. Static files are served above this middleware (WhiteNoise) with
+    their own far-future headers. A view that sets Cache-Control itself is left alone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "private, no-store"
+        return response

@@ -7,6 +7,8 @@ but malformed raises ImproperlyConfigured instead of falling back silently.
 """
 
 import os
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -50,12 +52,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", default=False)
+# The test run (pytest) has DEBUG off, as production does, but is no deployment.
+TESTING = "pytest" in sys.modules
+BUILTIN_SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG and env_bool("REQUIRE_SECRET_KEY", default=False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    # Only for the embedded default; production sets REQUIRE_SECRET_KEY=true.
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+if not SECRET_KEY or SECRET_KEY == BUILTIN_SECRET_KEY:
+    if env_bool("REQUIRE_SECRET_KEY", default=False) or not (DEBUG or TESTING):
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set to a long random value when DEBUG is off "
+            "(for local development set DEBUG=true instead)"
+        )
+    # Only for local development (DEBUG=true) and the test suite.
+    SECRET_KEY = BUILTIN_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -72,6 +80,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "reversion",
+    "axes",
     "gebiedsplan",
     "plans",
     "wijkdata",
@@ -81,6 +90,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Everything below WhiteNoise is per person: never stored by a browser or proxy.
+    "gebiedsplan.middleware.PrivateCacheControlMiddleware",
     "gebiedsplan.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gebiedsplan.middleware.LanguageMiddleware",
@@ -92,6 +103,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gebiedsplan.urls"
@@ -124,6 +137,20 @@ if DATABASE_URL:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL")
+    # A connection pool per process. Under ASGI every request runs its view in a thread
+    # of its own, and Django's persistent connections (CONN_MAX_AGE) belong to a thread:
+    # without a pool each request left a connection open until PostgreSQL refused new
+    # clients ("too many clients", benchmarks/bench_load.py). The pool bounds a process to
+    # DATABASE_POOL_SIZE connections and keeps them (and their prepared statements) warm.
+    # The test run keeps Django's own connection handling (its test databases).
+    if env_bool("DATABASE_POOL", default=not TESTING):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": env_int("DATABASE_POOL_SIZE", 16),
+            # A request waits this long for a free connection before it fails.
+            "timeout": 30,
+        }
     DATABASES["default"].setdefault("TEST", {})
     if env_str("TEST_DATABASE_NAME"):
         DATABASES["default"]["TEST"]["NAME"] = env_str("TEST_DATABASE_NAME")
@@ -154,16 +181,25 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "gebiedsplan")
+# celery beat (the "beat" service in docker-compose): every 30 s, exports that a worker
+# killed as a whole left "being made" are queued again (plans.services.plan_export_sweep).
+CELERY_BEAT_SCHEDULE = {
+    "sweep-plan-exports": {"task": "plans.tasks.sweep_plan_exports", "schedule": 30.0},
+}
 
 # Rendered plan pages are cached by content version (plans.selectors.plan_content_version),
-# in Redis when there is one so that every web process shares them.
+# in Redis when there is one so that every web process shares them. The cache fails open
+# (gebiedsplan.cache): with Redis down pages render without it, and sessions (cached_db)
+# come from the database.
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "gebiedsplan.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "gebiedsplan",
             "TIMEOUT": 24 * 3600,
+            # A Redis host that does not answer must not hold a page for long.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
 else:
@@ -179,6 +215,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "gebiedsplan.auth.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one user
+# name, or from one address, logins are refused for LOGIN_LOCKOUT_MINUTES. Attempts live
+# in the database (so Redis down does not lift a lockout); staff unlock in the admin
+# ("Toegangspogingen": delete the attempt) or with `manage.py axes_reset`.
+AXES_ENABLED = env_bool("LOGIN_THROTTLING", default=True)
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "gebiedsplan.auth.lockout_response"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Behind the proxy uvicorn puts the client's address in REMOTE_ADDR (--proxy-headers).
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "plans:area_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -209,10 +263,21 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 40 * 1024 * 1024)
 IMPORT_ASYNC_BYTES = env_int("IMPORT_ASYNC_BYTES", 1024 * 1024)
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
+# Cookies only over HTTPS unless DEBUG is on (local development on http://127.0.0.1).
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# HTTPS is terminated in front of us (nginx or the host's load balancer); uvicorn's
+# --proxy-headers passes the original scheme on, so request.is_secure() is right.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+# Submitting a domain to the browsers' HSTS preload list is a decision for its owner
+# (the municipality), not a default of ours: no warning for leaving it off.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
 
 LOGGING = {
     "version": 1,

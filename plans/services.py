@@ -923,14 +923,15 @@ def template_section_delete(*, section: TemplateSection) -> None:
 # --- PDF exports --------------------------------------------------------------------------
 
 # The Celery task's limits (see plans/tasks.py). A full plan renders in about 2 s.
-PDF_SOFT_TIME_LIMIT = 60
-PDF_TIME_LIMIT = 90
+PDF_SOFT_TIME_LIMIT = 30
+PDF_TIME_LIMIT = 45
 # A claim older than the hard limit belongs to a worker that is gone: it may be taken over.
-# (Redis redelivers an unacknowledged message only after its visibility timeout, an hour,
-# so a message is never handed to a second worker while the first may still run it.)
-CLAIM_EXPIRES = timedelta(seconds=PDF_TIME_LIMIT + 30)
-# A queued export that no worker picked up for this long is queued again on the next request.
-REQUEUE_AFTER = timedelta(minutes=2)
+# (Redis redelivers an unacknowledged message only after its visibility timeout, so a
+# worker killed as a whole would leave its export "being made" for that long; the sweep
+# below, run by celery beat every 30 s (CELERY_BEAT_SCHEDULE), queues such exports again.)
+CLAIM_EXPIRES = timedelta(seconds=PDF_TIME_LIMIT + 15)
+# A queued export that no worker picked up for this long is queued again (sweep, request).
+REQUEUE_AFTER = timedelta(minutes=1)
 MAX_ATTEMPTS = 3
 
 
@@ -950,14 +951,32 @@ def _file_exists(export: PlanExport) -> bool:
         return False
 
 
-def _enqueue(export_id: int) -> None:
+def broker_unreachable_message() -> str:
+    return _(
+        "De achtergrondverwerking is niet bereikbaar, dus de PDF kan nu niet worden gemaakt. "
+        "Probeer het over een paar minuten opnieuw."
+    )
+
+
+def _enqueue(export_id: int, export: PlanExport | None = None) -> None:
+    """Queue the render; if the broker cannot be reached, the export fails, visibly.
+
+    `export`, when given, is the instance the caller shows: it gets the same state, so the
+    person who pressed the button reads why nothing happens (not a queue that never moves).
+    """
     from .tasks import render_plan_export
 
     try:
         render_plan_export.delay(export_id)
-    except BrokerError:
-        # The export stays queued; the next request for this plan queues it again.
-        logger.exception("Could not queue PDF export %s: broker unavailable", export_id)
+    except (BrokerError, ConnectionError, TimeoutError) as exc:
+        logger.error("Could not queue PDF export %s: broker unavailable (%s)", export_id, exc)
+        now = timezone.now()
+        message = broker_unreachable_message()
+        PlanExport.objects.filter(pk=export_id, status__in=PlanExport.ACTIVE).update(
+            status=PlanExport.Status.FAILED, error=message, finished=now, updated=now
+        )
+        if export is not None:
+            export.status, export.error, export.finished = PlanExport.Status.FAILED, message, now
 
 
 def plan_export_request(
@@ -995,7 +1014,7 @@ def plan_export_request(
         )
         if active is not None:
             if _needs_requeue(active) and enqueue:
-                transaction.on_commit(partial(_enqueue, active.pk))
+                transaction.on_commit(partial(_enqueue, active.pk, active))
             return active
         try:
             # A savepoint: a concurrent request for the same content may insert first.
@@ -1011,7 +1030,7 @@ def plan_export_request(
                 plan=plan, content_hash=digest, status__in=PlanExport.ACTIVE
             )
         if enqueue:
-            transaction.on_commit(partial(_enqueue, export.pk))
+            transaction.on_commit(partial(_enqueue, export.pk, export))
     return export
 
 
@@ -1085,6 +1104,7 @@ def plan_export_render(*, export_id: int, task_id: str = "") -> PlanExport | Non
     def progress(value: int) -> None:
         owned.update(progress=value, updated=timezone.now())
 
+    stored = None
     try:
         export = PlanExport.objects.select_related("plan__area__organisation").get(pk=export_id)
         plan = export.plan
@@ -1095,11 +1115,24 @@ def plan_export_render(*, export_id: int, task_id: str = "") -> PlanExport | Non
         rendered = render_pdf(html, progress=progress)
         if rendered.refused:
             logger.warning("PDF export %s: refused to fetch %s", export_id, rendered.refused)
-        name = f"{slugify(plan.document_type)[:30]}-{plan.period_start}-{slugify(plan.area.name)[:40]}-{export.code}.pdf"
         stored = default_storage.save(
-            export.file.field.generate_filename(export, name), ContentFile(rendered.pdf)
+            _export_file_name(export, plan),
+            ContentFile(rendered.pdf),
+            max_length=export.file.field.max_length,
+        )
+        now = timezone.now()
+        finished = owned.update(
+            status=PlanExport.Status.DONE,
+            progress=100,
+            file=stored,
+            content_hash=digest,
+            page_count=rendered.pages,
+            archived=export.archived or plan.status == Plan.Status.ADOPTED,
+            finished=now,
+            updated=now,
         )
     except SoftTimeLimitExceeded:
+        _discard(stored)
         logger.error("PDF export %s: soft time limit reached", export_id)
         plan_export_fail(
             export_id=export_id,
@@ -1108,14 +1141,19 @@ def plan_export_render(*, export_id: int, task_id: str = "") -> PlanExport | Non
         )
         return PlanExport.objects.filter(pk=export_id).first()
     except (OperationalError, InterfaceError, OSError) as exc:
+        _discard(stored)
         logger.warning("PDF export %s: transient failure, will retry: %r", export_id, exc)
         # Give the claim back; if even that fails, the same task id may claim it again.
         with contextlib.suppress(DatabaseError):
             owned.update(status=PlanExport.Status.QUEUED, progress=0, updated=timezone.now())
         raise TransientExportError(str(exc)) from exc
     except PlanExport.DoesNotExist:
+        _discard(stored)
         return None
     except Exception:
+        # Anything after the claim, the final save included: the export fails, visibly,
+        # and no file is left behind without a row.
+        _discard(stored)
         logger.exception("PDF export %s failed", export_id)
         plan_export_fail(
             export_id=export_id,
@@ -1126,23 +1164,39 @@ def plan_export_render(*, export_id: int, task_id: str = "") -> PlanExport | Non
         )
         return PlanExport.objects.filter(pk=export_id).first()
 
-    now = timezone.now()
-    finished = owned.update(
-        status=PlanExport.Status.DONE,
-        progress=100,
-        file=stored,
-        content_hash=digest,
-        page_count=rendered.pages,
-        archived=export.archived or plan.status == Plan.Status.ADOPTED,
-        finished=now,
-        updated=now,
-    )
     if not finished:
         # The claim expired and another worker took over: its file wins, ours goes.
-        default_storage.delete(stored)
+        _discard(stored)
         return None
-    _prune(plan=plan, keep=export_id)
+    try:
+        _prune(plan=plan, keep=export_id)
+    except Exception:  # the export is done; old files are tidied on the next one
+        logger.exception("PDF export %s: pruning older exports failed", export_id)
     return PlanExport.objects.filter(pk=export_id).first()
+
+
+def _export_file_name(export: PlanExport, plan: Plan) -> str:
+    """The stored name, within the file field's max_length whatever the area is called."""
+    field = export.file.field
+    prefix = field.generate_filename(export, "x.pdf")[: -len("x.pdf")]  # exports/YYYY/MM/
+    # The code makes the name unique; the document type, period and area name are for
+    # people. Room is kept for the suffix a storage adds when a name is taken.
+    document = slugify(plan.document_type)[:30].strip("-") or "plan"
+    fixed = f"{document}-{plan.period_start}--{export.code}.pdf"
+    room = max(field.max_length - len(prefix) - len(fixed) - 8, 0)
+    slug = slugify(plan.area.name)[: min(room, 40)].strip("-") or "plan"
+    return field.generate_filename(
+        export, f"{document}-{plan.period_start}-{slug}-{export.code}.pdf"
+    )
+
+
+def _discard(name: str | None) -> None:
+    if not name:
+        return
+    try:
+        default_storage.delete(name)
+    except Exception:
+        logger.warning("Could not delete %s", name)
 
 
 def _prune(*, plan: Plan, keep: int) -> None:
@@ -1161,6 +1215,37 @@ def _prune(*, plan: Plan, keep: int) -> None:
             except OSError:
                 logger.warning("Could not delete %s", export.file.name)
     PlanExport.objects.filter(pk__in=[e.pk for e in old]).delete()
+
+
+def plan_export_sweep() -> dict[str, int]:
+    """Queue again the exports a worker dropped; fail those that used up their attempts.
+
+    Run by celery beat every 30 seconds. A claim past CLAIM_EXPIRES belongs to a worker
+    that was killed as a whole (its message would come back only after the broker's
+    visibility timeout); a queued export nobody took for REQUEUE_AFTER lost its message.
+    Both go back to the queue with a new message; the claim makes a duplicate harmless.
+    """
+    now = timezone.now()
+    stale = Q(status=PlanExport.Status.RENDERING, started__lt=now - CLAIM_EXPIRES) | Q(
+        status=PlanExport.Status.QUEUED, updated__lt=now - REQUEUE_AFTER
+    )
+    gave_up = PlanExport.objects.filter(stale, attempts__gte=MAX_ATTEMPTS).update(
+        status=PlanExport.Status.FAILED,
+        error=_("De PDF kon na meerdere pogingen niet worden gemaakt. Probeer het later opnieuw."),
+        finished=now,
+        updated=now,
+    )
+    requeued = 0
+    for export_id in PlanExport.objects.filter(stale).values_list("pk", flat=True):
+        # Queued again: the next request or sweep waits REQUEUE_AFTER before another message.
+        if PlanExport.objects.filter(stale, pk=export_id).update(
+            status=PlanExport.Status.QUEUED, progress=0, updated=now
+        ):
+            _enqueue(export_id)
+            requeued += 1
+    if gave_up or requeued:
+        logger.warning("PDF export sweep: %s queued again, %s failed", requeued, gave_up)
+    return {"requeued": requeued, "failed": gave_up}
 
 
 def plan_export_render_now(*, plan: Plan, user=None, force: bool = False) -> PlanExport:

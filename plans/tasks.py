@@ -6,6 +6,9 @@ from celery import shared_task
 from celery.signals import worker_process_init, worker_ready
 from django.utils.translation import gettext as _
 
+from gebiedsplan.tasks import killed_its_worker_too_often
+
+from .models import PlanExport
 from .services import (
     MAX_ATTEMPTS,
     PDF_SOFT_TIME_LIMIT,
@@ -13,6 +16,7 @@ from .services import (
     TransientExportError,
     plan_export_fail,
     plan_export_render,
+    plan_export_sweep,
 )
 
 logger = logging.getLogger(__name__)
@@ -29,6 +33,18 @@ logger = logging.getLogger(__name__)
 )
 def render_plan_export(self, export_id: int) -> str | None:
     """Render one PDF export. Retried only when the database or storage hiccups."""
+    if killed_its_worker_too_often(self):
+        logger.error(
+            "PDF export %s: its task killed the worker twice; not running it again", export_id
+        )
+        plan_export_fail(
+            export_id=export_id,
+            message=_(
+                "De PDF kon niet worden gemaakt: de verwerking liep er twee keer op vast. "
+                "Neem contact op met de beheerder."
+            ),
+        )
+        return PlanExport.Status.FAILED
     try:
         export = plan_export_render(export_id=export_id, task_id=self.request.id)
     except TransientExportError as exc:
@@ -48,6 +64,12 @@ def render_plan_export(self, export_id: int) -> str | None:
             raise
         raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
     return export.status if export else None
+
+
+@shared_task(ignore_result=True, soft_time_limit=20, time_limit=30)
+def sweep_plan_exports() -> dict:
+    """Scheduled by celery beat (CELERY_BEAT_SCHEDULE): recover exports a dead worker left."""
+    return plan_export_sweep()
 
 
 _warm = False

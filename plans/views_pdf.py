@@ -62,5 +62,6 @@ def plan_pdf_download(request: HttpRequest, code, export_code) -> FileResponse:
     response = FileResponse(
         handle, as_attachment=True, filename=export.download_name, content_type="application/pdf"
     )
-    response["Cache-Control"] = "private, max-age=3600"
+    # One person's file: not kept by the browser's cache or any proxy on the way.
+    response["Cache-Control"] = "private, no-store"
     return response

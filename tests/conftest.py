@@ -17,6 +17,9 @@ from django.conf import settings
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
 # in a thread with a running loop unless told that this is safe (it is, in tests).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Processes the tests start (a Celery worker, manage.py, uvicorn) run with DEBUG off like
+# production, which refuses the built-in secret key: give them a throwaway one.
+os.environ.setdefault("SECRET_KEY", "tests-only-" + os.urandom(24).hex())
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
@@ -61,6 +64,10 @@ _REQUIREMENTS = {
     "shared_data": (
         lambda: (SHARED_DIR / "data").is_dir() and (SHARED_DIR / "seeds").is_dir(),
         f"{SHARED_DIR} (the full data files and seeds) is not beside the repository",
+    ),
+    "nginx": (
+        lambda: bool(shutil.which("nginx") or Path("/usr/sbin/nginx").exists()),
+        "Debian's nginx is not installed (apt-get install nginx-light)",
     ),
 }
 
@@ -121,3 +128,12 @@ def chromium_path() -> str:
 def _fast_password_hashing(settings):
     # PBKDF2 is deliberately slow; tests log in dozens of people.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _cookies_over_http_in_the_browser(request, settings):
+    # Production cookies are Secure (DEBUG is off); the live server the browser tests
+    # drive speaks plain HTTP.
+    if request.node.get_closest_marker("browser"):
+        settings.SESSION_COOKIE_SECURE = False
+        settings.CSRF_COOKIE_SECURE = False

@@ -243,10 +243,19 @@ def _number(value) -> float | None:
     return float(value) if value is not None else None
 
 
+def plot_text(text: str) -> str:
+    """A name as plotly.js text: plotly reads <a href>, <b>, <br> … in labels, titles and
+    legends as markup, so an imported name could become a link. Escaped, it is shown as
+    written (plotly turns the entities back into characters)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _chart_label(label: str, width: int = 26) -> str:
     """A long region name on two or more lines (plotly reads <br>): on a phone a single
-    line of "Spoorzone (Boschveld, Paleiswartier, Willemspoort)" ran off the chart."""
-    return "<br>".join(textwrap.wrap(label, width, break_on_hyphens=False)) or label
+    line of "Spoorzone (Boschveld, Paleiswartier, Willemspoort)" ran off the chart. Each
+    line is escaped (plot_text); only our own <br> is markup."""
+    lines = textwrap.wrap(label, width, break_on_hyphens=False)
+    return "<br>".join(plot_text(line) for line in lines) or plot_text(label)
 
 
 def chart_comparison(figures: AreaFigures, indicator: Indicator | None) -> dict | None:
@@ -281,7 +290,7 @@ def chart_comparison(figures: AreaFigures, indicator: Indicator | None) -> dict 
             }
         ],
         "layout": {
-            "title": {"text": f"{capfirst(indicator.name)} ({figures.year})"},
+            "title": {"text": plot_text(f"{capfirst(indicator.name)} ({figures.year})")},
             "yaxis": {"autorange": "reversed", "automargin": True},
             "xaxis": {"ticksuffix": suffix, "separatethousands": True},
             "margin": {"l": 10, "r": 20, "t": 50, "b": 40},
@@ -322,11 +331,11 @@ def chart_age_bands(figures: AreaFigures) -> dict | None:
             {
                 "type": "bar",
                 "orientation": "h",
-                "name": label,
+                "name": plot_text(label),
                 "y": labels,
                 "x": shares,
                 "marker": {"color": colour},
-                "hovertemplate": "%{y}, " + label + ": %{x}%<extra></extra>",
+                "hovertemplate": "%{y}, " + plot_text(label) + ": %{x}%<extra></extra>",
             }
         )
     return {
@@ -359,7 +368,7 @@ def chart_trend(area, indicator: Indicator | None) -> dict | None:
     years = set()
     for figure in figures:
         series[figure.neighbourhood.code].append((figure.year, _number(figure.value)))
-        names[figure.neighbourhood.code] = region_label(figure.neighbourhood)
+        names[figure.neighbourhood.code] = plot_text(region_label(figure.neighbourhood))
         years.add(figure.year)
     if len(years) < 2:
         return None
@@ -375,7 +384,9 @@ def chart_trend(area, indicator: Indicator | None) -> dict | None:
             for code, points in sorted(series.items())
         ],
         "layout": {
-            "title": {"text": capfirst(_("%(name)s door de jaren") % {"name": indicator.name})},
+            "title": {
+                "text": plot_text(capfirst(_("%(name)s door de jaren") % {"name": indicator.name}))
+            },
             "xaxis": {"dtick": 1},
             "margin": {"l": 50, "r": 20, "t": 50, "b": 40},
             "height": 360,

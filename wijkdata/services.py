@@ -21,7 +21,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from .importing import layouts, planning, reading, writing
 from .importing.planning import ImportPlan
 from .importing.problems import ImportRefused, Problem
-from .models import IndicatorValue, Neighbourhood
+from .models import Indicator, IndicatorValue, Neighbourhood
 from .signals import figures_changed
 
 Progress = Callable[[int, str], None]
@@ -185,6 +185,7 @@ def indicators_import(
     parsed = layouts.parse_file(raw, options)
     if scope is not None:
         _restrict_to_scope(parsed, scope)
+    _check_indicator_count(parsed)
     timings["parse"] = time.perf_counter() - started
     chosen_source = (source or "").strip() or parsed.source
     if not chosen_source:
@@ -221,6 +222,33 @@ def indicators_import(
     timings["total"] = time.perf_counter() - started
     report(100, _("klaar"))
     return ImportResult(plan=plan, applied=applied, dry_run=False, timings=timings)
+
+
+# Indicators are shared by every organisation: one file must not flood the catalogue.
+# A CBS Kerncijfers file brings about 110 indicators, the GGD monitor about 40.
+MAX_NEW_INDICATORS = 300
+
+
+def _check_indicator_count(parsed) -> None:
+    codes = [d.code for d in parsed.indicators]
+    if len(codes) <= MAX_NEW_INDICATORS:
+        return
+    known = set(Indicator.objects.filter(code__in=codes).values_list("code", flat=True))
+    new = len(set(codes) - known)
+    if new > MAX_NEW_INDICATORS:
+        raise ImportRefused(
+            [
+                Problem(
+                    _(
+                        "Dit bestand brengt %(new)s nieuwe indicatoren; er kunnen er per bestand "
+                        "hoogstens %(limit)s bij komen (een bestand met kerncijfers van het CBS "
+                        "heeft er ongeveer 110). Laat kolommen weg die je niet nodig hebt, of laat "
+                        "de indicatoren eerst door een beheerder aanmaken."
+                    )
+                    % {"new": new, "limit": MAX_NEW_INDICATORS}
+                )
+            ]
+        )
 
 
 def municipality_regions(*, municipality: str, year: int | None = None):
@@ -414,6 +442,7 @@ def import_batch_create(*, user, area, uploaded_file, year=None, sheet="", sourc
     from .models import ImportBatch
 
     reading.check_size(uploaded_file.size)
+    reading.check_unpacked_size(uploaded_file)  # a zip bomb is refused before it is stored
     batch = ImportBatch(
         user=user,
         area=area,
@@ -430,8 +459,51 @@ def import_batch_create(*, user, area, uploaded_file, year=None, sheet="", sourc
     return batch
 
 
+# A refused file can have millions of problems (every cell of a wrong column). The report
+# keeps the first ones, which say what is wrong, and how many there are per column.
+REPORT_PROBLEMS = 300
+REPORT_COLUMNS = 50
+
+
 def _refusal_report(refused: ImportRefused) -> dict:
-    return {"problems": [p.as_dict() for p in refused.problems], "notes": refused.notes}
+    problems = refused.problems
+    per_column: dict[str, int] = {}
+    for problem in problems:
+        key = problem.column or ""
+        per_column[key] = per_column.get(key, 0) + 1
+    counts = sorted(per_column.items(), key=lambda item: (-item[1], item[0]))
+    return {
+        "problems": [p.as_dict() for p in problems[:REPORT_PROBLEMS]],
+        "problem_count": len(problems),
+        "problems_omitted": max(len(problems) - REPORT_PROBLEMS, 0),
+        "problem_counts": [
+            {"column": column, "count": count} for column, count in counts[:REPORT_COLUMNS]
+        ],
+        "notes": refused.notes[:REPORT_PROBLEMS],
+    }
+
+
+def import_batch_fail_crashed(*, batch_id: int) -> None:
+    """The batch whose task killed its worker again and again fails, with a message."""
+    from .models import ImportBatch
+
+    ImportBatch.objects.filter(
+        pk=batch_id,
+        status__in=[
+            ImportBatch.Status.UPLOADED,
+            ImportBatch.Status.CHECKING,
+            ImportBatch.Status.IMPORTING,
+        ],
+    ).update(
+        status=ImportBatch.Status.FAILED,
+        error=_(
+            "Dit bestand liet de verwerking herhaaldelijk vastlopen en wordt niet opnieuw "
+            "geprobeerd. Controleer het bestand (bijvoorbeeld op lege cellen ver buiten de "
+            "tabel) of neem contact op met de beheerder."
+        ),
+        progress=100,
+        updated=_now(),
+    )
 
 
 def import_batch_scope(batch) -> Scope | None:
@@ -517,7 +589,7 @@ def import_batch_start_check(batch) -> None:
     from .models import ImportBatch
     from .tasks import check_import_batch
 
-    if batch.size <= import_async_bytes():
+    if _work_size(batch) <= import_async_bytes():
         import_batch_check(batch_id=batch.pk)
         batch.refresh_from_db()
         return
@@ -526,6 +598,15 @@ def import_batch_start_check(batch) -> None:
     )
     batch.status = ImportBatch.Status.CHECKING
     transaction.on_commit(partial(_enqueue, check_import_batch, batch.pk))
+
+
+def _work_size(batch) -> int:
+    """What the import has to read: an xlsx's unpacked size, not its compressed one."""
+    try:
+        with batch.file.open("rb") as handle:
+            return max(batch.size, reading.unpacked_size(handle))
+    except OSError:
+        return batch.size
 
 
 def import_batch_confirm(batch, *, kinds: dict[str, str] | None = None) -> None:
@@ -546,7 +627,7 @@ def import_batch_confirm(batch, *, kinds: dict[str, str] | None = None) -> None:
     if not updated:
         return
     batch.status = ImportBatch.Status.IMPORTING
-    if batch.size <= import_async_bytes():
+    if _work_size(batch) <= import_async_bytes():
         import_batch_apply(batch_id=batch.pk)
         batch.refresh_from_db()
         return

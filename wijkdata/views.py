@@ -147,7 +147,8 @@ def import_upload(request: HttpRequest, code) -> HttpResponse:
                 form.add_error("file", problem.message)
         else:
             return redirect("wijkdata:import_batch", code=batch.code)
-    recent = ImportBatch.objects.filter(area=area).select_related("user")[:10]
+    # A list never loads the reports (a refused file's report can be large).
+    recent = ImportBatch.objects.filter(area=area).select_related("user").defer("report")[:10]
     return render(
         request, "wijkdata/import_upload.html", {"area": area, "form": form, "recent": recent}
     )

@@ -9,6 +9,8 @@ import codecs
 import csv
 import io
 import json
+import posixpath
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -23,6 +25,13 @@ SEPARATORS = [";", ",", "\t", "|"]
 SEPARATOR_NAMES = {";": "puntkomma", ",": "komma", "\t": "tab", "|": "verticale streep"}
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+# What a real statistics file has, with room to spare: CBS's Kerncijfers wijken en buurten
+# has about 120 columns and 18,000 rows for all of the Netherlands, the GGD monitor 43
+# columns and 17,000 rows. Beyond these a file is refused before it is read into memory
+# (a sheet with only A1 and XFD1048576 would otherwise become a grid of 17 billion cells).
+MAX_COLUMNS = 1000
+MAX_CELLS = 6_000_000
 
 
 @dataclass
@@ -61,6 +70,59 @@ def max_bytes() -> int:
 
 def format_megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}".replace(".", ",") + " MB"
+
+
+def unpacked_size(data: bytes | io.IOBase) -> int:
+    """The size a file has once unpacked: an xlsx is a zip, judged on what it unpacks to.
+
+    Reads only the zip's directory. Python's zip reader never yields more than the size
+    the directory gives, so a lying directory cannot make the reading layer read more.
+    """
+    head = data[:4] if isinstance(data, bytes) else _peek(data, 4)
+    if head != XLSX_MAGIC:
+        return len(data) if isinstance(data, bytes) else _length(data)
+    try:
+        source = io.BytesIO(data) if isinstance(data, bytes) else data
+        with zipfile.ZipFile(source) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return len(data) if isinstance(data, bytes) else _length(data)
+    finally:
+        if not isinstance(data, bytes):
+            data.seek(0)
+
+
+def _peek(handle, size: int) -> bytes:
+    handle.seek(0)
+    head = handle.read(size)
+    handle.seek(0)
+    return head
+
+
+def _length(handle) -> int:
+    handle.seek(0, io.SEEK_END)
+    size = handle.tell()
+    handle.seek(0)
+    return size
+
+
+def check_unpacked_size(data: bytes | io.IOBase) -> int:
+    """Refuse an xlsx whose content is larger than the size limit once unpacked."""
+    size = unpacked_size(data)
+    limit = max_bytes()
+    if size > limit:
+        raise ImportRefused(
+            [
+                Problem(
+                    _(
+                        "Dit Excel-bestand is uitgepakt %(size)s; de grens is %(limit)s. Sla alleen "
+                        "het werkblad met de cijfers op, of lever het aan als CSV."
+                    )
+                    % {"size": format_megabytes(size), "limit": format_megabytes(limit)}
+                )
+            ]
+        )
+    return size
 
 
 def check_size(size: int) -> None:
@@ -211,8 +273,14 @@ def _read_csv(text: str, encoding: str) -> RawFile:
     reader = csv.reader(io.StringIO(text), delimiter=separator, strict=True)
     rows: list[list[str]] = []
     numbers: list[int] = []
+    cells = 0
     try:
         for row in reader:
+            if len(row) > MAX_COLUMNS:
+                raise ImportRefused([_too_many_columns(len(row), row=reader.line_num)])
+            cells += len(row)
+            if cells > MAX_CELLS:
+                raise ImportRefused([_too_many_cells()])
             rows.append(row)
             numbers.append(reader.line_num)
     except csv.Error as exc:
@@ -230,6 +298,8 @@ def _read_csv(text: str, encoding: str) -> RawFile:
             ]
         ) from None
     width = max((len(r) for r in rows), default=0)
+    if width * len(rows) > MAX_CELLS:  # the rows are padded to the widest one below
+        raise ImportRefused([_too_many_cells()])
     raw = RawFile(kind="csv", encoding=encoding, separator=separator)
     raw.row_lengths = [len(r) for r in rows]
     for row in rows:
@@ -260,18 +330,11 @@ def _read_excel(data: bytes, sheet: str | None) -> RawFile:
                     )
                 ]
             ) from None
-        # A small zip can unpack to gigabytes; refuse before parsing it.
-        if unpacked > 20 * max_bytes():
-            raise ImportRefused(
-                [
-                    Problem(
-                        _(
-                            "Het Excel-bestand is uitgepakt %(size)s; dat is te groot om in te lezen."
-                        )
-                        % {"size": format_megabytes(unpacked)}
-                    )
-                ]
-            )
+        del unpacked
+        # A small zip can unpack to gigabytes, and a sparse sheet can span a grid of
+        # billions of cells: both are refused before anything is parsed.
+        check_unpacked_size(data)
+        _check_sheet_extents(data, sheet)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception:
@@ -298,7 +361,13 @@ def _read_excel(data: bytes, sheet: str | None) -> RawFile:
     raw = RawFile(kind="excel")
     for name in [sheet] if sheet else names:
         try:
-            cells = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            loaded = workbook.get_sheet_by_name(name)
+            # An old .xls has no directory to check beforehand; its grid is at most
+            # 65,536 × 256, and is refused here before it becomes Python objects.
+            _check_extent(name, rows=loaded.height, columns=loaded.width, cells=None)
+            cells = loaded.to_python(skip_empty_area=False)
+        except ImportRefused:
+            raise
         except Exception:
             raise ImportRefused(
                 [
@@ -340,3 +409,171 @@ def _read_geojson(text: str) -> RawFile:
             ]
         )
     return RawFile(kind="geojson", geojson=document)
+
+
+# --- limits ---------------------------------------------------------------------------------
+
+
+def _too_many_columns(width: int, *, row: int | None = None, sheet: str | None = None) -> Problem:
+    where = _("Werkblad '%(sheet)s'") % {"sheet": sheet} if sheet else _("Het bestand")
+    return Problem(
+        _(
+            "%(where)s heeft %(width)s kolommen; er kunnen er hoogstens %(limit)s worden ingelezen "
+            "(een bestand met kerncijfers van het CBS heeft er ongeveer 120). Laat kolommen weg "
+            "die je niet nodig hebt."
+        )
+        % {"where": where, "width": _grouped(width), "limit": _grouped(MAX_COLUMNS)},
+        row=row,
+    )
+
+
+def _too_many_cells(sheet: str | None = None, *, rows: int = 0, columns: int = 0) -> Problem:
+    if sheet:
+        return Problem(
+            _(
+                "Werkblad '%(sheet)s' loopt over %(rows)s rijen en %(columns)s kolommen; er kunnen "
+                "hoogstens %(limit)s cellen worden ingelezen. Staat er ver buiten de tabel nog iets "
+                "in een cel? Verwijder dat, of sla alleen de tabel op."
+            )
+            % {
+                "sheet": sheet,
+                "rows": _grouped(rows),
+                "columns": _grouped(columns),
+                "limit": _grouped(MAX_CELLS),
+            }
+        )
+    return Problem(
+        _(
+            "Dit bestand heeft meer dan %(limit)s cellen; dat is meer dan een bestand met kerncijfers "
+            "heeft. Splits het bestand (bijvoorbeeld per gemeente)."
+        )
+        % {"limit": _grouped(MAX_CELLS)}
+    )
+
+
+def _grouped(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
+def _check_extent(sheet: str, *, rows: int, columns: int, cells: int | None) -> None:
+    if columns > MAX_COLUMNS:
+        raise ImportRefused([_too_many_columns(columns, sheet=sheet)])
+    if rows * columns > MAX_CELLS or (cells is not None and cells > MAX_CELLS):
+        raise ImportRefused([_too_many_cells(sheet, rows=rows, columns=columns)])
+
+
+_TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
+_ROW_REF = re.compile(rb"\br=\"(\d+)\"")
+_CELL_REF = re.compile(rb"\br=\"([A-Za-z]{1,3})(\d+)\"")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + (letter - 64)
+    return number
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → worksheet part in the zip (xl/worksheets/sheetN.xml)."""
+    try:
+        workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return {}
+    targets = {}
+    for match in re.finditer(r"<Relationship\b([^>]*)>", rels):
+        attrs = dict(re.findall(r'(\w+)="([^"]*)"', match.group(1)))
+        if "Id" in attrs and "Target" in attrs:
+            target = attrs["Target"].lstrip("/")
+            targets[attrs["Id"]] = (
+                target if target.startswith("xl/") else posixpath.join("xl", target)
+            )
+    parts = {}
+    for match in re.finditer(r"<(?:\w+:)?sheet\b([^>]*)>", workbook):
+        attrs = dict(re.findall(r'([\w:]+)="([^"]*)"', match.group(1)))
+        rel = next((v for k, v in attrs.items() if k.endswith(":id")), None)
+        if "name" in attrs and rel in targets:
+            parts[attrs["name"]] = posixpath.normpath(targets[rel])
+    return parts
+
+
+def _check_sheet_extents(data: bytes, sheet: str | None) -> None:
+    """Refuse a sheet whose cells span too many rows × columns, from its XML, streamed.
+
+    The reader turns a sheet into a dense grid from A1 to its last cell, so the extent
+    decides the memory, not the number of cells written. The `<dimension>` element can
+    lie; the cells' own references are what the reader uses, so those are counted.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = _sheet_parts(archive)
+        names = set(archive.namelist())
+        if sheet and sheet in parts:
+            chosen = {sheet: parts[sheet]}
+        elif parts:
+            chosen = parts
+        else:
+            chosen = {n: n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")}
+        for name, part in chosen.items():
+            if part not in names:
+                continue
+            with archive.open(part) as stream:
+                rows, columns, cells = _scan_extent(stream)
+            _check_extent(name, rows=rows, columns=columns, cells=cells)
+
+
+_FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"')
+_FAST_ROW = re.compile(rb'<row r="(\d+)"')
+
+
+def _scan_extent(stream) -> tuple[int, int, int]:
+    """Last row, last column and number of cells of a worksheet's XML, streamed.
+
+    Excel, LibreOffice and openpyxl write `<c r="B7" …>` with the reference first; those
+    chunks are scanned with one regular expression. A chunk with any other cell tag is
+    walked tag by tag, counting positions as the reader does for cells without `r`.
+    """
+    max_row = max_column = cells = 0
+    row = column = 0
+    tail = b""
+    while True:
+        chunk = stream.read(1 << 20)
+        if not chunk:
+            break
+        buffer = tail + chunk
+        end = buffer.rfind(b">") + 1
+        buffer, tail = buffer[:end], buffer[end:]
+        refs = _FAST_CELL.findall(buffer)
+        written = buffer.count(b"<c ") + buffer.count(b"<c>")
+        if len(refs) == written and buffer.count(b"<row") == len(_FAST_ROW.findall(buffer)):
+            if refs:
+                letters = {ref[0] for ref in refs}
+                widest = max(letters, key=lambda x: (len(x), x))
+                max_column = max(max_column, _column_number(widest))
+                max_row = max(max_row, max(int(ref[1]) for ref in refs))
+                cells += len(refs)
+            rows = _FAST_ROW.findall(buffer)
+            if rows:
+                row = int(rows[-1])
+                max_row = max(max_row, max(int(r) for r in rows))
+            continue
+        for match in _TAG.finditer(buffer):
+            kind, attrs = match.group(1), match.group(2)
+            if kind == b"row":
+                ref = _ROW_REF.search(attrs)
+                row = int(ref.group(1)) if ref else row + 1
+                column = 0
+                max_row = max(max_row, row)
+            else:
+                ref = _CELL_REF.search(attrs)
+                if ref:
+                    column = _column_number(ref.group(1))
+                    max_row = max(max_row, int(ref.group(2)))
+                else:
+                    column += 1
+                    max_row = max(max_row, row)
+                cells += 1
+                max_column = max(max_column, column)
+        if len(tail) > (1 << 20):  # no tag ends in a megabyte: not a sheet we can read
+            tail = tail[-1024:]
+    return max_row, max_column, cells
