@@ -1,7 +1,9 @@
 """The light markup of plan texts, rendered to safe HTML.
 
-Blank line: new paragraph · "## ": subheading · "- ": bullet · "1. ": numbered item ·
-**…**: bold. Everything is escaped first, so user text can never become markup.
+Blank line: new paragraph · "## " and "### ": subheadings (two levels) · "- ": bullet ·
+"1. ": numbered item · **…**: bold · *…*: italic · [text](https://…): a link (http, https
+and mailto only) · lines of "| a | b |": a simple table, the first line its header.
+Everything is escaped first, so user text can never become markup.
 
 Proper names are bound (`bind_proper_names`): a place name is never hyphenated and
 "'s-Hertogenbosch" never breaks after its "'s-".
@@ -13,6 +15,11 @@ from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+_ITALIC = re.compile(r"(?<![*\w])\*(?!\s)([^*]+?)(?<!\s)\*(?![*\w])")
+# On escaped text: the address cannot hold a quote or a tag, and only these schemes count.
+_LINK = re.compile(r"\[([^\]]+)\]\(((?:https?://|mailto:)[^\s()<>]+)\)")
+_TABLE_ROW = re.compile(r"^\|.*\|$")
+_TABLE_RULE = re.compile(r"^\|[\s:|-]+\|$")
 _NUMBERED = re.compile(r"^\d+\.\s+")
 
 # HTML is split into tags and text; only text is looked at.
@@ -82,24 +89,43 @@ def bind_proper_names(html: str) -> SafeString:
 
 
 def _inline(text: str) -> str:
-    bold = _BOLD.sub(r"<strong>\1</strong>", escape(text))
-    return bind_proper_names(mark_safe(bold))  # noqa: S308 - escaped just above
+    html = _BOLD.sub(r"<strong>\1</strong>", escape(text))
+    html = _ITALIC.sub(r"<em>\1</em>", html)
+    html = _LINK.sub(r'<a href="\2" rel="noopener">\1</a>', html)
+    return bind_proper_names(mark_safe(html))  # noqa: S308 - escaped just above
+
+
+def _table(lines: list[str]) -> str:
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines if not _TABLE_RULE.match(line)]
+    head, body = rows[0], rows[1:]
+    out = ["<table class=\"text-table\"><thead><tr>"]
+    out += [f'<th scope="col">{_inline(cell)}</th>' for cell in head]
+    out.append("</tr></thead><tbody>")
+    for row in body:
+        out.append("<tr>" + "".join(f"<td>{_inline(cell)}</td>" for cell in row) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
 
 
 def _render_block(lines: list[str], heading_level: int) -> list[str]:
+    if lines and all(_TABLE_ROW.match(line) for line in lines):
+        return [_table(lines)]
     html: list[str] = []
     paragraph: list[str] = []
     list_tag = ""
     for line in lines + [""]:  # the empty sentinel flushes what is open
         is_item = line.startswith("- ") or bool(_NUMBERED.match(line))
-        if paragraph and (not line or is_item or line.startswith("## ")):
+        if paragraph and (not line or is_item or line.startswith(("## ", "### "))):
             html.append(f"<p>{_inline(' '.join(paragraph))}</p>")
             paragraph = []
         tag = ("ul" if line.startswith("- ") else "ol") if is_item else ""
         if list_tag and tag != list_tag:
             html.append(f"</{list_tag}>")
             list_tag = ""
-        if line.startswith("## "):
+        if line.startswith("### "):
+            level = min(heading_level + 1, 6)
+            html.append(f"<h{level}>{_inline(line[4:])}</h{level}>")
+        elif line.startswith("## "):
             html.append(f"<h{heading_level}>{_inline(line[3:])}</h{heading_level}>")
         elif is_item:
             if not list_tag:
