@@ -133,7 +133,10 @@ def _quadrant_rows(view: SectionView) -> list[dict]:
             items = []
             for item in view.quadrants.get(f"{impact.value}_{effort.value}", []):
                 joiner = "" if item.title.endswith((".", "!", "?", ":")) else ":"
-                items.append({"title": item.title, "text": item.text, "joiner": joiner})
+                items.append({
+                    "title": item.title, "text": item.text, "joiner": joiner,
+                    "proposed_by": item.proposed_by, "votes": item.votes,
+                })
             cells.append(
                 {
                     "impact": impact.value,

@@ -377,3 +377,14 @@ def test_the_running_header_prints_an_area_name_with_quotes_and_braces(tmp_path)
     plan = Plan.objects.select_related("area__organisation").get(pk=people.plan.pk)
     pages = pdf_pages(render_pdf(plan_html(plan)).pdf, tmp_path)
     assert 'Gebiedsplan 2025 · Wijk "Oost" } @page {' in pages[3]
+
+
+@pytest.mark.django_db
+def test_the_matrix_in_the_pdf_names_the_proposing_organisation_and_votes(tmp_path):
+    people = People.create(sections=SPARSE)
+    matrix = people.plan.sections.get(kind="matrix")
+    services.content_add(
+        MatrixItem, section=matrix, title="We gaan koken", impact="high", effort="little", proposed_by="GGD", votes=3
+    )
+    text = "".join(pdf_pages(render_pdf(plan_html(people.plan)).pdf, tmp_path))
+    assert "(GGD · 3 stemmen)" in text
