@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from plans.admin import PlanContentAdmin
+from plans.admin import OrganisationScopedAdmin, PlanContentAdmin
 
 from .models import DesignSession, MatrixItem, Participant
 
@@ -22,10 +22,11 @@ class ParticipantInline(admin.TabularInline):
 
 
 @admin.register(DesignSession)
-class DesignSessionAdmin(admin.ModelAdmin):
+class DesignSessionAdmin(OrganisationScopedAdmin):
     """Sessions are run from the presenter page; the admin shows them (and can remove one).
     Changing a running session here would bypass its event log, hence read-only."""
 
+    organisation_path = "section__plan__area__organisation"
     list_display = ["join_code", "title", "section", "phase", "created", "closed"]
     list_filter = ["phase"]
     readonly_fields = [f.name for f in DesignSession._meta.fields]

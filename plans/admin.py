@@ -40,6 +40,39 @@ from .models import (
 from .services import plan_touch
 
 
+class OrganisationScopedAdmin(admin.ModelAdmin):
+    """Staff who are not superusers see and choose only their own organisations' rows.
+
+    `organisation_path` is the lookup from the model to its organisation.
+    """
+
+    organisation_path = "organisation"
+    # Foreign keys whose choices are narrowed too: field name -> lookup to the organisation.
+    scoped_choices = {
+        "organisation": "",
+        "area": "organisation",
+        "plan": "area__organisation",
+        "section": "plan__area__organisation",
+        "template": "organisation",
+    }
+
+    def _scope(self, request, queryset, path):
+        if request.user.is_superuser:
+            return queryset
+        lookup = f"{path}__staff" if path else "staff"
+        return queryset.filter(**{lookup: request.user}).distinct()
+
+    def get_queryset(self, request):
+        return self._scope(request, super().get_queryset(request), self.organisation_path)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        path = self.scoped_choices.get(db_field.name)
+        if field is not None and path is not None and hasattr(field, "queryset"):
+            field.queryset = self._scope(request, field.queryset, path)
+        return field
+
+
 class ThemeInline(admin.TabularInline):
     model = Theme
     extra = 0
@@ -54,8 +87,10 @@ class PlanTemplateInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(OrganisationScopedAdmin):
+    organisation_path = ""
     list_display = ["name", "municipality_name", "municipality_code"]
+    filter_horizontal = ["staff"]
     inlines = [ThemeInline, PlanTemplateInline]
 
 
@@ -72,7 +107,7 @@ class TemplateSectionInline(admin.StackedInline):
 
 
 @admin.register(PlanTemplate)
-class PlanTemplateAdmin(admin.ModelAdmin):
+class PlanTemplateAdmin(OrganisationScopedAdmin):
     list_display = ["name", "organisation", "document_type", "years"]
     list_filter = ["organisation"]
     inlines = [TemplateSectionInline]
@@ -85,7 +120,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(OrganisationScopedAdmin):
     list_display = ["name", "organisation", "code"]
     list_filter = ["organisation"]
     search_fields = ["name"]
@@ -94,13 +129,16 @@ class AreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(OrganisationScopedAdmin):
+    organisation_path = "area__organisation"
     list_display = ["user", "area", "role"]
     list_filter = ["role", "area"]
 
 
-class PlanContentAdmin(admin.ModelAdmin):
+class PlanContentAdmin(OrganisationScopedAdmin):
     """Saving or deleting any part of a plan raises its revision, in the same transaction."""
+
+    organisation_path = "section__plan__area__organisation"
 
     def plan_of(self, obj) -> Plan:
         return obj.plan if hasattr(obj, "plan") else obj.section.plan
@@ -144,6 +182,7 @@ class SectionInline(admin.TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(PlanContentAdmin):
+    organisation_path = "area__organisation"
     list_display = ["title", "area", "document_type", "period_start", "period_end", "status", "revision"]
     list_filter = ["status", "period_start", "area__organisation"]
     search_fields = ["title", "area__name"]
@@ -218,6 +257,7 @@ class SurveyQuestionInline(admin.StackedInline):
 
 @admin.register(Section)
 class SectionAdmin(PlanContentAdmin):
+    organisation_path = "plan__area__organisation"
     list_display = ["heading", "kind", "plan", "order"]
     list_filter = ["kind", "plan__area__organisation"]
     inlines = [
@@ -300,7 +340,8 @@ class SurveyQuestionAdmin(PlanContentAdmin):
 
 
 @admin.register(PlanExport)
-class PlanExportAdmin(admin.ModelAdmin):
+class PlanExportAdmin(OrganisationScopedAdmin):
+    organisation_path = "plan__area__organisation"
     list_display = ["plan", "status", "progress", "page_count", "archived", "created", "finished"]
     list_filter = ["status", "archived"]
     readonly_fields = [f.name for f in PlanExport._meta.fields]

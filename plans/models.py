@@ -31,6 +31,15 @@ class Organisation(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     postal_address = models.CharField(_("postadres"), max_length=300, blank=True)
     website = models.URLField(_("website"), blank=True)
+    # Staff who manage this organisation: they act as coordinator in all its areas.
+    # Staff who are not superusers see no other organisation's areas.
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("beheerders"),
+        related_name="staff_organisations",
+        blank=True,
+        help_text=_("Medewerkers met beheerrechten die alle gebieden van deze organisatie zien."),
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -7,7 +7,7 @@ from functools import cache
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 
 from .document import Cell, PlanDocument, SectionView, TableRow, TableView, plan_document
@@ -28,18 +28,42 @@ __all__ = [
 ]
 
 
-def areas_for_user(user) -> QuerySet[Area]:
-    """The areas a user has a role in, each with `user_role`; staff see every area."""
-    areas = Area.objects.select_related("organisation").annotate(
-        user_role=Subquery(Membership.objects.filter(area=OuterRef("pk"), user=user).values("role")[:1])
+def _staff_of(user, organisation_ref) -> Exists:
+    """True where the user is staff of the organisation `organisation_ref` points at."""
+    return Exists(
+        Organisation.staff.through.objects.filter(organisation_id=organisation_ref, user_id=user.pk)
     )
+
+
+def areas_for_user(user) -> QuerySet[Area]:
+    """The areas a user has a role in, each with `user_role`.
+
+    Superusers see every area; other staff see every area of the organisations they are
+    staff of (as coordinator) and nothing of other organisations.
+    """
+    member_role = Subquery(Membership.objects.filter(area=OuterRef("pk"), user=user).values("role")[:1])
+    areas = Area.objects.select_related("organisation")
+    if user.is_superuser:
+        return areas.annotate(user_role=Value(Membership.Role.COORDINATOR))
     if user.is_staff:
-        return areas
-    return areas.filter(memberships__user=user).distinct()
+        staff_of = _staff_of(user, OuterRef("organisation_id"))
+        return areas.annotate(
+            user_role=Case(When(staff_of, then=Value(Membership.Role.COORDINATOR)), default=member_role)
+        ).filter(Q(staff_of) | Q(memberships__user=user)).distinct()
+    return areas.annotate(user_role=member_role).filter(memberships__user=user).distinct()
+
+
+def _is_staff_of(user, organisation_id: int) -> bool:
+    if user.is_superuser:
+        return True
+    return user.is_staff and Organisation.staff.through.objects.filter(
+        organisation_id=organisation_id, user_id=user.pk
+    ).exists()
 
 
 def role_for_user(user, area: Area) -> str | None:
-    if user.is_staff:
+    """The user's role in the area: staff of its organisation (and superusers) coordinate."""
+    if _is_staff_of(user, area.organisation_id):
         return Membership.Role.COORDINATOR
     membership = Membership.objects.filter(user=user, area=area).only("role").first()
     return membership.role if membership else None
@@ -57,11 +81,14 @@ def get_plan_for_user(user, code, *, roles: tuple[str, ...] | None = None) -> Pl
             Membership.objects.filter(area=OuterRef("area"), user=user).values("role")[:1]
         )
     )
+    if user.is_staff and not user.is_superuser:
+        plans = plans.annotate(staff_of=_staff_of(user, OuterRef("area__organisation")))
     try:
         plan = plans.get(code=code)
     except Plan.DoesNotExist:
         raise Http404 from None
-    role = Membership.Role.COORDINATOR if user.is_staff else plan.member_role
+    staff = user.is_superuser or getattr(plan, "staff_of", False)
+    role = Membership.Role.COORDINATOR if staff else plan.member_role
     if role is None:
         raise Http404
     if roles is not None and role not in roles:
@@ -73,11 +100,14 @@ def get_plan_for_user(user, code, *, roles: tuple[str, ...] | None = None) -> Pl
 @cache
 def _plan_header_sql() -> str:
     t = {m.__name__: m._meta.db_table for m in (Plan, Area, Organisation, Membership)}
+    staff = Organisation.staff.through._meta.db_table
     return (
         "SELECT p.id, p.code, p.title, p.document_type, p.period_start, p.period_end, "  # noqa: S608
         "p.revision, p.status, p.updated, a.id, a.code, a.name, a.updated, "
         "a.organisation_id, o.updated, "
-        f"(SELECT m.role FROM {t['Membership']} m WHERE m.area_id = a.id AND m.user_id = %(user)s) "
+        f"(SELECT m.role FROM {t['Membership']} m WHERE m.area_id = a.id AND m.user_id = %(user)s), "
+        f"EXISTS (SELECT 1 FROM {staff} s WHERE s.organisation_id = a.organisation_id "
+        "AND s.user_id = %(user)s) "
         f"FROM {t['Plan']} p JOIN {t['Area']} a ON a.id = p.area_id "
         f"JOIN {t['Organisation']} o ON o.id = a.organisation_id WHERE p.code = %(code)s"
     )
@@ -97,8 +127,9 @@ def get_plan_header_for_user(user, code) -> Plan:
         raise Http404
     (pk, plan_code, title, document_type, period_start, period_end, revision, status, updated,
      area_id, area_code, area_name, area_updated, organisation_id, organisation_updated,
-     member_role) = rows[0]
-    role = Membership.Role.COORDINATOR if user.is_staff else member_role
+     member_role, staff_of) = rows[0]
+    staff = user.is_superuser or (user.is_staff and staff_of)
+    role = Membership.Role.COORDINATOR if staff else member_role
     if role is None:
         raise Http404
     organisation = Organisation(id=organisation_id, updated=organisation_updated)
@@ -151,7 +182,7 @@ def get_organisation_for_user(user, code, *, edit: bool = False) -> Organisation
         organisation = Organisation.objects.get(code=code)
     except Organisation.DoesNotExist:
         raise Http404 from None
-    if user.is_staff:
+    if _is_staff_of(user, organisation.pk):
         return organisation
     roles = set(
         Membership.objects.filter(user=user, area__organisation=organisation).values_list("role", flat=True)

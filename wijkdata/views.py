@@ -49,9 +49,12 @@ def _get_batch_for_user(request: HttpRequest, code) -> ImportBatch:
     batch = get_object_or_404(
         ImportBatch.objects.select_related("area__organisation", "user"), code=code
     )
-    if request.user.is_staff:
+    if request.user.is_superuser:
         return batch
     if batch.area is None:
+        # An import of public figures, not tied to an area: staff only.
+        if request.user.is_staff:
+            return batch
         raise Http404
     role = role_for_user(request.user, batch.area)
     if role is None:
