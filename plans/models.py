@@ -173,6 +173,18 @@ class Plan(models.Model):
     # An adopted plan can be read without an account at this address while it is set;
     # the coordinator switches it off by clearing it (a new one is never the old one).
     public_code = models.UUIDField(_("openbare link"), null=True, blank=True, unique=True, editable=False)
+    # An adopted plan is never changed: a change starts a new version (a copy in concept)
+    # that goes through review again, while the adopted one stays readable.
+    version = models.PositiveSmallIntegerField(_("versie"), default=1, editable=False)
+    previous_version = models.OneToOneField(
+        "self",
+        verbose_name=_("vorige versie"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_version",
+        editable=False,
+    )
 
     # Colophon.
     publication_date = models.DateField(_("publicatiedatum"), null=True, blank=True)
@@ -199,7 +211,8 @@ class Plan(models.Model):
         ordering = ["-period_start", "area__name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["area", "document_type", "period_start"], name="plans_plan_one_per_area_type_start"
+                fields=["area", "document_type", "period_start", "version"],
+                name="plans_plan_one_per_area_type_start_version",
             ),
             models.CheckConstraint(
                 condition=Q(period_start__gte=2000) & Q(period_end__lte=2100),
@@ -227,6 +240,11 @@ class Plan(models.Model):
     def heading(self) -> str:
         """What the cover and running header say: "Gebiedsplan 2025", "Wijkplan Sociaal 2026–2030"."""
         return f"{self.document_type} {self.period_label}"
+
+    @property
+    def version_label(self) -> str:
+        """"versie 2" for a later version of a plan; empty for the first."""
+        return _("versie %(number)s") % {"number": self.version} if self.version > 1 else ""
 
 
 class PlanTheme(models.Model):

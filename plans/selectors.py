@@ -104,7 +104,9 @@ def _plan_header_sql() -> str:
     return (
         "SELECT p.id, p.code, p.title, p.document_type, p.period_start, p.period_end, "  # noqa: S608
         "p.revision, p.status, p.updated, a.id, a.code, a.name, a.updated, "
-        "a.organisation_id, o.updated, "
+        "a.organisation_id, o.updated, p.version, "
+        f"(SELECT q.code FROM {t['Plan']} q WHERE q.id = p.previous_version_id), "
+        f"(SELECT n.code FROM {t['Plan']} n WHERE n.previous_version_id = p.id), "
         f"(SELECT m.role FROM {t['Membership']} m WHERE m.area_id = a.id AND m.user_id = %(user)s), "
         f"EXISTS (SELECT 1 FROM {staff} s WHERE s.organisation_id = a.organisation_id "
         "AND s.user_id = %(user)s) "
@@ -127,7 +129,7 @@ def get_plan_header_for_user(user, code) -> Plan:
         raise Http404
     (pk, plan_code, title, document_type, period_start, period_end, revision, status, updated,
      area_id, area_code, area_name, area_updated, organisation_id, organisation_updated,
-     member_role, staff_of) = rows[0]
+     version, previous_code, next_code, member_role, staff_of) = rows[0]
     staff = user.is_superuser or (user.is_staff and staff_of)
     role = Membership.Role.COORDINATOR if staff else member_role
     if role is None:
@@ -139,8 +141,11 @@ def get_plan_header_for_user(user, code) -> Plan:
     plan = Plan(
         id=pk, code=_uuid(plan_code), title=title, document_type=document_type,
         period_start=period_start, period_end=period_end, revision=revision, status=status, updated=updated,
-        area_id=area_id,
+        area_id=area_id, version=version,
     )
+    # Codes of the version this one replaces and of the one replacing it, if any.
+    plan.previous_version_code = _uuid(previous_code) if previous_code else None
+    plan.next_version_code = _uuid(next_code) if next_code else None
     plan.area = area
     plan.user_role = role
     return plan

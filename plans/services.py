@@ -659,6 +659,37 @@ def plan_copy_to_next_period(*, plan: Plan) -> Plan:
     return new
 
 
+@transaction.atomic
+def plan_new_version(*, plan: Plan, user) -> Plan:
+    """Start changing an adopted plan: a copy of it in concept, the next version, which goes
+    through review again. The adopted version stays as it is, readable and downloadable.
+
+    An adopted plan has at most one next version: asking again is refused with a pointer.
+    """
+    locked = Plan.objects.select_for_update().get(pk=plan.pk)
+    if locked.status != Plan.Status.ADOPTED:
+        raise ValidationError(_("Alleen een vastgesteld plan krijgt een nieuwe versie; dit plan kun je gewoon bewerken."))
+    if Plan.objects.filter(previous_version=locked).exists():
+        raise ValidationError(_("Er bestaat al een nieuwe versie van dit plan."))
+    new = plan_create(
+        area=plan.area, period_start=plan.period_start, period_end=plan.period_end, template=None, themes=[],
+        title=plan.title, version=locked.version + 1, previous_version=locked,
+        **{name: getattr(plan, name) for name in COPIED_FIELDS},
+    )
+    Plan.objects.filter(pk=new.pk).update(template=plan.template)
+    PlanTheme.objects.bulk_create(
+        PlanTheme(plan=new, origin=t.origin, name=t.name, description=t.description, is_focus=t.is_focus, order=t.order)
+        for t in plan.themes.all()
+    )
+    plan_copy_sections(source=plan, target=new)
+    plan_touch(plan=new, what=_("Gekopieerd uit de vastgestelde versie %(number)s") % {"number": locked.version})
+    PlanStatusChange.objects.create(
+        plan=new, user=user, old_status=Plan.Status.ADOPTED, new_status=Plan.Status.CONCEPT,
+        note=str(_("Nieuwe versie gestart op basis van de vastgestelde versie %(number)s.") % {"number": locked.version}),
+    )
+    return new
+
+
 # --- history -----------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from .selectors import areas_for_user, get_plan_for_user, get_plan_header_for_us
 def area_list(request: HttpRequest) -> HttpResponse:
     """The areas the user has a role in, with their plans; nothing else."""
     areas = areas_for_user(request.user).prefetch_related(
-        Prefetch("plans", queryset=Plan.objects.order_by("-period_start", "document_type"))
+        Prefetch("plans", queryset=Plan.objects.order_by("-period_start", "document_type", "-version"))
     )
     template = "plans/area_list.html" + ("#area-list" if request.htmx else "")
     return render(request, template, {"areas": areas})

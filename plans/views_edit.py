@@ -135,12 +135,28 @@ def plan_edit(request: HttpRequest, code) -> HttpResponse:
             "status_changes": plan.status_changes.select_related("user")[:10],
             "adopted": plan.status == Plan.Status.ADOPTED,
             "editable": plan.user_role == COORDINATOR and plan.status != Plan.Status.ADOPTED,
+            "next_version": Plan.objects.filter(previous_version=plan).only("code", "version", "status").first(),
+            "previous_version": (
+                Plan.objects.only("code", "version", "status").get(pk=plan.previous_version_id)
+                if plan.previous_version_id else None
+            ),
         },
     )
 
 
 def _plan_edit_action(request, plan: Plan, sections: list[Section]) -> HttpResponse | None:
     action = request.POST.get("action", "")
+    if action == "new-version":
+        existing = Plan.objects.filter(previous_version=plan).first()
+        if existing is not None:
+            return redirect("plans:plan_edit", code=existing.code)
+        new = services.plan_new_version(plan=plan, user=request.user)
+        messages.success(
+            request,
+            _("Versie %(number)s is gemaakt als concept. De vastgestelde versie blijft leesbaar en te downloaden.")
+            % {"number": new.version},
+        )
+        return redirect("plans:plan_edit", code=new.code)
     if action == "copy-next":
         new = services.plan_copy_to_next_period(plan=plan)
         messages.success(request, _("%(heading)s is gemaakt als kopie van dit plan.") % {"heading": new.heading})
