@@ -183,6 +183,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "gebiedsplan")
 # celery beat (the "beat" service in docker-compose): every 30 s, exports that a worker
 # killed as a whole left "being made" are queued again (plans.services.plan_export_sweep).
+# After edits settle (no change for this many seconds) the worker renders the plan's new
+# PDF, so the download after an edit is immediate. Off when tasks run in-process.
+PDF_PRERENDER = env_bool("PDF_PRERENDER", bool(REDIS_URL))
+PDF_PRERENDER_SETTLE_SECONDS = env_int("PDF_PRERENDER_SETTLE_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     "sweep-plan-exports": {"task": "plans.tasks.sweep_plan_exports", "schedule": 30.0},
 }

@@ -16,6 +16,7 @@ from datetime import timedelta
 from functools import partial
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -95,7 +96,29 @@ def plan_touch(*, plan: Plan, section: Section | None = None, what: str = "") ->
     if not what and section is not None:
         what = _("Gewijzigd: %(heading)s") % {"heading": section.heading}
     history.record(plan, what)
+    if settings.PDF_PRERENDER:
+        transaction.on_commit(partial(_schedule_prerender, plan.pk, plan.revision))
     return plan.revision
+
+
+def _schedule_prerender(plan_id: int, revision: int) -> None:
+    """Ask the worker to render this revision's PDF once edits have settled. Only an
+    optimisation: without a broker the download renders on request as before."""
+    from .tasks import prerender_plan_pdf
+
+    try:
+        prerender_plan_pdf.apply_async((plan_id, revision), countdown=settings.PDF_PRERENDER_SETTLE_SECONDS)
+    except (BrokerError, ConnectionError, TimeoutError) as exc:
+        logger.warning("Could not schedule the PDF of plan %s: broker unavailable (%s)", plan_id, exc)
+
+
+def plan_export_prerender(*, plan_id: int, revision: int) -> PlanExport | None:
+    """The settled edit's PDF: rendered unless the plan changed again since (a later
+    prerender follows that change) or a PDF of this content exists or is being made."""
+    plan = Plan.objects.select_related("area__organisation").filter(pk=plan_id, revision=revision).first()
+    if plan is None:
+        return None
+    return plan_export_request(plan=plan, user=None)
 
 
 ADOPTED_MESSAGE = _(

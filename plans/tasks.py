@@ -15,6 +15,7 @@ from .services import (
     PDF_TIME_LIMIT,
     TransientExportError,
     plan_export_fail,
+    plan_export_prerender,
     plan_export_render,
     plan_export_sweep,
 )
@@ -63,6 +64,15 @@ def render_plan_export(self, export_id: int) -> str | None:
             )
             raise
         raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
+    return export.status if export else None
+
+
+@shared_task(ignore_result=True, soft_time_limit=20, time_limit=30)
+def prerender_plan_pdf(plan_id: int, revision: int) -> str | None:
+    """Queued by every plan write with a countdown: if the plan is still at that revision
+    when it runs, edits have settled, and its PDF is requested (rendered by
+    render_plan_export, with all its recovery)."""
+    export = plan_export_prerender(plan_id=plan_id, revision=revision)
     return export.status if export else None
 
 

@@ -137,3 +137,10 @@ def _cookies_over_http_in_the_browser(request, settings):
     if request.node.get_closest_marker("browser"):
         settings.SESSION_COOKIE_SECURE = False
         settings.CSRF_COOKIE_SECURE = False
+
+
+@pytest.fixture(autouse=True)
+def _no_background_pdf(settings):
+    # Every plan write would queue a delayed PDF render on the real broker; the tests of
+    # that behaviour (tests/plans/test_pdf_worker.py) switch it on with a worker of their own.
+    settings.PDF_PRERENDER = False

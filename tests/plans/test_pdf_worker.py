@@ -154,3 +154,33 @@ def test_a_worker_killed_mid_render_does_not_lose_the_job(demo, worker):
     wait_for(finished, timeout=120, worker=worker, what="the export to finish after the kill")
     assert export.status == PlanExport.Status.DONE, export.error
     assert export.attempts == 2  # the redelivered message claimed it again
+
+
+def test_after_edits_settle_the_worker_renders_the_new_pdf_so_the_download_is_immediate(demo, worker, settings, client):
+    from django.urls import reverse
+
+    from plans.pdf.fingerprint import content_hash
+    from plans.services import section_update
+    from tests.base import People
+
+    settings.PDF_PRERENDER = True
+    settings.PDF_PRERENDER_SETTLE_SECONDS = 2
+    plan = demo.eemland
+    section = plan.sections.filter(kind="text").first()
+    # Three quick edits: only the last revision is rendered, once.
+    for n in range(3):
+        section = type(section).objects.get(pk=section.pk)
+        section_update(section=section, intro=f"Een nieuwe inleiding, versie {n}.")
+    plan.refresh_from_db()
+    digest = content_hash(plan)
+
+    def rendered():
+        return PlanExport.objects.filter(plan=plan, content_hash=digest, status=PlanExport.Status.DONE).first()
+
+    export = wait_for(rendered, timeout=120, worker=worker, what="the background PDF of the last edit")
+    assert PlanExport.objects.filter(plan=plan).count() == 1  # the earlier revisions were skipped
+    people = People.create(area=plan.area)
+    client.force_login(people.manager)
+    body = client.get(reverse("plans:plan_pdf", args=[plan.code]), HTTP_HX_REQUEST="true").content.decode()
+    assert "Download PDF" in body and "wordt gemaakt" not in body
+    assert export.requested_by is None
