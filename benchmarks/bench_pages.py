@@ -11,6 +11,11 @@ then times, interleaved so machine noise hits both alike:
 Prints `RESULT page=… ratio=… queries=… cold_queries=…`: ratio is the median server time
 over the median baseline time; the plan page is served from the revision-keyed cache
 after its first render (cold_queries counts that first render).
+
+Then the editing cases, for a concept copy of the demo plan and the ten-times plan: the
+edit page (edit_page) and three htmx fragments that write (card_save, reorder,
+section_save), each a `RESULT page=… ratio=… queries=…` line. Target: ratio ≤ 3, query
+counts equal for both sizes.
 """
 
 import argparse
@@ -119,6 +124,107 @@ def run(rounds: int) -> None:
         print(
             f"RESULT page={name} ratio={median / base:.2f} queries={queries[name]} "
             f"cold_queries={cold_queries[name]} median_ms={median * 1000:.2f}"
+        )
+    run_edit(rounds, demo, big)
+
+
+def run_edit(rounds: int, demo, big) -> None:
+    """The coordinator's edit page and three htmx edit fragments (a card save, a reorder of
+    the cards, a section save), for a concept copy of the demo plan and the ten-times plan,
+    interleaved with the baseline. Every fragment is a real write (revision, history)."""
+    from django.contrib.auth import get_user_model
+
+    from plans.models import Area, Card, Membership, Section
+    from plans.services import plan_copy_sections, plan_create
+    from plans.views_edit import _item_form_class, _limit_choices
+
+    area = Area.objects.create(organisation=demo.organisation, name="Bewerken")
+    small = plan_create(area=area, period_start=2025, template=None, themes=demo.organisation.themes.all())
+    plan_copy_sections(source=demo.binnenstad, target=small)
+    user = get_user_model().objects.create_user("bench-editor", password="bench")
+    for plan in (small, big):
+        Membership.objects.create(area=plan.area, user=user, role=Membership.Role.COORDINATOR)
+    client = Client()
+    client.force_login(user)
+
+    def edit_url(section) -> str:
+        return f"/plannen/{section.plan.code}/onderdelen/{section.code}/"
+
+    def card_save(plan):
+        section = Section.objects.filter(plan=plan, kind="cards").order_by("order", "pk").first()
+        card = Card.objects.filter(section=section).order_by("order", "pk").first()
+        _, form_class = _item_form_class(section)
+        form = form_class(instance=card, prefix=f"i{card.pk}")
+        _limit_choices(form, section)
+        data = {form.add_prefix(name): form.initial.get(name) or "" for name in form.fields}
+        data[form.add_prefix("text")] = card.text.rstrip(".") + "."
+
+        def request():
+            revision = Section.objects.values_list("revision", flat=True).get(pk=section.pk)
+            return edit_url(section), {"action": "item-save", "item": card.pk, "revision": revision, **data}
+        return request
+
+    def reorder(plan):
+        section = Section.objects.filter(plan=plan, kind="cards").order_by("order", "pk").first()
+        ids = list(Card.objects.filter(section=section).order_by("order", "pk").values_list("pk", flat=True))
+
+        def request():
+            revision = Section.objects.values_list("revision", flat=True).get(pk=section.pk)
+            ids.reverse()
+            return edit_url(section), {"action": "reorder", "order": ",".join(map(str, ids)), "revision": revision}
+        return request
+
+    def section_save(plan):
+        section = Section.objects.filter(plan=plan, kind="text").order_by("order", "pk").first()
+
+        def request():
+            current = Section.objects.get(pk=section.pk)
+            return edit_url(section), {
+                "action": "section-save", "revision": current.revision, "heading": current.heading,
+                "contents_label": current.contents_label, "intro": current.intro,
+                "numbered": "on" if current.numbered else "",
+            }
+        return request
+
+    cases = {}
+    for suffix, plan in (("", small), ("_x10", big)):
+        cases[f"edit_page{suffix}"] = ("get", f"/plannen/{plan.code}/bewerken/")
+        cases[f"card_save{suffix}"] = ("post", card_save(plan))
+        cases[f"reorder{suffix}"] = ("post", reorder(plan))
+        cases[f"section_save{suffix}"] = ("post", section_save(plan))
+    cases["baseline"] = ("get", "/__bench_baseline/")
+
+    def call(method, target):
+        if method == "get":
+            response = client.get(target)
+        else:
+            url, data = target()
+            start = time.perf_counter()
+            response = client.post(url, data, HTTP_HX_REQUEST="true")
+            return time.perf_counter() - start, response
+        return None, response
+
+    times = {name: [] for name in cases}
+    queries = {}
+    for name, (method, target) in cases.items():
+        call(method, target)  # warm-up
+        with CaptureQueriesContext(connection) as ctx:
+            _, response = call(method, target)
+        assert response.status_code == 200, (name, response.status_code)
+        queries[name] = len(ctx)
+    for _ in range(rounds):
+        for name, (method, target) in cases.items():
+            start = time.perf_counter()
+            elapsed, response = call(method, target)
+            times[name].append(elapsed if elapsed is not None else time.perf_counter() - start)
+            assert response.status_code == 200, (name, response.status_code)
+    base = statistics.median(times["baseline"])
+    for name in cases:
+        if name == "baseline":
+            continue
+        median = statistics.median(times[name])
+        print(
+            f"RESULT page={name} ratio={median / base:.2f} queries={queries[name]} median_ms={median * 1000:.2f}"
         )
 
 

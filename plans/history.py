@@ -78,11 +78,20 @@ def register() -> None:
         reversion.register(model)
 
 
+STR_RELATED = {
+    Card: ["kind"],
+    FigureTableIndicator: ["indicator"],
+    FigureTableNeighbourhood: ["neighbourhood"],
+}
+
+
 def plan_rows(plan: Plan) -> list:
     """The plan and every row it holds, one query per table whatever the plan's size."""
     rows = [plan]
     for model, lookup in CONTENT:
         queryset = model.objects.filter(**{lookup: plan})
+        if model in STR_RELATED:  # what the row's __str__ reads (reversion stores it)
+            queryset = queryset.select_related(*STR_RELATED[model])
         if model is Intervention:
             queryset = queryset.prefetch_related("themes")
         rows.extend(queryset)

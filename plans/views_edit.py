@@ -89,8 +89,12 @@ def _item_form_class(section: Section):
     return model, modelform_factory(model, fields=fields, formfield_callback=_formfield)
 
 
-def _limit_choices(form, section: Section) -> None:
-    """Choices that belong to this plan and section only (themes, kinds, topics, goals)."""
+def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
+    """Choices that belong to this plan and section only (themes, kinds, topics, goals).
+
+    `shared` holds each field's rendered choices once for all the item forms of a section,
+    so that a section with many items costs one query per field, not one per item.
+    """
     plan = section.plan
     for name, queryset in (
         ("theme", plan.themes.all()),
@@ -101,6 +105,10 @@ def _limit_choices(form, section: Section) -> None:
     ):
         if name in form.fields:
             form.fields[name].queryset = queryset
+            if shared is not None and name != "parent":
+                if name not in shared:
+                    shared[name] = list(form.fields[name].choices)
+                form.fields[name].widget.choices = shared[name]
     if isinstance(form.instance, Goal) and form.instance.pk and "parent" in form.fields:
         form.fields["parent"].queryset = form.fields["parent"].queryset.exclude(pk=form.instance.pk)
 
@@ -321,12 +329,13 @@ def _editor_context(section: Section, context: dict) -> dict:
     if section.kind in ITEM_MODELS:
         model, form_class = _item_form_class(section)
         posted = context.get("item_forms", {})
+        shared: dict = {}
         for item in model.objects.filter(section=section).order_by("order", "id"):
             form = posted.get(item.pk) or form_class(instance=item, prefix=f"i{item.pk}")
-            _limit_choices(form, section)
+            _limit_choices(form, section, shared)
             item_forms.append((item, form))
         new_form = context.get("new_form") or form_class(prefix="new")
-        _limit_choices(new_form, section)
+        _limit_choices(new_form, section, shared)
     conflict = context.get("conflict")
     return {
         "items": items,
