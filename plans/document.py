@@ -76,6 +76,13 @@ class TableView:
         years = ", ".join(str(y) for y in self.years)
         return ", ".join(filter(None, [", ".join(self.sources), years]))
 
+    @property
+    def marks_own(self) -> bool:
+        """A table mixing the organisation's own figures with public ones marks its own
+        figures one by one; a table of one kind says so in its source line alone."""
+        cells = [cell for row in self.rows for cell in row.cells if cell.value is not None or cell.missing_reason != "geen gegevens"]
+        return any(cell.own for cell in cells) and not all(cell.own for cell in cells)
+
 
 @dataclass
 class CardRow:

@@ -258,6 +258,10 @@ class TestOwnAndPublicInThePlan:
         assert shows(html, "77") and not shows(html, "50")
         assert "eigen cijfers Welzijn Twee (Eigen peiling)" in html
         assert "Testbron" in html  # the public inhabitants figure names its source
+        # The table mixes both: the own figure is marked, the public one is not.
+        assert re.search(r'>77%?<span class="figures__own" title="eigen cijfers Welzijn Twee">\*</span>', html)
+        assert "* = eigen cijfers Welzijn Twee" in html
+        assert html.count('class="figures__own"') == 1
         pdf = plan_html(plan)
         assert shows(pdf, "77") and "eigen cijfers Welzijn Twee (Eigen peiling)" in pdf
         # Adopted, the plan keeps the figure and the label.
