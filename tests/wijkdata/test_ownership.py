@@ -157,6 +157,14 @@ class TestSecondOrganisationsUpload:
         assert two.plan.title not in preview
         assert two.second_plan.title in preview
 
+    def test_it_does_not_rename_public_regions(self, client, two):
+        client.force_login(two.second_coordinator)
+        batch = upload_and_confirm(
+            client, two.second_area, OWN_FIGURES.replace(";Centrum;", ";Centrum-Oost;")
+        )
+        assert Neighbourhood.objects.get(pk=two.centrum.pk).name == "Centrum"
+        assert any("blijven zoals ze zijn" in note for note in batch.report["notes"])
+
     def test_an_indicator_from_an_unknown_column_is_the_uploaders_own(self, client, two):
         client.force_login(two.second_coordinator)
         upload_and_confirm(client, two.second_area, OWN_SURVEY)

@@ -605,7 +605,7 @@ def _compare_boundaries(plan: ImportPlan) -> None:
     )
     own_regions = None
     if plan.owner_id is not None:
-        # An organisation draws only its own regions: new custom ones, or those it owns.
+        # An organisation redraws only its own regions: new custom ones, or those it owns.
         new_custom = {
             (c, int(y))
             for c, y, level in zip(
@@ -620,14 +620,25 @@ def _compare_boundaries(plan: ImportPlan) -> None:
                 id__in=ids.values(), owner_id=plan.owner_id
             ).values_list("code", "year")
         }
+    skipped = 0
     for key, geometry in plan.parsed.boundaries.items():
-        if own_regions is not None and key not in own_regions:
-            continue
         nid = ids.get(key)
         if nid is None or nid not in stored:
+            # A region without an outline gets one from anyone's file: nobody's map changes.
             plan.boundaries_new.append(key)
         elif stored[nid] != geometry:
+            if own_regions is not None and key not in own_regions:
+                skipped += 1  # redrawing a CBS region (or another's) changes others' maps
+                continue
             plan.boundaries_changed.append(key)
+    if skipped:
+        plan.parsed.notes.append(
+            _(
+                "%(n)s gewijzigde grenzen van CBS-gebieden of van andere organisaties "
+                "overgeslagen: die worden alleen door een beheerder gewijzigd."
+            )
+            % {"n": skipped}
+        )
 
 
 def describe_level(level: str) -> str:
