@@ -15,7 +15,11 @@ class PlansConfig(AppConfig):
 
         from .services import plans_touch_showing
 
-        def figures_changed_receiver(sender, *, neighbourhood_ids=(), indicator_ids=(), **kwargs):
-            plans_touch_showing(neighbourhood_ids=neighbourhood_ids, indicator_ids=indicator_ids)
+        def figures_changed_receiver(
+            sender, *, neighbourhood_ids=(), indicator_ids=(), owner_id=None, **kwargs
+        ):
+            plans_touch_showing(
+                neighbourhood_ids=neighbourhood_ids, indicator_ids=indicator_ids, owner_id=owner_id
+            )
 
         figures_changed.connect(figures_changed_receiver, weak=False, dispatch_uid="plans_figures_changed")

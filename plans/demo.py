@@ -180,8 +180,10 @@ def _load_figures(data: dict, known: Figures | None = None) -> Figures:
     year, source = data["year"], data["source"]
     indicators = dict(known.indicators) if known else {}
     for order, (code, name, kind, direction, category) in enumerate(data["indicators"]):
+        # Public: the demo's figures are the municipality's published statistics.
         indicators[code], _ = Indicator.objects.update_or_create(
             code=code,
+            owner=None,
             defaults={"name": name, "kind": kind, "direction": direction, "category": category, "order": order},
         )
     neighbourhoods: dict[str, Neighbourhood] = {}
@@ -410,5 +412,6 @@ def _load_table(section: Section, order: int, spec: dict, figures: Figures) -> N
             neighbourhood=figures.neighbourhoods[nb_code],
             indicator=figures.indicators[indicator_code],
             year=year,
+            owner=None,
             defaults={"value": parse_figure(raw), "missing_reason": "", "source": source},
         )

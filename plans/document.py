@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 
 from matrix.models import MatrixItem
 from wijkdata.models import IndicatorValue
+from wijkdata.selectors import own_first, source_label, visible_filter, visible_values
 
 from .models import (
     Activity,
@@ -46,6 +47,7 @@ class Cell:
     value: Decimal | None
     missing_reason: str
     kind: str
+    own: bool = False  # the organisation's own figure, not a public one
 
 
 @dataclass
@@ -73,6 +75,13 @@ class TableView:
         """"Gemeente 's-Hertogenbosch, 2024" for the table as a whole."""
         years = ", ".join(str(y) for y in self.years)
         return ", ".join(filter(None, [", ".join(self.sources), years]))
+
+    @property
+    def marks_own(self) -> bool:
+        """A table mixing the organisation's own figures with public ones marks its own
+        figures one by one; a table of one kind says so in its source line alone."""
+        cells = [cell for row in self.rows for cell in row.cells if cell.value is not None or cell.missing_reason != "geen gegevens"]
+        return any(cell.own for cell in cells) and not all(cell.own for cell in cells)
 
 
 @dataclass
@@ -179,7 +188,7 @@ def plan_document(plan: Plan) -> PlanDocument:
     views = {s.pk: SectionView(section=s, anchor=f"s-{s.code.hex[:8]}") for s in sections}
 
     if SectionKind.FIGURES in kinds:
-        _load_figures(ids, views, frozen=plan.status == Plan.Status.ADOPTED)
+        _load_figures(ids, views, plan=plan, frozen=plan.status == Plan.Status.ADOPTED)
     if SectionKind.CARDS in kinds:
         _load_cards(ids, views, themes)
     if SectionKind.MATRIX in kinds:
@@ -279,7 +288,7 @@ def _load_cards(ids: list[int], views: dict[int, SectionView], themes: list[Plan
         ]
 
 
-def _load_figures(ids: list[int], views: dict[int, SectionView], *, frozen: bool) -> None:
+def _load_figures(ids: list[int], views: dict[int, SectionView], *, plan: Plan, frozen: bool) -> None:
     tables = list(
         FigureTable.objects.filter(section_id__in=ids).prefetch_related(
             Prefetch("indicator_rows", queryset=FigureTableIndicator.objects.select_related("indicator")),
@@ -292,14 +301,14 @@ def _load_figures(ids: list[int], views: dict[int, SectionView], *, frozen: bool
         for v in FrozenValue.objects.filter(table__in=tables):
             by_table[v.table_id][(v.neighbourhood_id, v.indicator_id, v.year)] = v
         for table in tables:
-            views[table.section_id].tables.append(_table_view(table, by_table[table.pk]))
+            views[table.section_id].tables.append(_table_view(table, by_table[table.pk], plan=plan))
         return
-    values = _values_for_tables(tables)
+    values = _values_for_tables(tables, organisation_id=plan.area.organisation_id)
     for table in tables:
-        views[table.section_id].tables.append(_table_view(table, values))
+        views[table.section_id].tables.append(_table_view(table, values, plan=plan))
 
 
-def _values_for_tables(tables: list[FigureTable]) -> dict:
+def _values_for_tables(tables: list[FigureTable], *, organisation_id: int) -> dict:
     neighbourhood_ids, indicator_ids, years = set(), set(), set()
     for table in tables:
         years.add(table.year)
@@ -310,21 +319,32 @@ def _values_for_tables(tables: list[FigureTable]) -> dict:
                 years.add(row.year)
     if not tables:
         return {}
-    found = IndicatorValue.objects.filter(
-        neighbourhood_id__in=neighbourhood_ids, indicator_id__in=indicator_ids, year__in=years
-    ).only("neighbourhood_id", "indicator_id", "year", "value", "missing_reason", "source")
-    return {(v.neighbourhood_id, v.indicator_id, v.year): v for v in found}
+    # The organisation's own figures and the public ones; its own wins (wijkdata.selectors).
+    found = visible_values(
+        organisation_id,
+        IndicatorValue.objects.filter(
+            neighbourhood_id__in=neighbourhood_ids, indicator_id__in=indicator_ids, year__in=years
+        ).only("neighbourhood_id", "indicator_id", "year", "value", "missing_reason", "source", "owner_id"),
+    )
+    return own_first(found)
 
 
-def _cell(values: dict, year: int, nb_row, ind_row) -> tuple[Cell, str | None]:
+def _is_own(found) -> bool:
+    # A live figure knows its owner; a frozen one whether it was the organisation's own.
+    return found.own if isinstance(found, FrozenValue) else found.owner_id is not None
+
+
+def _cell(values: dict, year: int, nb_row, ind_row, plan: Plan) -> tuple[Cell, str | None]:
     found = values.get((nb_row.neighbourhood_id, ind_row.indicator_id, year))
     kind = ind_row.indicator.kind
     if found is None:
         return Cell(None, "geen gegevens", kind), None
-    return Cell(found.value, found.missing_reason, kind), found.source
+    own = _is_own(found)
+    source = source_label(found.source, own=own, organisation_name=plan.area.organisation.name)
+    return Cell(found.value, found.missing_reason, kind, own=own), source
 
 
-def _table_view(table: FigureTable, values: dict) -> TableView:
+def _table_view(table: FigureTable, values: dict, *, plan: Plan) -> TableView:
     indicator_rows = list(table.indicator_rows.all())
     neighbourhood_rows = list(table.neighbourhood_rows.all())
     sources: set[str] = set()
@@ -337,7 +357,7 @@ def _table_view(table: FigureTable, values: dict) -> TableView:
             year = ind_row.year or table.year
             cells, row_sources = [], set()
             for nb_row in neighbourhood_rows:
-                cell, source = _cell(values, year, nb_row, ind_row)
+                cell, source = _cell(values, year, nb_row, ind_row, plan)
                 cells.append(cell)
                 if source:
                     row_sources.add(source)
@@ -355,7 +375,7 @@ def _table_view(table: FigureTable, values: dict) -> TableView:
             cells = []
             for ind_row in indicator_rows:
                 year = ind_row.year or table.year
-                cell, source = _cell(values, year, nb_row, ind_row)
+                cell, source = _cell(values, year, nb_row, ind_row, plan)
                 cells.append(cell)
                 years.add(year)
                 if source:
@@ -373,7 +393,9 @@ def newer_figures(plan: Plan) -> dict[str, bool]:
 
     frozen = FrozenValue.objects.filter(table__section__plan=plan)
     same_figure = IndicatorValue.objects.filter(
-        neighbourhood_id=OuterRef("neighbourhood_id"), indicator_id=OuterRef("indicator_id")
+        visible_filter(plan.area.organisation_id),
+        neighbourhood_id=OuterRef("neighbourhood_id"),
+        indicator_id=OuterRef("indicator_id"),
     )
     return {
         "later_year": frozen.filter(Exists(same_figure.filter(year__gt=OuterRef("year")))).exists(),

@@ -565,6 +565,8 @@ class FrozenValue(models.Model):
     value = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
     missing_reason = models.CharField(max_length=120, blank=True)
     source = models.CharField(max_length=200, blank=True)
+    # The organisation's own figure (not a public one) on the day of adoption.
+    own = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

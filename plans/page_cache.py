@@ -25,7 +25,9 @@ _SHAPING_FILES = [
     "plans/document.py",
     "plans/richtext.py",
     "plans/templatetags/plan_text.py",
+    "templates/plans/sections/figures.html",
     "wijkdata/formatting.py",
+    "wijkdata/selectors.py",  # source labels: "eigen cijfers <organisatie>"
     "wijkdata/templatetags/figures.py",
     "locale/en/LC_MESSAGES/django.mo",
 ]

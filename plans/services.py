@@ -148,10 +148,13 @@ def _section_of(item) -> Section:
     raise TypeError(f"{type(item).__name__} is not plan content")
 
 
-def plans_touch_showing(*, neighbourhood_ids: Iterable[int] = (), indicator_ids: Iterable[int] = ()) -> int:
+def plans_touch_showing(
+    *, neighbourhood_ids: Iterable[int] = (), indicator_ids: Iterable[int] = (), owner_id: int | None = None
+) -> int:
     """Raise the revision of every plan whose figures show these neighbourhoods or
     indicators (an import changed their values or names). Returns how many plans.
 
+    With `owner_id` the figures were that organisation's own: only its plans see them.
     Adopted plans are left alone: they show the figures frozen when they were adopted."""
     neighbourhood_ids, indicator_ids = list(neighbourhood_ids), list(indicator_ids)
     if not neighbourhood_ids and not indicator_ids:
@@ -161,6 +164,8 @@ def plans_touch_showing(*, neighbourhood_ids: Iterable[int] = (), indicator_ids:
         | Q(indicator_rows__indicator_id__in=indicator_ids)
     )
     plans = Plan.objects.filter(sections__figure_tables__in=tables).exclude(status=Plan.Status.ADOPTED)
+    if owner_id is not None:
+        plans = plans.filter(area__organisation_id=owner_id)
     return Plan.objects.filter(pk__in=plans.values("pk")).update(revision=F("revision") + 1, updated=timezone.now())
 
 
@@ -168,10 +173,12 @@ def plan_freeze_figures(*, plan: Plan) -> int:
     """Store the figures the plan shows now, as it shows them; returns how many.
     The caller holds the transaction (adoption)."""
     from wijkdata.models import IndicatorValue
+    from wijkdata.selectors import own_first, visible_values
 
     tables = list(
         FigureTable.objects.filter(section__plan=plan).prefetch_related("indicator_rows", "neighbourhood_rows")
     )
+    organisation_id = Area.objects.filter(pk=plan.area_id).values_list("organisation_id", flat=True).get()
     FrozenValue.objects.filter(table__in=tables).delete()
     frozen = []
     for table in tables:
@@ -182,18 +189,21 @@ def plan_freeze_figures(*, plan: Plan) -> int:
         }
         if not wanted:
             continue
-        values = IndicatorValue.objects.filter(
-            neighbourhood_id__in={w[0] for w in wanted},
-            indicator_id__in={w[1] for w in wanted},
-            year__in={w[2] for w in wanted},
+        values = visible_values(
+            organisation_id,
+            IndicatorValue.objects.filter(
+                neighbourhood_id__in={w[0] for w in wanted},
+                indicator_id__in={w[1] for w in wanted},
+                year__in={w[2] for w in wanted},
+            ),
         )
         frozen.extend(
             FrozenValue(
                 table=table, neighbourhood_id=v.neighbourhood_id, indicator_id=v.indicator_id, year=v.year,
-                value=v.value, missing_reason=v.missing_reason, source=v.source,
+                value=v.value, missing_reason=v.missing_reason, source=v.source, own=v.owner_id is not None,
             )
-            for v in values
-            if (v.neighbourhood_id, v.indicator_id, v.year) in wanted
+            for key, v in own_first(values).items()
+            if key in wanted
         )
     FrozenValue.objects.bulk_create(frozen)
     return len(frozen)

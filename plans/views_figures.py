@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from wijkdata import selectors
 from wijkdata.models import Indicator, IndicatorValue, Neighbourhood
+from wijkdata.selectors import visible_filter, visible_values
 
 from .forms import FigureTableForm
 from .models import FigureTable, Membership, SectionKind
@@ -48,7 +49,13 @@ def _selection_choices(plan, year: int | None):
     regions.sort(key=lambda r: r.level != Neighbourhood.Level.MUNICIPALITY)
     indicators = (
         list(
-            Indicator.objects.filter(values__neighbourhood__in=regions, values__year=year)
+            # Indicators with figures the organisation sees (its own or public), in one
+            # filter() so that the conditions hold for the same figure.
+            Indicator.objects.filter(
+                visible_filter(area.organisation_id, prefix="values__"),
+                values__neighbourhood__in=regions,
+                values__year=year,
+            )
             .distinct()
             .order_by("category", "order", "name")
         )
@@ -138,6 +145,6 @@ def plan_figures(request: HttpRequest, code) -> HttpResponse:
             "table": table,
             "form": form,
             "year": year,
-            "has_values": IndicatorValue.objects.filter(year=year).exists(),
+            "has_values": visible_values(plan.area.organisation_id, IndicatorValue.objects.filter(year=year)).exists(),
         },
     )

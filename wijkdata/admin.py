@@ -13,18 +13,18 @@ class NeighbourhoodAdmin(admin.ModelAdmin):
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "kind", "direction", "category", "order"]
-    list_filter = ["kind", "direction", "category"]
+    list_display = ["name", "code", "kind", "direction", "category", "order", "owner"]
+    list_filter = ["kind", "direction", "category", "owner"]
     search_fields = ["name", "code"]
 
 
 @admin.register(IndicatorValue)
 class IndicatorValueAdmin(admin.ModelAdmin):
-    list_display = ["indicator", "neighbourhood", "year", "value", "missing_reason", "source"]
-    list_filter = ["year", "indicator"]
+    list_display = ["indicator", "neighbourhood", "year", "value", "missing_reason", "source", "owner"]
+    list_filter = ["year", "owner", "indicator"]
     search_fields = ["neighbourhood__code", "neighbourhood__name", "indicator__name"]
     raw_id_fields = ["neighbourhood", "indicator"]
-    list_select_related = ["indicator", "neighbourhood"]
+    list_select_related = ["indicator", "neighbourhood", "owner"]
 
 
 @admin.register(NeighbourhoodBoundary)
@@ -37,7 +37,7 @@ class NeighbourhoodBoundaryAdmin(admin.ModelAdmin):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(admin.ModelAdmin):
-    list_display = ["original_name", "status", "area", "user", "year", "created", "applied"]
+    list_display = ["original_name", "status", "area", "owner", "user", "year", "created", "applied"]
     list_filter = ["status"]
     search_fields = ["original_name", "source"]
     raw_id_fields = ["area", "user"]

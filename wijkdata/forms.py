@@ -28,3 +28,29 @@ class ImportForm(forms.Form):
         max_length=200,
         help_text=_("Zoals die bij de cijfers komt te staan, bijvoorbeeld ‘CBS 2024’."),
     )
+
+
+class StaffImportForm(ImportForm):
+    """Staff choose, explicitly, whose figures an upload writes (coordinators cannot)."""
+
+    OWN = "own"
+    PUBLIC = "public"
+
+    owner = forms.ChoiceField(
+        label=_("Van wie zijn deze cijfers?"),
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, organisation_name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [
+            (
+                self.OWN,
+                _("Eigen cijfers van %(organisation)s (alleen deze organisatie ziet ze)")
+                % {"organisation": organisation_name},
+            ),
+            (
+                self.PUBLIC,
+                _("Openbare statistiek (CBS, GGD): voor alle organisaties"),
+            ),
+        ]

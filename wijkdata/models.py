@@ -32,6 +32,16 @@ class Neighbourhood(models.Model):
         on_delete=models.SET_NULL,
         related_name="children",
     )
+    # A custom region made by a coordinator's upload belongs to their organisation (only its
+    # uploads may rename it); CBS regions and custom regions made by staff are public.
+    owner = models.ForeignKey(
+        "plans.Organisation",
+        verbose_name=_("eigenaar"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -83,7 +93,7 @@ class Indicator(models.Model):
         SOCIAL = "social", _("Sociaal")
         INCOME = "income", _("Inkomen en wonen")
 
-    code = models.SlugField(_("code"), max_length=80, unique=True)
+    code = models.SlugField(_("code"), max_length=80)
     name = models.CharField(_("naam"), max_length=200)
     kind = models.CharField(_("soort"), max_length=16, choices=Kind.choices)
     direction = models.CharField(
@@ -99,6 +109,17 @@ class Indicator(models.Model):
     # full header path. A later file's column with another path may not write into it.
     source_column = models.CharField(_("bronkolom"), max_length=300, blank=True)
     order = models.PositiveIntegerField(_("volgorde"), default=0)
+    # Null: a public indicator (the catalogue's, or made by staff). An indicator made from a
+    # column outside the catalogue by a coordinator's upload belongs to their organisation
+    # and is seen by no other.
+    owner = models.ForeignKey(
+        "plans.Organisation",
+        verbose_name=_("eigenaar"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -106,6 +127,17 @@ class Indicator(models.Model):
         verbose_name = _("indicator")
         verbose_name_plural = _("indicatoren")
         ordering = ["order", "name"]
+        constraints = [
+            # One code per owner: public codes are unique, and each organisation's own.
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(owner__isnull=True), name="wijkdata_indicator_code_public"
+            ),
+            models.UniqueConstraint(
+                fields=["code", "owner"],
+                condition=Q(owner__isnull=False),
+                name="wijkdata_indicator_code_owner",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -124,6 +156,16 @@ class IndicatorValue(models.Model):
     value = models.DecimalField(_("waarde"), max_digits=14, decimal_places=3, null=True, blank=True)
     missing_reason = models.CharField(_("reden ontbreken"), max_length=120, blank=True)
     source = models.CharField(_("bron"), max_length=200)
+    # The organisation whose figures these are; null means public (CBS, GGD: shared by
+    # every organisation, written only by staff or a scheduled import).
+    owner = models.ForeignKey(
+        "plans.Organisation",
+        verbose_name=_("eigenaar"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     # The database fills them in too, so that a bulk load (COPY) need not send and parse
     # two timestamps per figure; now() is the transaction's time, the same for every row.
     created = models.DateTimeField(auto_now_add=True, db_default=Now())
@@ -134,9 +176,17 @@ class IndicatorValue(models.Model):
         verbose_name_plural = _("waarden")
         ordering = ["indicator__order", "neighbourhood__code", "year"]
         constraints = [
+            # One public figure and at most one per organisation for each neighbourhood,
+            # indicator and year (selectors.visible_values: the organisation's own wins).
             models.UniqueConstraint(
                 fields=["neighbourhood", "indicator", "year"],
+                condition=Q(owner__isnull=True),
                 name="wijkdata_indicatorvalue_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["neighbourhood", "indicator", "year", "owner"],
+                condition=Q(owner__isnull=False),
+                name="wijkdata_indicatorvalue_unique_owner",
             ),
             # A figure is either a value or missing with a reason, never both or neither.
             models.CheckConstraint(
@@ -201,6 +251,16 @@ class ImportBatch(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="import_batches",
+    )
+    # Whose figures the import writes: the area's organisation for a coordinator's upload,
+    # null (public) only when staff chose so. Fixed when the file is uploaded.
+    owner = models.ForeignKey(
+        "plans.Organisation",
+        verbose_name=_("cijfers van"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     file = models.FileField(_("bestand"), upload_to="imports/%Y/%m/")
     original_name = models.CharField(_("bestandsnaam"), max_length=255)

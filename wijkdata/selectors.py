@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -41,6 +41,69 @@ AGE_BANDS = [
 MAP_COLOURS = ["#edf8fb", "#b2e2e2", "#66c2a4", "#2ca25f", "#006d2c"]
 
 
+# --- whose figures: the one place that decides what an organisation sees ----------------
+#
+# Public figures (owner null: CBS, GGD, written by staff or a scheduled import) are seen by
+# every organisation; an organisation's own figures (its coordinators' uploads) only by
+# itself. Where both exist for one neighbourhood, indicator and year, the organisation's
+# own figure wins: it uploaded it on purpose (a survey of its own, a later count), and the
+# plan says it is its own. Every reader (the data pages, plans' tables, charts and map,
+# the freezing on adoption, the PDF) goes through visible_values().
+
+
+def _organisation_id(organisation) -> int | None:
+    return getattr(organisation, "pk", organisation)
+
+
+def visible_filter(organisation, prefix: str = "") -> Q:
+    """Q for rows (values or indicators, or a relation to them via `prefix`) that an
+    organisation sees: the public ones and its own."""
+    organisation_id = _organisation_id(organisation)
+    public = Q(**{f"{prefix}owner__isnull": True})
+    if organisation_id is None:
+        return public
+    return public | Q(**{f"{prefix}owner_id": organisation_id})
+
+
+def visible_values(organisation, queryset=None):
+    """The figures an organisation sees, public ones first: a dict filled in this order
+    keyed by (neighbourhood, indicator, year) ends with the organisation's own figure
+    where it has one (own_first does exactly that)."""
+    queryset = IndicatorValue.objects.all() if queryset is None else queryset
+    return queryset.filter(visible_filter(organisation)).order_by(
+        F("owner_id").asc(nulls_first=True)
+    )
+
+
+def visible_indicators(organisation, queryset=None):
+    queryset = Indicator.objects.all() if queryset is None else queryset
+    return queryset.filter(visible_filter(organisation))
+
+
+def own_first(values) -> dict[tuple[int, int, int], IndicatorValue]:
+    """One figure per (neighbourhood, indicator, year) from visible_values: the own one
+    where there is one, else the public one."""
+    chosen: dict[tuple[int, int, int], IndicatorValue] = {}
+    for value in values:
+        key = (value.neighbourhood_id, value.indicator_id, value.year)
+        if key not in chosen or value.owner_id is not None:
+            chosen[key] = value
+    return chosen
+
+
+def own_label(organisation_name: str) -> str:
+    return _("eigen cijfers %(organisation)s") % {"organisation": organisation_name}
+
+
+def source_label(source: str, *, own: bool, organisation_name: str = "") -> str:
+    """How a figure's source reads on a page: "eigen cijfers Farent (Wijkpeiling 2024)" for
+    the organisation's own figures, the source itself ("CBS") for public ones."""
+    if not own:
+        return source
+    label = own_label(organisation_name)
+    return f"{label} ({source})" if source else label
+
+
 @dataclass
 class Cell:
     value: Decimal | None
@@ -48,6 +111,7 @@ class Cell:
     mark: str = ""  # "better", "worse" or ""
     text: str = "–"
     source: str = ""  # where this figure comes from (figures of one row can differ)
+    own: bool = False  # the organisation's own figure, not a public one
 
 
 @dataclass
@@ -93,7 +157,7 @@ def area_years(area) -> list[int]:
         region_filter(area_codes(area)) | Q(code=area.organisation.municipality_code)
     )
     years = (
-        IndicatorValue.objects.filter(neighbourhood__in=regions)
+        visible_values(area.organisation_id, IndicatorValue.objects.filter(neighbourhood__in=regions))
         .order_by("-year")
         .values_list("year", flat=True)
         .distinct()
@@ -145,10 +209,15 @@ def area_figures(area, *, year: int | None = None, category: str = "") -> AreaFi
     columns = regions + ([municipality] if municipality else [])
     values = (
         list(
-            IndicatorValue.objects.filter(neighbourhood__in=columns, year=year)
+            visible_values(
+                area.organisation_id,
+                IndicatorValue.objects.filter(neighbourhood__in=columns, year=year),
+            )
             .select_related("indicator")
             .only(
                 "neighbourhood_id",
+                "owner_id",
+                "year",
                 "value",
                 "missing_reason",
                 "source",
@@ -166,7 +235,7 @@ def area_figures(area, *, year: int | None = None, category: str = "") -> AreaFi
     )
     by_indicator: dict[int, dict[int, IndicatorValue]] = defaultdict(dict)
     indicators: dict[int, Indicator] = {}
-    for figure in values:
+    for figure in own_first(values).values():
         by_indicator[figure.indicator_id][figure.neighbourhood_id] = figure
         indicators[figure.indicator_id] = figure.indicator
     present = sorted({i.category for i in indicators.values()})
@@ -175,6 +244,7 @@ def area_figures(area, *, year: int | None = None, category: str = "") -> AreaFi
         indicators.values(),
         key=lambda i: (list(Indicator.Category.values).index(i.category), i.order, i.name),
     )
+    organisation_name = area.organisation.name
     rows = []
     for indicator in ordered:
         if category and indicator.category != category:
@@ -185,27 +255,42 @@ def area_figures(area, *, year: int | None = None, category: str = "") -> AreaFi
         cells = []
         for region in regions:
             figure = figures.get(region.id)
-            cells.append(_cell(figure, indicator, muni_value))
+            cells.append(_cell(figure, indicator, muni_value, organisation_name))
         rows.append(
             IndicatorRow(
                 indicator=indicator,
                 cells=cells,
-                municipality=_cell(muni_figure, indicator, None) if municipality else None,
-                sources=sorted({f.source for f in figures.values()}),
+                municipality=_cell(muni_figure, indicator, None, organisation_name)
+                if municipality
+                else None,
+                sources=sorted(
+                    {
+                        source_label(
+                            f.source,
+                            own=f.owner_id is not None,
+                            organisation_name=organisation_name,
+                        )
+                        for f in figures.values()
+                    }
+                ),
             )
         )
     return AreaFigures(year, years, municipality, regions, rows, categories, ordered)
 
 
-def _cell(figure: IndicatorValue | None, indicator: Indicator, municipality_value) -> Cell:
+def _cell(
+    figure: IndicatorValue | None, indicator: Indicator, municipality_value, organisation_name: str
+) -> Cell:
     if figure is None:
         return Cell(None, _("geen cijfer"), "", "–")
+    own = figure.owner_id is not None
     return Cell(
         figure.value,
         figure.missing_reason,
         mark(figure.value, municipality_value, indicator),
         format_figure(figure.value, indicator.kind),
-        figure.source,
+        source_label(figure.source, own=own, organisation_name=organisation_name),
+        own,
     )
 
 
@@ -360,13 +445,12 @@ def chart_trend(area, indicator: Indicator | None) -> dict | None:
     codes = area_codes(area) | {area.organisation.municipality_code}
     series: dict[str, list[tuple[int, float | None]]] = defaultdict(list)
     names: dict[str, str] = {}
-    figures = (
-        IndicatorValue.objects.filter(indicator=indicator, neighbourhood__code__in=codes)
-        .select_related("neighbourhood")
-        .order_by("year")
-    )
+    figures = visible_values(
+        area.organisation_id,
+        IndicatorValue.objects.filter(indicator=indicator, neighbourhood__code__in=codes),
+    ).select_related("neighbourhood")
     years = set()
-    for figure in figures:
+    for figure in sorted(own_first(figures).values(), key=lambda f: f.year):
         series[figure.neighbourhood.code].append((figure.year, _number(figure.value)))
         names[figure.neighbourhood.code] = plot_text(region_label(figure.neighbourhood))
         years.add(figure.year)
@@ -447,11 +531,15 @@ def area_map(area, figures: AreaFigures, indicator: Indicator | None) -> AreaMap
     codes = area_codes(area)
     values: dict[str, Decimal | None] = {}
     if indicator is not None and figures.year is not None:
+        # Public figures first, so that the organisation's own overwrite them in the dict.
         values = dict(
-            IndicatorValue.objects.filter(
-                indicator=indicator,
-                year=figures.year,
-                neighbourhood__code__in=[b.neighbourhood.code for b in boundaries],
+            visible_values(
+                area.organisation_id,
+                IndicatorValue.objects.filter(
+                    indicator=indicator,
+                    year=figures.year,
+                    neighbourhood__code__in=[b.neighbourhood.code for b in boundaries],
+                ),
             ).values_list("neighbourhood__code", "value")
         )
     # Equirectangular projection, x scaled by cos(latitude): fine at city scale.
@@ -517,8 +605,9 @@ def area_map(area, figures: AreaFigures, indicator: Indicator | None) -> AreaMap
     )
 
 
-def plans_showing_figures(*, figures) -> list[dict]:
-    """The plans whose figure tables show any of these figures, by name.
+def plans_showing_figures(*, figures, owner_id: int | None = None) -> list[dict]:
+    """The plans whose figure tables show any of these figures, by name: with an owner only
+    that organisation's plans (no other sees its figures), else every plan.
 
     `figures` is a DataFrame of (neighbourhood_id, indicator_id, year): the figures an
     import would add or change. A table shows a figure when it lists both the indicator
@@ -562,9 +651,11 @@ def plans_showing_figures(*, figures) -> list[dict]:
     affected = set(hits["table_id"].tolist())
     if not affected:
         return []
+    plans = Plan.objects.filter(sections__figure_tables__in=affected)
+    if owner_id is not None:
+        plans = plans.filter(area__organisation_id=owner_id)
     plans = (
-        Plan.objects.filter(sections__figure_tables__in=affected)
-        .distinct()
+        plans.distinct()
         .select_related("area")
         .order_by("area__name", "-period_start")
     )

@@ -162,14 +162,20 @@ def indicators_import(
     progress: Progress | None = None,
     scope: Scope | None = None,
     kinds: dict[str, str] | None = None,
+    owner=None,
 ) -> ImportResult:
     """Read, check, compare and (unless dry_run) write one file, all or nothing.
+
+    `owner` (an Organisation or its id) makes the figures that organisation's own: they
+    are compared with and written next to its earlier figures, never over public ones or
+    another organisation's. Without an owner the figures are public (staff, the command).
 
     With a scope only the regions of that municipality are written; the others are skipped
     (and counted in a note), and a file without any of them is refused.
     Raises ImportRefused with every problem found; in that case nothing was written.
     """
     report = progress or (lambda percent, message: None)
+    owner_id = getattr(owner, "pk", owner)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     if data is None:
@@ -185,7 +191,7 @@ def indicators_import(
     parsed = layouts.parse_file(raw, options)
     if scope is not None:
         _restrict_to_scope(parsed, scope)
-    _check_indicator_count(parsed)
+    _check_indicator_count(parsed, owner_id)
     timings["parse"] = time.perf_counter() - started
     chosen_source = (source or "").strip() or parsed.source
     if not chosen_source:
@@ -204,12 +210,16 @@ def indicators_import(
     chosen_source = chosen_source[:200]
     report(15, _("vergelijken met de database"))
     if dry_run:
-        plan = planning.build_plan(parsed, source=chosen_source, compare_source=bool(source))
+        plan = planning.build_plan(
+            parsed, source=chosen_source, compare_source=bool(source), owner_id=owner_id
+        )
         timings["plan"] = time.perf_counter() - started - timings["parse"]
         return ImportResult(plan=plan, applied=False, dry_run=True, timings=timings)
     with transaction.atomic():
         # Planned inside the transaction, so what is written is what was compared.
-        plan = planning.build_plan(parsed, source=chosen_source, compare_source=bool(source))
+        plan = planning.build_plan(
+            parsed, source=chosen_source, compare_source=bool(source), owner_id=owner_id
+        )
         timings["plan"] = time.perf_counter() - started - timings["parse"]
         applied = plan.has_changes
         if applied:
@@ -218,6 +228,7 @@ def indicators_import(
                 sender=indicators_import,
                 neighbourhood_ids=[int(i) for i in plan.regions["id"].dropna()],
                 indicator_ids=[int(i) for i in plan.indicator_ids.values() if i is not None],
+                owner_id=owner_id,
             )
     timings["total"] = time.perf_counter() - started
     report(100, _("klaar"))
@@ -229,11 +240,17 @@ def indicators_import(
 MAX_NEW_INDICATORS = 300
 
 
-def _check_indicator_count(parsed) -> None:
+def _check_indicator_count(parsed, owner_id: int | None = None) -> None:
+    from .selectors import visible_indicators
+
     codes = [d.code for d in parsed.indicators]
     if len(codes) <= MAX_NEW_INDICATORS:
         return
-    known = set(Indicator.objects.filter(code__in=codes).values_list("code", flat=True))
+    known = set(
+        visible_indicators(owner_id, Indicator.objects.filter(code__in=codes)).values_list(
+            "code", flat=True
+        )
+    )
     new = len(set(codes) - known)
     if new > MAX_NEW_INDICATORS:
         raise ImportRefused(
@@ -279,13 +296,19 @@ LEVEL_RANK = {
 }
 
 
-def indicators_export_rows(*, municipality: str, year: int | None = None) -> list[list[str]]:
-    """Long-format rows for one municipality: a header row, then one row per figure."""
+def indicators_export_rows(
+    *, municipality: str, year: int | None = None, organisation=None
+) -> list[list[str]]:
+    """Long-format rows for one municipality: a header row, then one row per figure.
+
+    The figures the organisation sees (its own where it has them, else the public ones);
+    without an organisation the public figures only."""
+    from .selectors import visible_values
+
     regions = municipality_regions(municipality=municipality, year=year)
     values = (
-        IndicatorValue.objects.filter(neighbourhood__in=regions)
+        visible_values(organisation, IndicatorValue.objects.filter(neighbourhood__in=regions))
         .select_related("neighbourhood", "indicator")
-        .order_by()
         .values_list(
             "neighbourhood__code",
             "neighbourhood__name",
@@ -298,9 +321,15 @@ def indicators_export_rows(*, municipality: str, year: int | None = None) -> lis
             "indicator__unit",
             "source",
             "indicator__order",
+            "neighbourhood_id",
+            "indicator_id",
         )
     )
-    rows = sorted(values, key=lambda r: (r[3], LEVEL_RANK.get(r[2], 9), r[0], r[10], r[4]))
+    # Public rows come first; a later (own) row for the same figure replaces it.
+    chosen = {(r[11], r[12], r[3]): r[:11] for r in values}
+    rows = sorted(
+        chosen.values(), key=lambda r: (r[3], LEVEL_RANK.get(r[2], 9), r[0], r[10], r[4])
+    )
     out = [list(EXPORT_COLUMNS)]
     for code, name, level, yr, ind, ind_name, value, reason, unit, source, _order in rows:
         out.append(
@@ -336,8 +365,10 @@ def _neutralised(row: list) -> list:
     ]
 
 
-def indicators_export(*, municipality: str, year: int | None = None, format: str = "csv") -> bytes:
-    rows = indicators_export_rows(municipality=municipality, year=year)
+def indicators_export(
+    *, municipality: str, year: int | None = None, format: str = "csv", organisation=None
+) -> bytes:
+    rows = indicators_export_rows(municipality=municipality, year=year, organisation=organisation)
     if format == "xlsx":
         from openpyxl import Workbook
 
@@ -437,8 +468,13 @@ def import_batch_is_stuck(batch) -> bool:
     )
 
 
-def import_batch_create(*, user, area, uploaded_file, year=None, sheet="", source=""):
-    """Store an uploaded file as an ImportBatch. Refuses (ImportRefused) above the size limit."""
+def import_batch_create(
+    *, user, area, uploaded_file, year=None, sheet="", source="", public: bool = False
+):
+    """Store an uploaded file as an ImportBatch. Refuses (ImportRefused) above the size limit.
+
+    The figures will be the area's organisation's own; only staff may ask for public ones
+    (`public`), and a coordinator's request for them is ignored (import_batch_owner_id)."""
     from .models import ImportBatch
 
     reading.check_size(uploaded_file.size)
@@ -451,6 +487,7 @@ def import_batch_create(*, user, area, uploaded_file, year=None, sheet="", sourc
         year=year,
         sheet=sheet or "",
         source=source or "",
+        owner=None if public and user is not None and user.is_staff else getattr(area, "organisation", None),
     )
     batch.file.save(
         f"{batch.code}{Path(uploaded_file.name).suffix[:10].lower()}", uploaded_file, save=False
@@ -517,6 +554,20 @@ def import_batch_scope(batch) -> Scope | None:
     return scope_for(organisation.municipality_code, organisation.municipality_name)
 
 
+def import_batch_owner_id(batch) -> int | None:
+    """Whose figures an upload writes. A coordinator's upload always writes the area's
+    organisation's own figures, whatever the batch row says; public figures (None) only
+    when staff chose them."""
+    user = batch.user
+    area_owner = batch.area.organisation_id if batch.area is not None else None
+    if user is not None and user.is_staff:
+        return batch.owner_id
+    if area_owner is None:
+        # Never public by default: without an area there is no organisation to write for.
+        raise ImportRefused([Problem(_("Dit bestand hoort bij geen gebied; er is niets opgeslagen."))])
+    return area_owner
+
+
 def _run_batch(batch, *, dry_run: bool) -> None:
     from django.utils import timezone
 
@@ -525,12 +576,14 @@ def _run_batch(batch, *, dry_run: bool) -> None:
     started, finished = (0, 100) if dry_run else (0, 100)
     try:
         scope = import_batch_scope(batch)
+        owner_id = import_batch_owner_id(batch)
         with batch.file.open("rb") as handle:
             data = handle.read()
         chosen_kinds = dict((batch.report or {}).get("chosen_kinds") or {})
         result = indicators_import(
             kinds=chosen_kinds,
             scope=scope,
+            owner=owner_id,
             data=data,
             file_name=batch.original_name,
             year=batch.year,

@@ -15,7 +15,7 @@ from plans.models import Area, Membership
 from plans.selectors import role_for_user
 
 from . import selectors
-from .forms import ImportForm
+from .forms import ImportForm, StaffImportForm
 from .importing.problems import ImportRefused
 from .models import ImportBatch, Indicator
 from .services import (
@@ -47,7 +47,7 @@ def _get_area_for_user(request: HttpRequest, code, *, edit: bool = False) -> Are
 
 def _get_batch_for_user(request: HttpRequest, code) -> ImportBatch:
     batch = get_object_or_404(
-        ImportBatch.objects.select_related("area__organisation", "user"), code=code
+        ImportBatch.objects.select_related("area__organisation", "user", "owner"), code=code
     )
     if request.user.is_superuser:
         return batch
@@ -116,7 +116,9 @@ def area_export(request: HttpRequest, code) -> HttpResponse:
     fmt = "xlsx" if request.GET.get("formaat") == "xlsx" else "csv"
     year = _int(request.GET.get("jaar"))
     municipality = area.organisation.municipality_code
-    data = indicators_export(municipality=municipality, year=year, format=fmt)
+    data = indicators_export(
+        municipality=municipality, year=year, format=fmt, organisation=area.organisation_id
+    )
     content_type = (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         if fmt == "xlsx"
@@ -132,7 +134,12 @@ def area_export(request: HttpRequest, code) -> HttpResponse:
 @login_required
 def import_upload(request: HttpRequest, code) -> HttpResponse:
     area = _get_area_for_user(request, code, edit=True)
-    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.user.is_staff:
+        form = StaffImportForm(
+            request.POST or None, request.FILES or None, organisation_name=area.organisation.name
+        )
+    else:
+        form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -143,6 +150,7 @@ def import_upload(request: HttpRequest, code) -> HttpResponse:
                     year=form.cleaned_data["year"],
                     sheet=form.cleaned_data["sheet"],
                     source=form.cleaned_data["source"],
+                    public=form.cleaned_data.get("owner") == StaffImportForm.PUBLIC,
                 )
                 import_batch_start_check(batch)
         except ImportRefused as refused:

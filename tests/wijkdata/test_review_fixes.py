@@ -65,10 +65,10 @@ def other_values() -> dict:
     )
 
 
-def upload(client, people, data: bytes, name="cijfers.csv"):
+def upload(client, people, data: bytes, name="cijfers.csv", **fields):
     return client.post(
         reverse("wijkdata:import_upload", args=[people.area.code]),
-        {"file": SimpleUploadedFile(name, data), "year": "2024"},
+        {"file": SimpleUploadedFile(name, data), "year": "2024", **fields},
     )
 
 
@@ -127,7 +127,7 @@ class TestUploadScope:
 
     def test_it_lets_staff_import_every_municipality(self, client, people, other_municipality):
         client.force_login(people.admin)
-        upload(client, people, MIXED_FIGURES.encode())
+        upload(client, people, MIXED_FIGURES.encode(), owner="public")
         confirm(client, ImportBatch.objects.get())
         assert other_values() == {"GM8888": 99, "WK888801": 99}
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from django.db import connection
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from wijkdata.models import Indicator, Neighbourhood, NeighbourhoodBoundary
@@ -67,6 +68,8 @@ class ImportPlan:
     boundaries_new: list[tuple[str, int]] = field(default_factory=list)
     boundaries_changed: list[tuple[str, int]] = field(default_factory=list)
     plans_affected: list[dict] = field(default_factory=list)
+    # Whose figures are written: an organisation's id, or None for public figures.
+    owner_id: int | None = None
 
     @property
     def has_changes(self) -> bool:
@@ -174,28 +177,37 @@ def _shown(value, reason) -> str:
     return text.replace(".", ",")
 
 
-def build_plan(parsed: ParsedFile, *, source: str, compare_source: bool = False) -> ImportPlan:
+def build_plan(
+    parsed: ParsedFile, *, source: str, compare_source: bool = False, owner_id: int | None = None
+) -> ImportPlan:
     """Compare a parsed file with the database.
 
     A figure whose value and missing-reason are unchanged counts as unchanged even if another
     file brought it (the same CBS number from a boundary file is the same figure); only an
     explicitly given source (the user's choice) is compared and rewritten as well.
     """
+    from wijkdata.selectors import visible_indicators
+
     regions = _regions(parsed)
     regions, regions_new, regions_changed, unchanged = _compare_regions(parsed, regions)
+    if owner_id is not None:
+        regions_changed = _own_regions_only(parsed, regions_changed, owner_id)
     codes = [d.code for d in parsed.indicators]
+    # The public indicators and the organisation's own; its own wins for a code it has.
     stored = {
         code: (pk, name, column, kind)
-        for code, pk, name, column, kind in Indicator.objects.filter(
-            code__in=codes
-        ).values_list("code", "id", "name", "source_column", "kind")
+        for code, pk, name, column, kind in visible_indicators(
+            owner_id, Indicator.objects.filter(code__in=codes)
+        )
+        .order_by(F("owner_id").asc(nulls_first=True))
+        .values_list("code", "id", "name", "source_column", "kind")
     }
     _refuse_other_columns(parsed, stored)
     indicator_ids = {code: pk for code, (pk, _name, _column, _kind) in stored.items()}
     indicators_new = [d for d in parsed.indicators if d.code not in indicator_ids]
     values = _file_values(parsed, regions, indicator_ids, source)
     values_new, values_changed, values_unchanged = _compare_values(
-        values, parsed.years, indicator_ids, compare_source=compare_source
+        values, parsed.years, indicator_ids, compare_source=compare_source, owner_id=owner_id
     )
     plan = ImportPlan(
         parsed=parsed,
@@ -210,14 +222,40 @@ def build_plan(parsed: ParsedFile, *, source: str, compare_source: bool = False)
         values_changed=values_changed,
         values_unchanged=values_unchanged,
         values_missing=int((values["reason"] != "").sum()),
+        owner_id=owner_id,
     )
     if parsed.boundaries:
         _compare_boundaries(plan)
-    plan.plans_affected = _plans_affected(values_new, values_changed)
+    plan.plans_affected = _plans_affected(values_new, values_changed, owner_id=owner_id)
     return plan
 
 
-def _plans_affected(values_new: pd.DataFrame, values_changed: pd.DataFrame) -> list[dict]:
+def _own_regions_only(parsed: ParsedFile, changed: list[dict], owner_id: int) -> list[dict]:
+    """An organisation's upload renames or moves only its own (custom) regions: the names of
+    CBS regions and of other organisations' regions are theirs. The rest is noted."""
+    if not changed:
+        return changed
+    own = set(
+        Neighbourhood.objects.filter(
+            id__in=[c["id"] for c in changed], owner_id=owner_id
+        ).values_list("id", flat=True)
+    )
+    kept = [c for c in changed if c["id"] in own]
+    if len(kept) < len(changed):
+        parsed.notes.append(
+            _(
+                "%(n)s gebieden hebben in dit bestand een andere naam of indeling dan bekend; "
+                "die blijven zoals ze zijn (namen van CBS-gebieden en van andere organisaties "
+                "worden alleen door een beheerder gewijzigd)."
+            )
+            % {"n": len(changed) - len(kept)}
+        )
+    return kept
+
+
+def _plans_affected(
+    values_new: pd.DataFrame, values_changed: pd.DataFrame, *, owner_id: int | None = None
+) -> list[dict]:
     """The plans that would show a new or changed figure (only existing regions and
     indicators can be in a plan's table)."""
     from wijkdata.selectors import plans_showing_figures
@@ -231,7 +269,7 @@ def _plans_affected(values_new: pd.DataFrame, values_changed: pd.DataFrame) -> l
     parts = [p for p in parts if len(p)]
     if not parts:
         return []
-    return plans_showing_figures(figures=pd.concat(parts, ignore_index=True))
+    return plans_showing_figures(figures=pd.concat(parts, ignore_index=True), owner_id=owner_id)
 
 
 SCALED_KINDS = {
@@ -441,10 +479,19 @@ def _file_values(
 
 
 def _compare_values(
-    frame: pd.DataFrame, years: list[int], indicator_ids: dict, *, compare_source: bool
+    frame: pd.DataFrame,
+    years: list[int],
+    indicator_ids: dict,
+    *,
+    compare_source: bool,
+    owner_id: int | None = None,
 ):
     known = frame["neighbourhood_id"].notna() & frame["indicator_id"].notna()
-    existing = _existing_values(frame[known], years, sorted(set(indicator_ids.values())))
+    # Compared with the same owner's figures only: an organisation's upload adds its own
+    # figure next to a public one, never changes it (nor the other way round).
+    existing = _existing_values(
+        frame[known], years, sorted(set(indicator_ids.values())), owner_id=owner_id
+    )
     if existing.empty:
         return frame, frame.iloc[0:0].assign(id=[], old_value=[], old_reason=[], old_source=[]), 0
     frame = frame.copy()
@@ -467,7 +514,7 @@ def _compare_values(
 
 
 def _existing_values(
-    frame: pd.DataFrame, years: list[int], indicator_ids: list[int]
+    frame: pd.DataFrame, years: list[int], indicator_ids: list[int], *, owner_id: int | None = None
 ) -> pd.DataFrame:
     columns = [
         "id",
@@ -488,6 +535,11 @@ def _existing_values(
         f"missing_reason, source FROM {table} WHERE year IN ({', '.join(['%s'] * len(years))}) "
         f"AND indicator_id IN ({', '.join(['%s'] * len(indicator_ids))})"
     )
+    if owner_id is None:
+        sql += " AND owner_id IS NULL"
+    else:
+        sql += " AND owner_id = %s"
+        params.append(int(owner_id))
     neighbourhood_ids = sorted(set(frame["neighbourhood_id"].dropna().astype(int)))
     if len(neighbourhood_ids) < 2000:
         sql += f" AND neighbourhood_id IN ({', '.join(['%s'] * len(neighbourhood_ids))})"
@@ -551,12 +603,42 @@ def _compare_boundaries(plan: ImportPlan) -> None:
             "neighbourhood_id", "geometry"
         )
     )
+    own_regions = None
+    if plan.owner_id is not None:
+        # An organisation redraws only its own regions: new custom ones, or those it owns.
+        new_custom = {
+            (c, int(y))
+            for c, y, level in zip(
+                plan.regions_new["code"], plan.regions_new["year"], plan.regions_new["level"],
+                strict=True,
+            )
+            if level == Neighbourhood.Level.CUSTOM
+        }
+        own_regions = new_custom | {
+            (c, y)
+            for c, y in Neighbourhood.objects.filter(
+                id__in=ids.values(), owner_id=plan.owner_id
+            ).values_list("code", "year")
+        }
+    skipped = 0
     for key, geometry in plan.parsed.boundaries.items():
         nid = ids.get(key)
         if nid is None or nid not in stored:
+            # A region without an outline gets one from anyone's file: nobody's map changes.
             plan.boundaries_new.append(key)
         elif stored[nid] != geometry:
+            if own_regions is not None and key not in own_regions:
+                skipped += 1  # redrawing a CBS region (or another's) changes others' maps
+                continue
             plan.boundaries_changed.append(key)
+    if skipped:
+        plan.parsed.notes.append(
+            _(
+                "%(n)s gewijzigde grenzen van CBS-gebieden of van andere organisaties "
+                "overgeslagen: die worden alleen door een beheerder gewijzigd."
+            )
+            % {"n": skipped}
+        )
 
 
 def describe_level(level: str) -> str:

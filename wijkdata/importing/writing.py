@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from wijkdata.models import Indicator, IndicatorValue, Neighbourhood, NeighbourhoodBoundary
@@ -235,7 +236,14 @@ def _decimal_texts(values: np.ndarray) -> list:
     return out.tolist()
 
 
-def _insert_regions_at_once(table: str, new: pd.DataFrame, ids: dict, now: str) -> None:
+def _region_owners(levels, owner_id: int | None) -> list:
+    """A custom region made by an organisation's upload is its own; CBS regions are public."""
+    return [owner_id if level == Neighbourhood.Level.CUSTOM else None for level in levels]
+
+
+def _insert_regions_at_once(
+    table: str, new: pd.DataFrame, ids: dict, now: str, owner_id: int | None = None
+) -> None:
     """PostgreSQL: take ids for all new regions from the sequence in one query, then COPY
     them in one go with their parents' ids (instead of a COPY and a read-back per level).
     The parent foreign key is checked at commit, so the order of the rows does not matter."""
@@ -255,7 +263,7 @@ def _insert_regions_at_once(table: str, new: pd.DataFrame, ids: dict, now: str) 
     ]
     insert_rows(
         table,
-        ["id", "code", "year", "level", "name", "parent_id", "created", "updated"],
+        ["id", "code", "year", "level", "name", "parent_id", "owner_id", "created", "updated"],
         column_values=[
             np.asarray(new_ids, dtype="int64"),
             np.asarray(codes, dtype=object),
@@ -263,6 +271,7 @@ def _insert_regions_at_once(table: str, new: pd.DataFrame, ids: dict, now: str) 
             new["level"].to_numpy(dtype=object),
             np.asarray([name[:200] for name in new["name"].tolist()], dtype=object),
             np.asarray(parents, dtype=object),
+            np.asarray(_region_owners(new["level"].tolist(), owner_id), dtype=object),
             [now] * len(new),
             [now] * len(new),
         ],
@@ -306,14 +315,22 @@ def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
                     unit=d.unit,
                     source_column=d.column[:300],
                     order=d.order or 10000 + i,
+                    # A column outside the catalogue, uploaded by an organisation, becomes
+                    # its own indicator; the catalogue's indicators are public definitions.
+                    owner_id=plan.owner_id if d.column else None,
                 )
                 for i, d in enumerate(plan.indicators_new)
             ]
         )
+    from wijkdata.selectors import visible_indicators
+
+    # Public first, so that the organisation's own indicator of a code wins (as planned).
     indicator_ids = dict(
-        Indicator.objects.filter(code__in=[d.code for d in plan.parsed.indicators]).values_list(
-            "code", "id"
+        visible_indicators(
+            plan.owner_id, Indicator.objects.filter(code__in=[d.code for d in plan.parsed.indicators])
         )
+        .order_by(F("owner_id").asc(nulls_first=True))
+        .values_list("code", "id")
     )
 
     report(10, "gebieden")
@@ -328,7 +345,7 @@ def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
     new = plan.regions_new
     table = Neighbourhood._meta.db_table
     if connection.vendor == "postgresql" and len(new):
-        _insert_regions_at_once(table, new, ids, now)
+        _insert_regions_at_once(table, new, ids, now, plan.owner_id)
         new = new.iloc[0:0]
     for level in LEVEL_ORDER:
         part = new[new["level"] == level]
@@ -341,6 +358,7 @@ def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
                 level,
                 name[:200],
                 ids.get((parent, int(year))) if parent else None,
+                _region_owners([level], plan.owner_id)[0],
                 now,
                 now,
             )
@@ -353,7 +371,9 @@ def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
             )
         ]
         insert_rows(
-            table, ["code", "year", "level", "name", "parent_id", "created", "updated"], rows
+            table,
+            ["code", "year", "level", "name", "parent_id", "owner_id", "created", "updated"],
+            rows,
         )
         years = sorted({int(y) for y in part["year"]})
         for nid, code, year in Neighbourhood.objects.filter(
@@ -394,7 +414,15 @@ def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
         # at its right edge instead of being written all over.
         order = np.lexsort((years, indicator_col, neighbourhood_ids))
         postgres = connection.vendor == "postgresql"
-        columns = ["neighbourhood_id", "indicator_id", "year", "value", "missing_reason", "source"]
+        columns = [
+            "neighbourhood_id",
+            "indicator_id",
+            "year",
+            "value",
+            "missing_reason",
+            "source",
+            "owner_id",
+        ]
         column_values = [
             neighbourhood_ids[order],
             indicator_col[order],
@@ -402,6 +430,7 @@ def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
             numbers[order] if postgres else _decimal_texts(numbers[order]),
             reasons[order],
             sources[order],
+            [plan.owner_id] * len(values),
         ]
         # PostgreSQL fills the timestamps itself (db_default now(), the transaction's time):
         # not sending them spares it parsing two per figure. Elsewhere they are sent.
