@@ -23,7 +23,7 @@ def pending_uploads_to_area_organisation(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('plans', '0011_frozen_value_own'),
+        ('plans', '0013_frozen_value_own'),
         ('wijkdata', '0003_importer_trust'),
     ]
 

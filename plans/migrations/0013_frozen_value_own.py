@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('plans', '0010_frozen_values'),
+        ('plans', '0012_plan_versions'),
     ]
 
     operations = [
