@@ -720,7 +720,7 @@ def _copy_section(section: Section, target: Plan, parent, order: int, theme_for)
         name = next(n for n in owners if getattr(citation, f"{n}_id"))
         owner = owners[name].get(getattr(citation, f"{name}_id"))
         if owner is not None:
-            _clone(citation, section=copy, focus_point=None, goal=None, goal_indicator=None, **{name: owner})
+            _clone(citation, section=copy, **{**dict.fromkeys(owners), name: owner})
     for n, child in enumerate(source.children.all()):
         _copy_section(child, target, copy, n, theme_for)
     return copy

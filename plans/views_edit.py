@@ -41,7 +41,6 @@ from .models import (
     SurveyQuestion,
 )
 from .selectors import get_plan_for_user, moved_citations
-from .views_figures import _selection_choices
 
 COORDINATOR = Membership.Role.COORDINATOR
 FACILITATOR = Membership.Role.FACILITATOR
@@ -300,6 +299,39 @@ def _section_action(request, section: Section, context: dict) -> bool:
 CITING = {SectionKind.FOCUS: FocusPoint, SectionKind.GOALS: Goal}
 
 
+def _citation_choices(plan: Plan):
+    """Years, indicators and regions a citation can choose from: the area's regions (its
+    own, their buurten, the municipality) as their newest row per CBS code, and every
+    indicator with figures for them. Four queries."""
+    from django.db.models import Q
+
+    from wijkdata import selectors
+    from wijkdata.models import Indicator, Neighbourhood
+
+    area = plan.area
+    years = selectors.area_years(area) or [plan.period_start]
+    newest = {}
+    for region in Neighbourhood.objects.filter(
+        selectors.region_filter(selectors.area_codes(area)) | Q(code=area.organisation.municipality_code)
+    ).order_by("year"):
+        newest[region.code] = region
+    regions = selectors.tree_order(list(newest.values()))
+    regions.sort(key=lambda r: r.level != Neighbourhood.Level.MUNICIPALITY)
+    indicators = (
+        Indicator.objects.filter(values__neighbourhood__code__in=list(newest))
+        .distinct()
+        .order_by("category", "order", "name")
+        if newest
+        else []
+    )
+    return (
+        years,
+        None,
+        [(str(i.id), f"{i.name} ({i.get_category_display().lower()})") for i in indicators],
+        [(str(r.id), selectors.region_label(r)) for r in regions],
+    )
+
+
 def _citation_form(section: Section, item, choices, data=None) -> CitationForm:
     years, _year, indicators, regions = choices
     targets = None
@@ -326,7 +358,7 @@ def _citation_action(request, section: Section, action: str, revision, context: 
         services.citation_delete(citation=citation, expected_revision=revision)
         messages.success(request, _("Het cijfer wordt niet meer aangehaald."))
         return True
-    form = _citation_form(section, item, _selection_choices(section.plan, None), request.POST)
+    form = _citation_form(section, item, _citation_choices(section.plan), request.POST)
     if not form.is_valid():
         context.setdefault("citation_forms", {})[item.pk] = form
         return False
@@ -391,7 +423,7 @@ def _editor_context(section: Section, context: dict) -> dict:
                         ),
                     )
                 )
-            choices = _selection_choices(section.plan, None)
+            choices = _citation_choices(section.plan)
         posted_citations = context.get("citation_forms", {})
         for item in queryset:
             form = posted.get(item.pk) or form_class(instance=item, prefix=f"i{item.pk}")
