@@ -301,7 +301,8 @@ def _by_section(items) -> dict[int, list]:
 
 
 def _load_citations(ids: list[int], owners: dict[str, dict[int, object]], *, frozen: bool) -> None:
-    """Every cited figure of the plan with its value: two queries plus the lookup's two.
+    """Every cited figure of the plan with its value: two queries (the citations with their
+    indicators and regions, and the figures).
 
     Each focus point, goal and goal indicator gets `cited`, a list of `CitedFigure`. An
     adopted plan shows the values frozen on adoption (its coordinator hears about newer
@@ -313,7 +314,10 @@ def _load_citations(ids: list[int], owners: dict[str, dict[int, object]], *, fro
         FigureCitation.objects.filter(section_id__in=ids).select_related("indicator", "neighbourhood")
     )
     live = [c for c in citations if not (frozen and c.frozen_at)]
-    lookup = figure_lookup((c.neighbourhood_id, c.indicator_id, c.year) for c in live)
+    lookup = figure_lookup(
+        ((c.neighbourhood_id, c.indicator_id, c.year) for c in live),
+        codes={c.neighbourhood_id: c.neighbourhood.code for c in live},
+    )
     for citation in citations:
         owner = next(
             (owners[name].get(getattr(citation, f"{name}_id")) for name in owners if getattr(citation, f"{name}_id")),
@@ -453,7 +457,7 @@ def _table_view(table: FigureTable, values: dict) -> TableView:
 def newer_figures(plan: Plan) -> dict:
     """For an adopted plan: are there figures of a later year than it shows, or figures of
     the same year that were corrected since it was adopted? And which cited figures have
-    a later year or a correction (`cited`: indicator, region, year, newest year). Five
+    a later year or a correction (`cited`: indicator, region, year, newest year). Four
     queries."""
     from django.db.models import Exists, OuterRef
 
@@ -466,7 +470,10 @@ def newer_figures(plan: Plan) -> dict:
             "indicator", "neighbourhood"
         )
     )
-    lookup = figure_lookup((c.neighbourhood_id, c.indicator_id, c.year) for c in citations)
+    lookup = figure_lookup(
+        ((c.neighbourhood_id, c.indicator_id, c.year) for c in citations),
+        codes={c.neighbourhood_id: c.neighbourhood.code for c in citations},
+    )
     cited = []
     for citation in citations:
         found = lookup[(citation.neighbourhood_id, citation.indicator_id, citation.year)]

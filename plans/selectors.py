@@ -166,7 +166,7 @@ def get_organisation_for_user(user, code, *, edit: bool = False) -> Organisation
 def moved_citations(plan: Plan) -> list[dict]:
     """The cited figures a copy to this period moved to a newer year and that changed since:
     indicator, region, the old and new year and value, and whether that is better or worse
-    (per the indicator's direction; "changed" for a neutral one). Three queries."""
+    (per the indicator's direction; higher/lower for a neutral one). Two queries."""
     from wijkdata.formatting import format_figure
     from wijkdata.models import Indicator
     from wijkdata.selectors import figure_lookup, region_label
@@ -178,7 +178,10 @@ def moved_citations(plan: Plan) -> list[dict]:
             "indicator", "neighbourhood"
         )
     )
-    lookup = figure_lookup((c.neighbourhood_id, c.indicator_id, c.year) for c in citations)
+    lookup = figure_lookup(
+        ((c.neighbourhood_id, c.indicator_id, c.year) for c in citations),
+        codes={c.neighbourhood_id: c.neighbourhood.code for c in citations},
+    )
     moved = []
     for c in citations:
         figure = lookup[(c.neighbourhood_id, c.indicator_id, c.year)].figure

@@ -594,7 +594,7 @@ class FigureLookup:
         return self.newest.year if self.newest is not None else None
 
 
-def figure_lookup(wanted, *, values=None) -> dict[tuple[int, int, int], FigureLookup]:
+def figure_lookup(wanted, *, values=None, codes: dict[int, str] | None = None) -> dict[tuple[int, int, int], FigureLookup]:
     """The value of indicator X for region Y in year Z, and the newest year after Z.
 
     `wanted` holds `(neighbourhood_id, indicator_id, year)` triples; the answer has a
@@ -605,12 +605,14 @@ def figure_lookup(wanted, *, values=None) -> dict[tuple[int, int, int], FigureLo
     (not a missing figure). Two queries, whatever the number of triples.
 
     `values` is the IndicatorValue queryset to read from (default: all figures), so that a
-    caller can pass only the figures visible to an organisation.
+    caller can pass only the figures visible to an organisation. `codes` maps neighbourhood
+    ids to their CBS codes when the caller has the rows already (it saves the first query).
     """
     wanted = {(int(n), int(i), int(y)) for n, i, y in wanted}
     if not wanted:
         return {}
-    codes = dict(Neighbourhood.objects.filter(pk__in={w[0] for w in wanted}).values_list("id", "code"))
+    if codes is None or not {w[0] for w in wanted} <= set(codes):
+        codes = dict(Neighbourhood.objects.filter(pk__in={w[0] for w in wanted}).values_list("id", "code"))
     if values is None:
         values = IndicatorValue.objects.all()
     found = values.filter(

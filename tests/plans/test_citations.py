@@ -330,9 +330,10 @@ class TestCopyToNextPeriod:
 
 
 def test_the_demo_focus_points_cite_the_figures_their_text_quotes(client, demo):
-    people = People.create(area=demo.binnenstad.area)
+    people = People.create(area=demo.stedelijk.area)
     client.force_login(people.manager)
-    body = client.get(demo.binnenstad.get_absolute_url()).content.decode()
-    assert "Sociale cohesie · Binnenstad</span>: <strong class=\"cited-figure__value\">5,9</strong>" in body
-    assert "Gezond leven · Spoorzone" in body and ">7,7</strong>" in body
-    assert FigureCitation.objects.filter(section__plan=demo.binnenstad, frozen_at__isnull=False).count() == 10
+    body = client.get(demo.stedelijk.get_absolute_url()).content.decode()
+    assert "Mantelzorgers · Gemeente &#x27;s-Hertogenbosch</span>: <strong class=\"cited-figure__value\">13%</strong>" in body
+    assert "Doet wel eens vrijwilligerswerk · Gemeente &#x27;s-Hertogenbosch" in body and ">36%</strong>" in body
+    # The demo plan is adopted: its cited figures are frozen with it.
+    assert FigureCitation.objects.filter(section__plan=demo.stedelijk, frozen_at__isnull=False).count() == 2
