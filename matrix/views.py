@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import get_usage, is_ratelimited
 
+from gebiedsplan.numbers import number_from_post
 from plans.models import Membership, SectionKind
 from plans.selectors import get_plan_for_user
 
@@ -95,10 +96,7 @@ def session_new(request: HttpRequest, plan_code) -> HttpResponse:
             messages.error(request, _("Kies het onderdeel dat de sessie vult."))
         else:
             try:
-                vote_limit = int(request.POST.get("vote_limit") or 3)
-            except ValueError:
-                vote_limit = 0
-            try:
+                vote_limit = _typed_int(request.POST.get("vote_limit"), default=3)
                 session = services.session_start(
                     section=section, user=request.user, title=request.POST.get("title", "").strip()[:200],
                     vote_limit=vote_limit, hide_items=request.POST.get("hide_items") == "on",
@@ -153,9 +151,9 @@ def control(request: HttpRequest, code) -> HttpResponse:
         elif action == "lock":
             services.lock_set(session=session, locked=post.get("locked") == "1")
         elif action == "timer":
-            services.timer_set(session=session, minutes=_int(post.get("minutes")))
+            services.timer_set(session=session, minutes=_typed_int(post.get("minutes")))
         elif action == "votes":
-            services.vote_limit_set(session=session, vote_limit=_int(post.get("vote_limit")) or 0)
+            services.vote_limit_set(session=session, vote_limit=_typed_int(post.get("vote_limit")) or 0)
         elif action == "remove":
             participant = session.participants.filter(pk=_int(post.get("participant"))).first()
             if participant is None:
@@ -181,6 +179,14 @@ def control(request: HttpRequest, code) -> HttpResponse:
     if request.htmx:
         return render(request, "matrix/presenter.html#board", _board_context(request, session))
     return redirect("matrix:presenter", session.code)
+
+
+def _typed_int(raw, default: int | None = None) -> int | None:
+    """A number a person typed ("5", "5,0"), read as everywhere else; a clear refusal otherwise."""
+    try:
+        return number_from_post(raw, default=default)
+    except ValueError as error:
+        raise services.SessionRefused(str(error)) from None
 
 
 def _int(raw) -> int | None:

@@ -33,6 +33,7 @@ from .models import (
     Area,
     Card,
     CardTopic,
+    FigureCitation,
     FigureTable,
     FigureTableIndicator,
     FigureTableNeighbourhood,
@@ -288,13 +289,23 @@ def _fill(section: Section, spec: dict, figures: Figures, themes: dict) -> None:
             for order, (impact, effort, title, text) in enumerate(spec.get("matrix", []))
         )
     elif kind == SectionKind.FOCUS:
-        FocusPoint.objects.bulk_create(
+        specs = spec.get("focus", [])
+        points = FocusPoint.objects.bulk_create(
             FocusPoint(
                 section=section, order=order, group=f.get("group", ""), title=f["title"],
                 statement=f.get("statement", ""), quantitative=f.get("quantitative", ""),
                 qualitative=f.get("qualitative", ""),
             )
-            for order, f in enumerate(spec.get("focus", []))
+            for order, f in enumerate(specs)
+        )
+        # The figures the text quotes, cited so the plan shows them with year and source.
+        FigureCitation.objects.bulk_create(
+            FigureCitation(
+                section=section, focus_point=point, indicator=figures.indicators[indicator],
+                neighbourhood=figures.neighbourhoods[region], year=figures.year, order=n,
+            )
+            for point, f in zip(points, specs, strict=True)
+            for n, (indicator, region) in enumerate(f.get("cite", []))
         )
     elif kind == SectionKind.TIMELINE:
         Milestone.objects.bulk_create(

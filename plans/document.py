@@ -14,8 +14,16 @@ from itertools import groupby
 from django.db.models import Prefetch
 
 from matrix.models import MatrixItem
+from wijkdata.formatting import format_figure
 from wijkdata.models import IndicatorValue
-from wijkdata.selectors import own_first, source_label, visible_filter, visible_values
+from wijkdata.selectors import (
+    figure_lookup,
+    own_first,
+    region_label,
+    source_label,
+    visible_filter,
+    visible_values,
+)
 
 from .models import (
     Activity,
@@ -23,6 +31,7 @@ from .models import (
     CardKind,
     CardRows,
     CardTopic,
+    FigureCitation,
     FigureTable,
     FigureTableIndicator,
     FigureTableNeighbourhood,
@@ -82,6 +91,42 @@ class TableView:
         figures one by one; a table of one kind says so in its source line alone."""
         cells = [cell for row in self.rows for cell in row.cells if cell.value is not None or cell.missing_reason != "geen gegevens"]
         return any(cell.own for cell in cells) and not all(cell.own for cell in cells)
+
+
+@dataclass
+class CitedFigure:
+    """A figure a focus point or goal cites, as the plan shows it: live, or as it was
+    frozen when the plan was adopted."""
+
+    citation: FigureCitation
+    value: Decimal | None
+    missing_reason: str
+    source: str
+    newer_year: int | None = None  # a later year of this figure exists (live plans only)
+
+    @property
+    def indicator(self):
+        return self.citation.indicator
+
+    @property
+    def region(self) -> str:
+        return region_label(self.citation.neighbourhood)
+
+    @property
+    def year(self) -> int:
+        return self.citation.year
+
+    @property
+    def shown(self) -> str:
+        """"14%", "6.960", or "–" with the reason when the source has no figure."""
+        if self.value is None:
+            return f"– ({self.missing_reason})" if self.missing_reason else "–"
+        return format_figure(self.value, self.citation.indicator.kind)
+
+    @property
+    def note(self) -> str:
+        """"2024, Gemeente 's-Hertogenbosch"."""
+        return ", ".join(filter(None, [str(self.year), self.source]))
 
 
 @dataclass
@@ -197,8 +242,11 @@ def plan_document(plan: Plan) -> PlanDocument:
                 view.quadrants = {q: [] for q in QUADRANTS}
         for item in MatrixItem.objects.filter(section_id__in=ids):
             views[item.section_id].quadrants[f"{item.impact}_{item.effort}"].append(item)
+    cites: dict[str, dict[int, object]] = {"focus_point": {}, "goal": {}, "goal_indicator": {}}
     if SectionKind.FOCUS in kinds:
         by_section = _by_section(FocusPoint.objects.filter(section_id__in=ids))
+        for points in by_section.values():
+            cites["focus_point"].update((p.pk, p) for p in points)
         for pk, points in by_section.items():
             views[pk].focus_groups = [(g, list(p)) for g, p in groupby(points, key=lambda p: p.group)]
     if SectionKind.INTERVENTIONS in kinds:
@@ -220,10 +268,14 @@ def plan_document(plan: Plan) -> PlanDocument:
         children = defaultdict(list)
         for goal in goals:
             children[goal.parent_id].append(goal)
+            cites["goal"][goal.pk] = goal
+            cites["goal_indicator"].update((gi.pk, gi) for gi in goal.indicators.all())
         for goal in goals:
             goal.children = children[goal.pk]
         for pk, items in _by_section(g for g in goals if g.parent_id is None).items():
             views[pk].goals = items
+    if SectionKind.FOCUS in kinds or SectionKind.GOALS in kinds:
+        _load_citations(ids, cites, frozen=plan.status == Plan.Status.ADOPTED, organisation_id=plan.area.organisation_id)
     if SectionKind.SURVEY in kinds:
         questions = SurveyQuestion.objects.filter(section_id__in=ids).prefetch_related(
             Prefetch("answers", queryset=SurveyAnswer.objects.all())
@@ -261,6 +313,49 @@ def _by_section(items) -> dict[int, list]:
     for item in items:
         grouped[item.section_id].append(item)
     return grouped
+
+
+def _load_citations(ids: list[int], owners: dict[str, dict[int, object]], *, frozen: bool, organisation_id: int) -> None:
+    """Every cited figure of the plan with its value: two queries (the citations with their
+    indicators and regions, and the figures).
+
+    Each focus point, goal and goal indicator gets `cited`, a list of `CitedFigure`. An
+    adopted plan shows the values frozen on adoption (its coordinator hears about newer
+    ones outside the cached article, `newer_figures`)."""
+    for found in owners.values():
+        for owner in found.values():
+            owner.cited = []
+    citations = list(
+        FigureCitation.objects.filter(section_id__in=ids).select_related("indicator", "neighbourhood")
+    )
+    live = [c for c in citations if not (frozen and c.frozen_at)]
+    lookup = figure_lookup(
+        ((c.neighbourhood_id, c.indicator_id, c.year) for c in live),
+        codes={c.neighbourhood_id: c.neighbourhood.code for c in live},
+        values=IndicatorValue.objects.filter(visible_filter(organisation_id)),
+    )
+    for citation in citations:
+        owner = next(
+            (owners[name].get(getattr(citation, f"{name}_id")) for name in owners if getattr(citation, f"{name}_id")),
+            None,
+        )
+        if owner is None:
+            continue
+        if frozen and citation.frozen_at:
+            shown = CitedFigure(
+                citation, citation.frozen_value, citation.frozen_missing_reason, citation.frozen_source
+            )
+        else:
+            found = lookup[(citation.neighbourhood_id, citation.indicator_id, citation.year)]
+            figure = found.figure
+            shown = CitedFigure(
+                citation,
+                figure.value if figure else None,
+                figure.missing_reason if figure else "geen gegevens",
+                figure.source if figure else "",
+                newer_year=found.newest_year,
+            )
+        owner.cited.append(shown)
 
 
 def _load_cards(ids: list[int], views: dict[int, SectionView], themes: list[PlanTheme]) -> None:
@@ -386,9 +481,11 @@ def _table_view(table: FigureTable, values: dict, *, plan: Plan) -> TableView:
     )
 
 
-def newer_figures(plan: Plan) -> dict[str, bool]:
+def newer_figures(plan: Plan) -> dict:
     """For an adopted plan: are there figures of a later year than it shows, or figures of
-    the same year that were corrected since it was adopted? Two queries."""
+    the same year that were corrected since it was adopted? And which cited figures have
+    a later year or a correction (`cited`: indicator, region, year, newest year). Four
+    queries."""
     from django.db.models import Exists, OuterRef
 
     frozen = FrozenValue.objects.filter(table__section__plan=plan)
@@ -397,9 +494,36 @@ def newer_figures(plan: Plan) -> dict[str, bool]:
         neighbourhood_id=OuterRef("neighbourhood_id"),
         indicator_id=OuterRef("indicator_id"),
     )
+    citations = list(
+        FigureCitation.objects.filter(section__plan=plan, frozen_at__isnull=False).select_related(
+            "indicator", "neighbourhood"
+        )
+    )
+    lookup = figure_lookup(
+        ((c.neighbourhood_id, c.indicator_id, c.year) for c in citations),
+        codes={c.neighbourhood_id: c.neighbourhood.code for c in citations},
+        values=IndicatorValue.objects.filter(visible_filter(plan.area.organisation_id)),
+    )
+    cited = []
+    for citation in citations:
+        found = lookup[(citation.neighbourhood_id, citation.indicator_id, citation.year)]
+        corrected = found.figure is not None and found.figure.value != citation.frozen_value
+        if found.newest_year or corrected:
+            cited.append(
+                {
+                    "indicator": citation.indicator.name,
+                    "region": region_label(citation.neighbourhood),
+                    "year": citation.year,
+                    "newest_year": found.newest_year,
+                    "corrected": corrected,
+                }
+            )
     return {
-        "later_year": frozen.filter(Exists(same_figure.filter(year__gt=OuterRef("year")))).exists(),
+        "later_year": frozen.filter(Exists(same_figure.filter(year__gt=OuterRef("year")))).exists()
+        or any(c["newest_year"] for c in cited),
         "corrected": frozen.filter(
             Exists(same_figure.filter(year=OuterRef("year")).exclude(value=OuterRef("value")))
-        ).exists(),
+        ).exists()
+        or any(c["corrected"] for c in cited),
+        "cited": cited,
     }

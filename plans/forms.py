@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gebiedsplan.numbers import IntegerCommaField
+
 from .models import FigureTable
 
 
@@ -37,6 +39,7 @@ class PlanTemplateForm(forms.ModelForm):
 
         model = PlanTemplate
         fields = ["name", "document_type", "years"]
+        field_classes = {"years": IntegerCommaField}
 
 
 class TemplateSectionForm(forms.ModelForm):
@@ -58,3 +61,25 @@ class TemplateSectionForm(forms.ModelForm):
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
         self.fields["parent"].required = False
+
+
+class CitationForm(forms.Form):
+    """Cite one figure: an indicator for a region of the area in a year."""
+
+    indicator = forms.TypedChoiceField(label=_("Indicator"), coerce=int)
+    neighbourhood = forms.TypedChoiceField(label=_("Gebied"), coerce=int)
+    year = forms.TypedChoiceField(label=_("Jaar"), coerce=int)
+    # For a goal: the goal itself (empty) or one of its indicators.
+    target = forms.TypedChoiceField(label=_("Bij"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, indicators, neighbourhoods, years, targets=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = indicators
+        self.fields["neighbourhood"].choices = neighbourhoods
+        self.fields["year"].choices = [(y, str(y)) for y in years]
+        if targets:
+            self.fields["target"].choices = [("", _("het doel zelf")), *targets]
+        else:
+            del self.fields["target"]
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "utrecht-select"

@@ -23,6 +23,7 @@ from .models import (
     Card,
     CardKind,
     CardTopic,
+    FigureCitation,
     FigureTable,
     FigureTableIndicator,
     FigureTableNeighbourhood,
@@ -59,6 +60,7 @@ CONTENT = [
     (ActivityType, "activity__section__plan"),
     (Goal, "section__plan"),
     (GoalIndicator, "goal__section__plan"),
+    (FigureCitation, "section__plan"),
     (SurveyQuestion, "section__plan"),
     (SurveyAnswer, "question__section__plan"),
 ]
@@ -121,6 +123,8 @@ TEXT_FIELDS = {
     "intervention": ["title", "problem", "target_groups", "approach", "direct_results", "medium_results", "long_term"],
     "surveyquestion": ["question", "respondents"],
     "figuretable": ["heading", "layout", "year", "footnote"],
+    # Ids of the indicator and region: a changed citation shows as a changed line.
+    "figurecitation": ["indicator_id", "neighbourhood_id", "year"],
 }
 
 

@@ -779,6 +779,67 @@ class GoalIndicator(models.Model):
         return str(self.indicator)
 
 
+class FigureCitation(models.Model):
+    """A figure a focus point, a goal or a goal's indicator cites: one indicator for one
+    region (a buurt, a wijk, the area as a whole) in one year.
+
+    The plan shows the value live, with its year and source, and says when a newer year
+    exists. Adoption freezes it (the `frozen_*` fields), so an adopted plan keeps showing
+    what it was adopted with. A copy to the next period moves the citation to the newest
+    year and keeps the year and value it had (`previous_*`) to show how the figure moved.
+    """
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="citations")
+    focus_point = models.ForeignKey(
+        FocusPoint, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+    )
+    goal = models.ForeignKey(Goal, null=True, blank=True, on_delete=models.CASCADE, related_name="citations")
+    goal_indicator = models.ForeignKey(
+        GoalIndicator, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+    )
+    indicator = models.ForeignKey(
+        "wijkdata.Indicator", verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="+"
+    )
+    neighbourhood = models.ForeignKey(
+        "wijkdata.Neighbourhood", verbose_name=_("gebied"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("jaar"))
+    order = models.PositiveIntegerField(_("volgorde"), default=0)
+    # Set on adoption: the figure as the plan showed it then.
+    frozen_at = models.DateTimeField(null=True, blank=True)
+    frozen_value = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+    frozen_missing_reason = models.CharField(max_length=120, blank=True)
+    frozen_source = models.CharField(max_length=200, blank=True)
+    # Set by a copy to the next period that moved the citation to a newer year.
+    previous_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    previous_value = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("aangehaald cijfer")
+        verbose_name_plural = _("aangehaalde cijfers")
+        ordering = ["section", "order", "id"]
+        constraints = [
+            # It cites for exactly one thing: a focus point, a goal, or a goal's indicator.
+            models.CheckConstraint(
+                condition=(
+                    Q(focus_point__isnull=False, goal__isnull=True, goal_indicator__isnull=True)
+                    | Q(focus_point__isnull=True, goal__isnull=False, goal_indicator__isnull=True)
+                    | Q(focus_point__isnull=True, goal__isnull=True, goal_indicator__isnull=False)
+                ),
+                name="plans_figurecitation_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} · {self.neighbourhood_id} · {self.year}"
+
+    @property
+    def owner(self):
+        return self.focus_point or self.goal or self.goal_indicator
+
+
 class SurveyQuestion(models.Model):
     """A question of a survey with the number of people who answered."""
 

@@ -197,3 +197,51 @@ def get_organisation_for_user(user, code, *, edit: bool = False) -> Organisation
     if edit and Membership.Role.COORDINATOR not in roles:
         raise PermissionDenied
     return organisation
+
+
+def moved_citations(plan: Plan) -> list[dict]:
+    """The cited figures a copy to this period moved to a newer year and that changed since:
+    indicator, region, the old and new year and value, and whether that is better or worse
+    (per the indicator's direction; higher/lower for a neutral one). Two queries."""
+    from wijkdata.formatting import format_figure
+    from wijkdata.models import Indicator
+    from wijkdata.selectors import figure_lookup, region_label
+
+    from .models import FigureCitation
+
+    citations = list(
+        FigureCitation.objects.filter(section__plan=plan, previous_year__isnull=False).select_related(
+            "indicator", "neighbourhood"
+        )
+    )
+    from wijkdata.models import IndicatorValue
+    from wijkdata.selectors import visible_filter
+
+    lookup = figure_lookup(
+        ((c.neighbourhood_id, c.indicator_id, c.year) for c in citations),
+        codes={c.neighbourhood_id: c.neighbourhood.code for c in citations},
+        values=IndicatorValue.objects.filter(visible_filter(plan.area.organisation_id)),
+    )
+    moved = []
+    for c in citations:
+        figure = lookup[(c.neighbourhood_id, c.indicator_id, c.year)].figure
+        new, old = (figure.value if figure else None), c.previous_value
+        if new is None or old is None or new == old:
+            continue
+        higher = new > old
+        if c.indicator.direction == Indicator.Direction.NEUTRAL:
+            verdict = "higher" if higher else "lower"
+        else:
+            verdict = "better" if higher == (c.indicator.direction == Indicator.Direction.HIGHER_IS_BETTER) else "worse"
+        moved.append(
+            {
+                "indicator": c.indicator.name,
+                "region": region_label(c.neighbourhood),
+                "old_year": c.previous_year,
+                "old": format_figure(old, c.indicator.kind),
+                "year": c.year,
+                "new": format_figure(new, c.indicator.kind),
+                "verdict": verdict,
+            }
+        )
+    return moved

@@ -37,6 +37,7 @@ from .models import (
     Card,
     CardKind,
     CardRows,
+    FigureCitation,
     FigureTable,
     FigureTableIndicator,
     FigureTableNeighbourhood,
@@ -142,7 +143,7 @@ def _section_of(item) -> Section:
         return item
     if hasattr(item, "section"):
         return item.section
-    for parent in ("table", "intervention", "activity", "goal", "question"):
+    for parent in ("table", "intervention", "activity", "goal", "question", "focus_point"):
         if hasattr(item, parent):
             return _section_of(getattr(item, parent))
     raise TypeError(f"{type(item).__name__} is not plan content")
@@ -163,7 +164,12 @@ def plans_touch_showing(
         Q(neighbourhood_rows__neighbourhood_id__in=neighbourhood_ids)
         | Q(indicator_rows__indicator_id__in=indicator_ids)
     )
-    plans = Plan.objects.filter(sections__figure_tables__in=tables).exclude(status=Plan.Status.ADOPTED)
+    citing = FigureCitation.objects.filter(
+        Q(neighbourhood_id__in=neighbourhood_ids) | Q(indicator_id__in=indicator_ids)
+    ).values("section__plan_id")
+    plans = Plan.objects.filter(
+        Q(sections__figure_tables__in=tables) | Q(pk__in=citing)
+    ).exclude(status=Plan.Status.ADOPTED)
     if owner_id is not None:
         plans = plans.filter(area__organisation_id=owner_id)
     return Plan.objects.filter(pk__in=plans.values("pk")).update(revision=F("revision") + 1, updated=timezone.now())
@@ -206,7 +212,116 @@ def plan_freeze_figures(*, plan: Plan) -> int:
             if key in wanted
         )
     FrozenValue.objects.bulk_create(frozen)
-    return len(frozen)
+    return len(frozen) + _freeze_citations(plan=plan)
+
+
+def _freeze_citations(*, plan: Plan) -> int:
+    """Store on each cited figure the value, reason and source the plan shows now."""
+    from wijkdata.models import IndicatorValue
+    from wijkdata.selectors import figure_lookup, visible_filter
+
+    citations = list(FigureCitation.objects.filter(section__plan=plan))
+    lookup = figure_lookup(
+        ((c.neighbourhood_id, c.indicator_id, c.year) for c in citations),
+        values=IndicatorValue.objects.filter(visible_filter(plan.area.organisation_id)),
+    )
+    now = timezone.now()
+    for citation in citations:
+        figure = lookup[(citation.neighbourhood_id, citation.indicator_id, citation.year)].figure
+        citation.frozen_at = now
+        citation.frozen_value = figure.value if figure else None
+        citation.frozen_missing_reason = figure.missing_reason if figure else "geen gegevens"
+        citation.frozen_source = figure.source if figure else ""
+    FigureCitation.objects.bulk_update(
+        citations, ["frozen_at", "frozen_value", "frozen_missing_reason", "frozen_source"]
+    )
+    return len(citations)
+
+
+# --- cited figures ------------------------------------------------------------------------
+
+
+def _citation_owner_field(owner) -> str:
+    for model, name in ((FocusPoint, "focus_point"), (Goal, "goal"), (GoalIndicator, "goal_indicator")):
+        if isinstance(owner, model):
+            return name
+    raise TypeError(f"{type(owner).__name__} cannot cite figures")
+
+
+@transaction.atomic
+def citation_add(
+    *, owner, indicator, neighbourhood, year: int, expected_revision: int | None = None
+) -> FigureCitation:
+    """Let a focus point, a goal or a goal's indicator cite one figure: `indicator` for
+    `neighbourhood` (a region of the plan's area) in `year`. A goal's indicator always
+    cites its own indicator. Refused, writing nothing, when there is no such figure."""
+    from wijkdata.selectors import figure_lookup, region_label
+
+    section = _section_of(owner)
+    _begin(plan=section.plan, section=section, expected_revision=expected_revision)
+    name = _citation_owner_field(owner)
+    if isinstance(owner, GoalIndicator):
+        indicator = owner.indicator
+    from wijkdata.models import IndicatorValue
+    from wijkdata.selectors import visible_filter
+
+    visible = IndicatorValue.objects.filter(visible_filter(section.plan.area.organisation_id))
+    key = (neighbourhood.pk, indicator.pk, int(year))
+    found = figure_lookup([key], values=visible)[key]
+    if found.figure is None:
+        raise ValidationError(
+            _("Er is geen cijfer van %(indicator)s voor %(region)s in %(year)s. Kies een ander jaar of gebied.")
+            % {"indicator": indicator.name, "region": region_label(neighbourhood), "year": year}
+        )
+    existing = FigureCitation.objects.filter(**{name: owner})
+    if existing.filter(indicator=indicator, neighbourhood__code=neighbourhood.code, year=year).exists():
+        raise ValidationError(_("Dit cijfer wordt hier al aangehaald."))
+    citation = FigureCitation.objects.create(
+        section=section, indicator=indicator, neighbourhood=neighbourhood, year=int(year),
+        order=_next_order(existing), **{name: owner},
+    )
+    plan_touch(plan=section.plan, section=section)
+    return citation
+
+
+@transaction.atomic
+def citation_delete(*, citation: FigureCitation, expected_revision: int | None = None) -> None:
+    section = citation.section
+    _begin(plan=section.plan, section=section, expected_revision=expected_revision)
+    citation.delete()
+    plan_touch(plan=section.plan, section=section)
+
+
+def _citations_to_newest(*, plan: Plan) -> int:
+    """Move every cited figure of a (new) plan to the newest year that has a value; keep the
+    year and value it had, to show how the figure moved. Returns how many moved."""
+    from wijkdata.models import IndicatorValue
+    from wijkdata.selectors import figure_lookup, visible_filter
+
+    citations = list(FigureCitation.objects.filter(section__plan=plan))
+    lookup = figure_lookup(
+        ((c.neighbourhood_id, c.indicator_id, c.year) for c in citations),
+        values=IndicatorValue.objects.filter(visible_filter(plan.area.organisation_id)),
+    )
+    moved = 0
+    for citation in citations:
+        found = lookup[(citation.neighbourhood_id, citation.indicator_id, citation.year)]
+        # A copy of an adopted plan is a concept again: it reads live figures.
+        citation.frozen_at, citation.frozen_value = None, None
+        citation.frozen_missing_reason = citation.frozen_source = ""
+        citation.previous_year = citation.previous_value = None
+        if found.newest is not None:
+            citation.previous_year = citation.year
+            citation.previous_value = found.figure.value if found.figure else None
+            citation.year = found.newest.year
+            citation.neighbourhood_id = found.newest.neighbourhood_id
+            moved += 1
+    FigureCitation.objects.bulk_update(
+        citations,
+        ["frozen_at", "frozen_value", "frozen_missing_reason", "frozen_source", "previous_year", "previous_value",
+         "year", "neighbourhood"],
+    )
+    return moved
 
 
 def _next_order(queryset) -> int:
@@ -615,9 +730,13 @@ def _copy_section(section: Section, target: Plan, parent, order: int, theme_for)
         new_table = _clone(table, section=copy)
         for row in rows[0] + rows[1]:
             _clone(row, table=new_table)
+    owners = {"focus_point": {}, "goal": {}, "goal_indicator": {}}
     for model in (MatrixItem, FocusPoint, Milestone):
         for item in model.objects.filter(section_id=old_pk):
-            _clone(item, section=copy)
+            old = item.pk
+            new_item = _clone(item, section=copy)
+            if model is FocusPoint:
+                owners["focus_point"][old] = new_item
     for intervention in Intervention.objects.filter(section_id=old_pk).prefetch_related("themes", "partners"):
         themes, partners = list(intervention.themes.all()), list(intervention.partners.all())
         new = _clone(intervention, section=copy)
@@ -634,13 +753,20 @@ def _copy_section(section: Section, target: Plan, parent, order: int, theme_for)
         indicators = list(goal.indicators.all())
         old = goal.pk
         goals[old] = _clone(goal, section=copy, parent=goals.get(goal.parent_id))
+        owners["goal"][old] = goals[old]
         for gi in indicators:
-            _clone(gi, goal=goals[old])
+            old_gi = gi.pk
+            owners["goal_indicator"][old_gi] = _clone(gi, goal=goals[old])
     for question in SurveyQuestion.objects.filter(section_id=old_pk).prefetch_related("answers"):
         answers = list(question.answers.all())
         new = _clone(question, section=copy)
         for answer in answers:
             _clone(answer, question=new)
+    for citation in FigureCitation.objects.filter(section_id=old_pk):
+        name = next(n for n in owners if getattr(citation, f"{n}_id"))
+        owner = owners[name].get(getattr(citation, f"{name}_id"))
+        if owner is not None:
+            _clone(citation, section=copy, **{**dict.fromkeys(owners), name: owner})
     for n, child in enumerate(source.children.all()):
         _copy_section(child, target, copy, n, theme_for)
     return copy
@@ -688,6 +814,7 @@ def plan_copy_to_next_period(*, plan: Plan) -> Plan:
         if milestone.date:
             milestone.date = milestone.date.replace(year=milestone.date.year + length)
         milestone.save()
+    _citations_to_newest(plan=new)
     plan_touch(plan=new, what=_("Gekopieerd uit %(title)s") % {"title": plan.title})
     return new
 

@@ -10,6 +10,8 @@ back to the page); with htmx the section editor is swapped in place.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Prefetch
 from django.forms import modelform_factory
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,15 +19,19 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from gebiedsplan.numbers import DecimalCommaField, IntegerCommaField
 from matrix.models import MatrixItem
 
 from . import services
+from .forms import CitationForm
 from .history import word_diff
 from .models import (
     Activity,
     Card,
+    FigureCitation,
     FocusPoint,
     Goal,
+    GoalIndicator,
     Intervention,
     Membership,
     Milestone,
@@ -34,7 +40,7 @@ from .models import (
     SectionKind,
     SurveyQuestion,
 )
-from .selectors import get_plan_for_user
+from .selectors import get_plan_for_user, moved_citations
 
 COORDINATOR = Membership.Role.COORDINATOR
 FACILITATOR = Membership.Role.FACILITATOR
@@ -70,7 +76,13 @@ def _may_edit(plan: Plan, section: Section | None = None) -> bool:
 
 
 def _formfield(field, **kwargs):
-    """Form fields in the NL Design System look, with textareas of a few lines."""
+    """Form fields in the NL Design System look, with textareas of a few lines; numbers
+    are typed the Dutch way ("10,7", "1.234")."""
+    if not field.choices and not field.is_relation:
+        if isinstance(field, models.DecimalField):
+            kwargs.setdefault("form_class", DecimalCommaField)
+        elif isinstance(field, models.IntegerField):
+            kwargs.setdefault("form_class", IntegerCommaField)
     formfield = field.formfield(**kwargs)
     if formfield is None:
         return None
@@ -148,6 +160,7 @@ def plan_edit(request: HttpRequest, code) -> HttpResponse:
                 Plan.objects.only("code", "version", "status").get(pk=plan.previous_version_id)
                 if plan.previous_version_id else None
             ),
+            "moved_figures": moved_citations(plan) if plan.user_role == COORDINATOR else [],
         },
     )
 
@@ -253,6 +266,8 @@ def _section_action(request, section: Section, context: dict) -> bool:
         )
         messages.success(request, _("Het onderdeel is opgeslagen."))
         return True
+    if action in {"cite-add", "cite-delete"} and section.kind in CITING:
+        return _citation_action(request, section, action, revision, context)
     if section.kind not in ITEM_MODELS:
         raise Http404
     model, form_class = _item_form_class(section)
@@ -304,6 +319,94 @@ def _section_action(request, section: Section, context: dict) -> bool:
     raise Http404
 
 
+# Items that can cite figures (indicator, region, year), per section kind.
+CITING = {SectionKind.FOCUS: FocusPoint, SectionKind.GOALS: Goal}
+
+
+def _citation_choices(plan: Plan):
+    """Years, indicators and regions a citation can choose from: the area's regions (its
+    own, their buurten, the municipality) as their newest row per CBS code, and every
+    indicator with figures for them. Four queries."""
+    from django.db.models import Q
+
+    from wijkdata import selectors
+    from wijkdata.models import Indicator, Neighbourhood
+
+    area = plan.area
+    years = selectors.area_years(area) or [plan.period_start]
+    newest = {}
+    for region in Neighbourhood.objects.filter(
+        selectors.region_filter(selectors.area_codes(area)) | Q(code=area.organisation.municipality_code)
+    ).order_by("year"):
+        newest[region.code] = region
+    regions = selectors.tree_order(list(newest.values()))
+    regions.sort(key=lambda r: r.level != Neighbourhood.Level.MUNICIPALITY)
+    indicators = (
+        Indicator.objects.filter(values__neighbourhood__code__in=list(newest))
+        .distinct()
+        .order_by("category", "order", "name")
+        if newest
+        else []
+    )
+    return (
+        years,
+        None,
+        [(str(i.id), f"{i.name} ({i.get_category_display().lower()})") for i in indicators],
+        [(str(r.id), selectors.region_label(r)) for r in regions],
+    )
+
+
+def _citation_form(section: Section, item, choices, data=None) -> CitationForm:
+    years, _year, indicators, regions = choices
+    targets = None
+    if isinstance(item, Goal):
+        targets = [(gi.pk, gi.indicator.name) for gi in item.indicators.all()]
+    return CitationForm(
+        data, prefix=f"c{item.pk}", indicators=indicators, neighbourhoods=regions, years=years, targets=targets
+    )
+
+
+def _citation_action(request, section: Section, action: str, revision, context: dict) -> bool:
+    from wijkdata.models import Indicator, Neighbourhood
+
+    model = CITING[section.kind]
+    try:
+        item = model.objects.get(pk=int(request.POST.get("item", "")), section=section)
+    except (ValueError, model.DoesNotExist):
+        raise Http404 from None
+    if action == "cite-delete":
+        try:
+            citation = FigureCitation.objects.get(pk=int(request.POST.get("citation", "")), section=section)
+        except (ValueError, FigureCitation.DoesNotExist):
+            raise Http404 from None
+        services.citation_delete(citation=citation, expected_revision=revision)
+        messages.success(request, _("Het cijfer wordt niet meer aangehaald."))
+        return True
+    form = _citation_form(section, item, _citation_choices(section.plan), request.POST)
+    if not form.is_valid():
+        context.setdefault("citation_forms", {})[item.pk] = form
+        return False
+    data = form.cleaned_data
+    owner = item
+    if data.get("target"):
+        owner = item.indicators.filter(pk=data["target"]).first()
+        if owner is None:
+            raise Http404
+    try:
+        services.citation_add(
+            owner=owner,
+            indicator=Indicator.objects.get(pk=data["indicator"]),
+            neighbourhood=Neighbourhood.objects.get(pk=data["neighbourhood"]),
+            year=data["year"],
+            expected_revision=revision,
+        )
+    except ValidationError:
+        context.setdefault("citation_forms", {})[item.pk] = form
+        raise
+    messages.success(request, _("Het cijfer is toegevoegd."))
+    return True
+
+
 def _conflict(request, current: Section, context: dict) -> None:
     """Someone saved this section in the meantime: show theirs beside ours, keep ours."""
     mine = {
@@ -329,10 +432,32 @@ def _editor_context(section: Section, context: dict) -> dict:
     if section.kind in ITEM_MODELS:
         model, form_class = _item_form_class(section)
         posted = context.get("item_forms", {})
+        queryset = model.objects.filter(section=section).order_by("order", "id")
+        citing = section.kind in CITING
+        if citing:
+            queryset = queryset.prefetch_related(
+                Prefetch("citations", queryset=FigureCitation.objects.select_related("indicator", "neighbourhood"))
+            )
+            if model is Goal:
+                queryset = queryset.prefetch_related(
+                    Prefetch(
+                        "indicators",
+                        queryset=GoalIndicator.objects.select_related("indicator").prefetch_related(
+                            Prefetch("citations", queryset=FigureCitation.objects.select_related("indicator", "neighbourhood"))
+                        ),
+                    )
+                )
+            choices = _citation_choices(section.plan)
+        posted_citations = context.get("citation_forms", {})
         shared: dict = {}
-        for item in model.objects.filter(section=section).order_by("order", "id"):
+        for item in queryset:
             form = posted.get(item.pk) or form_class(instance=item, prefix=f"i{item.pk}")
             _limit_choices(form, section, shared)
+            if citing:
+                item.citation_list = list(item.citations.all())
+                if model is Goal:
+                    item.citation_list += [c for gi in item.indicators.all() for c in gi.citations.all()]
+                item.citation_form = posted_citations.get(item.pk) or _citation_form(section, item, choices)
             item_forms.append((item, form))
         new_form = context.get("new_form") or form_class(prefix="new")
         _limit_choices(new_form, section, shared)

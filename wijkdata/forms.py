@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gebiedsplan.numbers import IntegerCommaField
+
 
 class ImportForm(forms.Form):
     file = forms.FileField(
@@ -9,7 +11,7 @@ class ImportForm(forms.Form):
             "CSV, Excel (xlsx) of GeoJSON: een CBS- of GGD-export of een eigen tabel met CBS-codes."
         ),
     )
-    year = forms.IntegerField(
+    year = IntegerCommaField(
         label=_("Jaar"),
         required=False,
         min_value=1990,

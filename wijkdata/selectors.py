@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import models
 from django.db.models import F, Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -667,3 +668,63 @@ def plans_showing_figures(*, figures, owner_id: int | None = None) -> list[dict]
         }
         for plan in plans
     ]
+
+
+# --- one figure and its newest year (cited figures, execution-plan targets) ---------------
+
+
+@dataclass
+class FigureLookup:
+    """What `figure_lookup` found for one (region, indicator, year)."""
+
+    figure: IndicatorValue | None  # the figure of the year asked for; None if there is none
+    newest: IndicatorValue | None  # the figure of the newest later year that has a value
+
+    @property
+    def newest_year(self) -> int | None:
+        return self.newest.year if self.newest is not None else None
+
+
+def figure_lookup(wanted, *, values=None, codes: dict[int, str] | None = None) -> dict[tuple[int, int, int], FigureLookup]:
+    """The value of indicator X for region Y in year Z, and the newest year after Z.
+
+    `wanted` holds `(neighbourhood_id, indicator_id, year)` triples; the answer has a
+    `FigureLookup` for each. Regions are matched by their CBS code, because every year's
+    import has its own region rows (`Neighbourhood` is keyed by code and year): the 2025
+    figure of a buurt hangs on its 2025 row. Where one year has figures on several rows of
+    the same code, the row asked for wins. A later year counts only if it has a value
+    (not a missing figure). Two queries, whatever the number of triples.
+
+    `values` is the IndicatorValue queryset to read from (default: all figures), so that a
+    caller can pass only the figures visible to an organisation. `codes` maps neighbourhood
+    ids to their CBS codes when the caller has the rows already (it saves the first query).
+    """
+    wanted = {(int(n), int(i), int(y)) for n, i, y in wanted}
+    if not wanted:
+        return {}
+    if codes is None or not {w[0] for w in wanted} <= set(codes):
+        codes = dict(Neighbourhood.objects.filter(pk__in={w[0] for w in wanted}).values_list("id", "code"))
+    if values is None:
+        values = IndicatorValue.objects.all()
+    found = values.filter(
+        neighbourhood__code__in=set(codes.values()),
+        indicator_id__in={w[1] for w in wanted},
+        year__gte=min(w[2] for w in wanted),
+    ).annotate(region_code=models.F("neighbourhood__code"))
+    by_series: dict[tuple[str, int], list[IndicatorValue]] = defaultdict(list)
+    for value in found:
+        by_series[(value.region_code, value.indicator_id)].append(value)
+    answer = {}
+    for neighbourhood_id, indicator_id, year in wanted:
+        series = by_series.get((codes.get(neighbourhood_id), indicator_id), [])
+        same_year = sorted(
+            # The row asked for first; on it, an organisation's own figure before the public one.
+            (v for v in series if v.year == year),
+            key=lambda v: (v.neighbourhood_id != neighbourhood_id, v.owner_id is None),
+        )
+        later = [v for v in series if v.year > year and v.value is not None]
+        answer[(neighbourhood_id, indicator_id, year)] = FigureLookup(
+            figure=same_year[0] if same_year else None,
+            newest=max(later, key=lambda v: (v.year, v.neighbourhood_id == neighbourhood_id)) if later else None,
+        )
+    return answer

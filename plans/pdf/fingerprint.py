@@ -30,6 +30,7 @@ _ROOT = Path(settings.BASE_DIR)
 _CODE = [
     "templates/plans/pdf",
     "templates/plans/_colophon_fields.html",
+    "templates/plans/_cited.html",
     "static/css/pdf.css",
     "static/vendor/source-sans-3",  # the typeface
     "plans/pdf",
