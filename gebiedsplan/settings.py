@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "plans",
     "wijkdata",
     "matrix",
+    "execution",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +186,8 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "gebiedsplan")
 # killed as a whole left "being made" are queued again (plans.services.plan_export_sweep).
 CELERY_BEAT_SCHEDULE = {
     "sweep-plan-exports": {"task": "plans.tasks.sweep_plan_exports", "schedule": 30.0},
+    # Daily; sends only in a quarter's last two weeks, once per owner and quarter.
+    "execution-quarter-reminders": {"task": "execution.tasks.send_quarter_reminders", "schedule": 86400.0},
 }
 
 # Rendered plan pages are cached by content version (plans.selectors.plan_content_version),
