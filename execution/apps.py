@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class ExecutionConfig(AppConfig):
     name = "execution"
     verbose_name = _("Uitvoeringsplannen")
+
+    def ready(self) -> None:
+        from plans import history
+
+        from .models import Action, ExecutionPlan, Review, Target
+
+        history.register()
+        for model, lookup in (
+            (ExecutionPlan, "plan"),
+            (Action, "execution_plan__plan"),
+            (Target, "execution_plan__plan"),
+            (Review, "execution_plan__plan"),
+        ):
+            history.register_content(model, lookup)

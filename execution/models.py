@@ -164,6 +164,9 @@ class PartnerLinkUse(models.Model):
         verbose_name_plural = _("gebruik persoonlijke links")
         ordering = ["-at"]
 
+    def __str__(self) -> str:
+        return f"{self.link} · {self.at:%Y-%m-%d %H:%M}"
+
 
 class ReminderSent(models.Model):
     email = models.EmailField()
@@ -175,3 +178,6 @@ class ReminderSent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["email", "year", "quarter"], name="execution_reminder_once_per_quarter"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.email} {self.year}-Q{self.quarter}"

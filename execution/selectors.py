@@ -94,7 +94,7 @@ def overview(plan, today: date) -> Overview:
     year, quarter = quarter_of(today)
     result = Overview()
     labels = dict(Action.Status.choices)
-    result.by_status = {label: 0 for label in labels.values()}
+    result.by_status = dict.fromkeys(labels.values(), 0)
     result.by_status["Zonder status"] = 0
     by_focus: dict = {}
     for p in plans:
