@@ -7,7 +7,7 @@ class ExecutionConfig(AppConfig):
     verbose_name = _("Uitvoeringsplannen")
 
     def ready(self) -> None:
-        from plans import history
+        from plans import document, history
 
         from .models import Action, ExecutionPlan, Review, Target
 
@@ -19,3 +19,7 @@ class ExecutionConfig(AppConfig):
             (Review, "execution_plan__plan"),
         ):
             history.register_content(model, lookup)
+
+        from .selectors import execution_plans_for
+
+        document.register_part("execution", execution_plans_for)
