@@ -6,8 +6,8 @@ sections, cards or figures it holds. Sections that are empty are left out (a mat
 items keeps "Geen" in an empty quadrant; a matrix without any is not printed at all).
 """
 
-from collections.abc import Callable
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby

@@ -175,3 +175,10 @@ def test_query_counts_constant_with_100_actions_and_150_partners(client, people,
     )
     large = [_queries(client, url) for url in urls]
     assert small == large
+
+
+def test_plan_page_shows_execution_plans(client, people, ep):
+    services.action_add(execution_plan=ep, title="Buurtkamer open", owner="Farent", status="running")
+    client.force_login(people.manager)
+    page = client.get(people.plan.get_absolute_url()).content.decode()
+    assert "Uitvoeringsplannen" in page and "Samen tegen eenzaamheid" in page and "Buurtkamer open" in page
