@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "plans",
     "wijkdata",
     "matrix",
+    "execution",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,8 @@ PDF_PRERENDER = env_bool("PDF_PRERENDER", bool(REDIS_URL))
 PDF_PRERENDER_SETTLE_SECONDS = env_int("PDF_PRERENDER_SETTLE_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     "sweep-plan-exports": {"task": "plans.tasks.sweep_plan_exports", "schedule": 30.0},
+    # Daily; sends only in a quarter's last two weeks, once per owner and quarter.
+    "execution-quarter-reminders": {"task": "execution.tasks.send_quarter_reminders", "schedule": 86400.0},
 }
 
 # Rendered plan pages are cached by content version (plans.selectors.plan_content_version),

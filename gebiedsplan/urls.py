@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("plans.urls")),
     path("", include("wijkdata.urls")),
     path("", include("matrix.urls")),
+    path("", include("execution.urls")),
 ]
 
 if settings.DEBUG:

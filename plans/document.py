@@ -7,6 +7,7 @@ items keeps "Geen" in an empty quadrant; a matrix without any is not printed at 
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby
@@ -199,6 +200,8 @@ class PlanDocument:
     sections: list[SectionView]
     appendices: list[SectionView]
     themes: list[PlanTheme]
+    # Parts other apps add after the sections (see register_part), by name.
+    parts: dict = field(default_factory=dict)
 
     @property
     def all_sections(self) -> list[SectionView]:
@@ -222,6 +225,16 @@ class PlanDocument:
 
 
 QUADRANTS = [f"{i}_{e}" for i in MatrixItem.Impact.values for e in MatrixItem.Effort.values]
+
+
+# Other apps (execution) add a part to the plan page and PDF without plans importing them:
+# name → function(plan) returning what the part's template shows (falsy: not shown). Each
+# must read in a fixed number of queries, so the document's count stays constant.
+PARTS: dict[str, Callable[[Plan], object]] = {}
+
+
+def register_part(name: str, provider: Callable[[Plan], object]) -> None:
+    PARTS[name] = provider
 
 
 def plan_document(plan: Plan) -> PlanDocument:
@@ -305,7 +318,8 @@ def plan_document(plan: Plan) -> PlanDocument:
             view.number = str(number)
     for i, view in enumerate(appendices, start=1):
         view.number = f"Bijlage {i}"
-    return PlanDocument(plan=plan, sections=chapters, appendices=appendices, themes=themes)
+    parts = {name: provider(plan) for name, provider in PARTS.items()}
+    return PlanDocument(plan=plan, sections=chapters, appendices=appendices, themes=themes, parts=parts)
 
 
 def _by_section(items) -> dict[int, list]:

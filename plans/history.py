@@ -66,6 +66,14 @@ CONTENT = [
 ]
 
 
+def register_content(model, lookup: str) -> None:
+    """Let another app (e.g. execution) keep its rows of a plan in the plan's history."""
+    if (model, lookup) not in CONTENT:
+        CONTENT.append((model, lookup))
+        if not reversion.is_registered(model):
+            reversion.register(model)
+
+
 def register() -> None:
     """Register the plan and everything in it (called once, from the app config).
 

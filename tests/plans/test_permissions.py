@@ -28,6 +28,11 @@ EXPECTED = {
     "organisation_settings": [302, 200, 403, 403, 404, 200],
     "area_data": [302, 200, 200, 200, 404, 200],
     "import_upload": [302, 200, 403, 403, 404, 200],
+    "execution_list": [302, 200, 200, 200, 404, 200],
+    "execution_overview": [302, 200, 200, 200, 404, 200],
+    "execution_detail": [302, 200, 200, 200, 404, 200],
+    "execution_export": [302, 200, 200, 200, 404, 200],
+    "review_detail": [302, 200, 200, 200, 404, 200],
 }
 
 
@@ -47,6 +52,17 @@ def url_for(name: str, people) -> str:
         return reverse("plans:organisation_settings", args=[people.organisation.code])
     if name in ("area_data", "import_upload"):
         return reverse(f"wijkdata:{name}", args=[people.area.code])
+    if name.startswith(("execution", "review")):
+        from execution.services import execution_plan_create
+
+        ep = plan.execution_plans.first() or execution_plan_create(plan=plan, title="Uitvoering")
+        if name in ("execution_list", "execution_overview"):
+            return reverse(f"execution:{name}", args=[plan.code])
+        if name == "execution_export":
+            return reverse("execution:execution_export", args=[plan.code, ep.code, "csv"])
+        if name == "review_detail":
+            return reverse("execution:review_detail", args=[plan.code, ep.code, 2026, 1])
+        return reverse(f"execution:{name}", args=[plan.code, ep.code])
     return reverse(f"plans:{name}", args=[plan.code])
 
 
