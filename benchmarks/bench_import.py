@@ -20,6 +20,14 @@ Prints, after a `case: NAME` line, `RESULT import_s=… parse_s=… ratio=…`,
 `RESULT second_import_s=… changed=…` and `RESULT copy_floor_s=… import_over_floor=…
 floor_ratio=…` (floor_ratio = floor / parse_s: the ratio no importer that writes these rows
 into PostgreSQL can beat). The import runs with every check on (plausibility included).
+
+Memory: the same import, into the emptied tables, in a child process of its own (so the
+figure is that import's alone). Prints `RESULT peak_rss_mb=… rss_over_unpacked=…
+import_rss_mb=… import_over_unpacked=… unpacked_mb=…`: peak_rss_mb is the child's peak
+resident set (getrusage ru_maxrss, the interpreter and Django included), import_rss_mb that
+peak minus the child's resident set just before the import (what the import itself added);
+unpacked_mb is the file's size once unpacked (an xlsx is judged on its zip's contents).
+Target (issue 12): peak RSS <= 10x unpacked and <= 1 GB.
 """
 
 from __future__ import annotations
@@ -118,6 +126,53 @@ def copy_floor(url: str) -> float:
     return best
 
 
+def unpacked_bytes(path: Path) -> int:
+    from wijkdata.importing.reading import unpacked_size
+
+    with path.open("rb") as handle:
+        return unpacked_size(handle)
+
+
+def _rss_now() -> int:
+    """The current resident set in bytes (Linux /proc)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def memory_child(path: Path, year: int | None) -> None:
+    """Runs in the child: one import, then its memory figures as one JSON line."""
+    import json
+    import resource
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from wijkdata.services import indicators_import
+
+    connection.ensure_connection()
+    before = _rss_now()
+    result = indicators_import(path=path, year=year)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+    print(json.dumps({"before": before, "peak": peak, "values": result.counts["values_new"]}))
+
+
+def measure_memory(path: Path, year: int | None, url: str) -> dict:
+    import json
+    import subprocess
+
+    env = dict(os.environ, DATABASE_URL=url)
+    command = [sys.executable, __file__, "--memory-child", str(path)]
+    if year is not None:
+        command += ["--year", str(year)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)  # noqa: S603
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def run_case(
     name: str, path: Path, year: int | None, server: str, keep: bool, repeat: int = 1
 ) -> None:
@@ -183,6 +238,21 @@ def run_case(
             f"RESULT copy_floor_s={floor_s:.2f} import_over_floor={import_s / floor_s:.1f} "
             f"floor_ratio={floor_s / parse_s:.1f}"
         )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE wijkdata_indicatorvalue, wijkdata_neighbourhoodboundary, "
+                "wijkdata_importbatch, wijkdata_neighbourhood, wijkdata_indicator CASCADE"
+            )
+        connection.close()
+        unpacked = unpacked_bytes(path)
+        memory = measure_memory(path, year, f"{server}/{database}")
+        added = max(0, memory["peak"] - memory["before"])
+        print(
+            f"RESULT peak_rss_mb={memory['peak'] / 1e6:.0f} "
+            f"rss_over_unpacked={memory['peak'] / unpacked:.1f} "
+            f"import_rss_mb={added / 1e6:.0f} import_over_unpacked={added / unpacked:.1f} "
+            f"unpacked_mb={unpacked / 1e6:.1f} values={memory['values']}"
+        )
     finally:
         from django.db import connection
 
@@ -211,7 +281,14 @@ def main() -> int:
         help="Time the first import this many times (emptied in between) and keep the best, "
         "as the floor does (3): on a busy machine a single run is noise.",
     )
+    parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.memory_child:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gebiedsplan.settings")
+        os.environ.setdefault("SECRET_KEY", "benchmark-only-" + os.urandom(16).hex())
+        sys.path.insert(0, str(ROOT))
+        memory_child(args.memory_child, args.year)
+        return 0
     cases = [(args.file.stem, args.file, args.year)] if args.file else CASES
     for _name, path, _year in cases:
         if not path.exists():

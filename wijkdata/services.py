@@ -189,6 +189,9 @@ def indicators_import(
         year=year, sheet=sheet or None, source=source, file_name=file_name, kinds=kinds or {}
     )
     parsed = layouts.parse_file(raw, options)
+    # The bytes and the grid of cells are not needed past parsing: let them go before
+    # planning and writing, which hold their own compact copies (bounds peak memory).
+    data = raw = None
     if scope is not None:
         _restrict_to_scope(parsed, scope)
     _check_indicator_count(parsed, owner_id)

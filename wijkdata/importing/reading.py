@@ -273,6 +273,7 @@ def _read_csv(text: str, encoding: str) -> RawFile:
     reader = csv.reader(io.StringIO(text), delimiter=separator, strict=True)
     rows: list[list[str]] = []
     numbers: list[int] = []
+    memo: dict[str, str] = {}
     cells = 0
     try:
         for row in reader:
@@ -281,7 +282,9 @@ def _read_csv(text: str, encoding: str) -> RawFile:
             cells += len(row)
             if cells > MAX_CELLS:
                 raise ImportRefused([_too_many_cells()])
-            rows.append(row)
+            # One str object per distinct cell text: statistics files repeat a small set
+            # of texts ('.', '0', codes of the level, ...) many times over.
+            rows.append([memo.setdefault(cell, cell) for cell in row])
             numbers.append(reader.line_num)
     except csv.Error as exc:
         line = reader.line_num
