@@ -1,5 +1,4 @@
 from django import template
-
 from django.utils.safestring import mark_safe
 
 from plans.richtext import bind_proper_names, render_richtext
