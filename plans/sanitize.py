@@ -8,6 +8,7 @@ because stored HTML is treated as untrusted.
 """
 
 import nh3
+from django import forms
 
 ALLOWED_TAGS = {
     "p", "br", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "b", "i", "a",
@@ -33,3 +34,12 @@ def clean_html(html: str) -> str:
 def looks_like_html(text: str) -> bool:
     """Texts saved by the editor start with a block tag; legacy light markup does not."""
     return (text or "").lstrip().startswith("<")
+
+
+class SanitisedTextField(forms.CharField):
+    """A plan text field: HTML from the editor is sanitised with nh3 before it is saved;
+    legacy light markup is kept as typed (it is escaped when rendered)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        return clean_html(value) if looks_like_html(value) else value

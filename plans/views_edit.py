@@ -10,6 +10,7 @@ back to the page); with htmx the section editor is swapped in place.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.forms import modelform_factory
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,6 +35,7 @@ from .models import (
     SectionKind,
     SurveyQuestion,
 )
+from .sanitize import SanitisedTextField
 from .selectors import get_plan_for_user
 
 COORDINATOR = Membership.Role.COORDINATOR
@@ -71,6 +73,8 @@ def _may_edit(plan: Plan, section: Section | None = None) -> bool:
 
 def _formfield(field, **kwargs):
     """Form fields in the NL Design System look, with textareas of a few lines."""
+    if isinstance(field, models.TextField):
+        kwargs.setdefault("form_class", SanitisedTextField)
     formfield = field.formfield(**kwargs)
     if formfield is None:
         return None

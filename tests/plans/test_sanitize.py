@@ -46,3 +46,11 @@ def test_proper_names_are_bound_in_stored_html():
 def test_legacy_markup_still_renders():
     html = str(richtext("## Kop\n\nDe wijk **leeft**.\n\n- een"))
     assert "<h3>Kop</h3>" in html and "<strong>leeft</strong>" in html and "<li>een</li>" in html
+
+
+def test_editor_html_is_sanitised_before_it_is_saved():
+    from plans.sanitize import SanitisedTextField
+
+    field = SanitisedTextField()
+    assert field.clean('<p onclick="x()">a<script>alert(1)</script></p>') == "<p>a</p>"
+    assert field.clean("- een\n- **twee**") == "- een\n- **twee**"
