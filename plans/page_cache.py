@@ -24,6 +24,7 @@ _SHAPING_FILES = [
     "templates/plans/_colophon_fields.html",
     "plans/document.py",
     "plans/richtext.py",
+    "plans/sanitize.py",
     "plans/templatetags/plan_text.py",
     "wijkdata/formatting.py",
     "wijkdata/templatetags/figures.py",
