@@ -7,6 +7,8 @@ dropped; unclosed tags are closed. Used on save (forms/services) and again on re
 because stored HTML is treated as untrusted.
 """
 
+import re
+
 import nh3
 from django import forms
 
@@ -16,6 +18,7 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "th": {"scope", "colspan", "rowspan"}, "td": {"colspan", "rowspan"}}
 URL_SCHEMES = {"http", "https", "mailto"}
+_EDITOR_BLOCK = re.compile(r"\s*<(?:p|h[2-6]|ul|ol|table)[\s>]", re.IGNORECASE)
 
 
 def clean_html(html: str) -> str:
@@ -32,8 +35,9 @@ def clean_html(html: str) -> str:
 
 
 def looks_like_html(text: str) -> bool:
-    """Texts saved by the editor start with a block tag; legacy light markup does not."""
-    return (text or "").lstrip().startswith("<")
+    """Texts saved by the editor start with one of its block tags; legacy light markup
+    does not (a legacy text that starts with "<script>" stays text and is escaped)."""
+    return _EDITOR_BLOCK.match(text or "") is not None
 
 
 class SanitisedTextField(forms.CharField):
