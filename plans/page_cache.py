@@ -27,6 +27,7 @@ _SHAPING_FILES = [
     "templates/plans/sections/goals.html",
     "plans/document.py",
     "plans/richtext.py",
+    "plans/sanitize.py",
     "plans/templatetags/plan_text.py",
     "templates/plans/sections/figures.html",
     "wijkdata/formatting.py",

@@ -40,6 +40,7 @@ from .models import (
     SectionKind,
     SurveyQuestion,
 )
+from .sanitize import SanitisedTextField
 from .selectors import get_plan_for_user, moved_citations
 
 COORDINATOR = Membership.Role.COORDINATOR
@@ -77,12 +78,14 @@ def _may_edit(plan: Plan, section: Section | None = None) -> bool:
 
 def _formfield(field, **kwargs):
     """Form fields in the NL Design System look, with textareas of a few lines; numbers
-    are typed the Dutch way ("10,7", "1.234")."""
+    are typed the Dutch way ("10,7", "1.234"); texts are sanitised (nh3) before saving."""
     if not field.choices and not field.is_relation:
         if isinstance(field, models.DecimalField):
             kwargs.setdefault("form_class", DecimalCommaField)
         elif isinstance(field, models.IntegerField):
             kwargs.setdefault("form_class", IntegerCommaField)
+    if isinstance(field, models.TextField):
+        kwargs.setdefault("form_class", SanitisedTextField)
     formfield = field.formfield(**kwargs)
     if formfield is None:
         return None

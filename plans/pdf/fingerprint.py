@@ -35,6 +35,7 @@ _CODE = [
     "static/vendor/source-sans-3",  # the typeface
     "plans/pdf",
     "plans/richtext.py",
+    "plans/sanitize.py",
     "plans/templatetags/plan_text.py",
     "wijkdata/formatting.py",
     "wijkdata/palettes.py",

@@ -1,13 +1,19 @@
 from django import template
+from django.utils.safestring import mark_safe
 
 from plans.richtext import bind_proper_names, render_richtext
+from plans.sanitize import clean_html, looks_like_html
 
 register = template.Library()
 
 
 @register.filter
 def richtext(text, heading_level=3):
-    return render_richtext(text, int(heading_level))
+    """A plan text as safe HTML. Stored HTML is untrusted: it is sanitised again with nh3
+    here, then its proper names are bound. Legacy light markup is converted first."""
+    if looks_like_html(text):
+        return bind_proper_names(mark_safe(clean_html(text)))  # noqa: S308 - nh3 output
+    return bind_proper_names(mark_safe(clean_html(render_richtext(text, int(heading_level)))))  # noqa: S308
 
 
 @register.filter

@@ -1,0 +1,56 @@
+"""Plan texts stored as HTML are sanitised with nh3 on render: no payload survives."""
+
+import pytest
+
+from plans.sanitize import clean_html
+from plans.templatetags.plan_text import richtext
+
+PAYLOADS = [
+    "<p>a</p><script>alert(1)</script>",
+    '<p onclick="alert(1)">a</p>',
+    '<p><a href="javascript:alert(1)">a</a></p>',
+    '<p><svg onload="alert(1)"></svg>a</p>',
+    '<p style="background:url(javascript:alert(1))">a</p><style>body{display:none}</style>',
+    '<p><a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">a</a></p>',
+    '<p><img src=x onerror="alert(1)">a',
+    "<p>a<iframe src='https://evil.example'>",
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_stored_html_payloads_are_inert(payload):
+    html = str(richtext(payload)).lower()
+    for bad in ("<script", "onclick", "onload", "onerror", "javascript:", "<svg", "style", "data:", "<img", "<iframe"):
+        assert bad not in html
+    assert "a" in html
+
+
+def test_the_features_plan_texts_need_survive():
+    html = clean_html(
+        "<h2>Kop</h2><h3>Tussenkop</h3><p><strong>vet</strong> <em>schuin</em> "
+        '<a href="https://www.s-hertogenbosch.nl">link</a> <a href="mailto:a@b.nl">mail</a></p>'
+        "<ul><li>een</li></ul><ol><li>eerst</li></ol>"
+        "<table><thead><tr><th>Wijk</th></tr></thead><tbody><tr><td>Boschveld</td></tr></tbody></table>"
+    )
+    for tag in ("<h2>", "<h3>", "<strong>", "<em>", "<ul>", "<ol>", "<table>", "<th>", "<td>"):
+        assert tag in html
+    assert 'href="https://www.s-hertogenbosch.nl"' in html and 'href="mailto:a@b.nl"' in html
+
+
+def test_proper_names_are_bound_in_stored_html():
+    html = str(richtext("<p>Wij werken in <strong>'s-Hertogenbosch</strong> en Boschveld.</p>"))
+    assert '<span class="proper-name__whole">&#x27;s-Hertogenbosch</span>' in html or "proper-name__whole" in html
+    assert '<span class="proper-name"> Boschveld.</span>' in html
+
+
+def test_legacy_markup_still_renders():
+    html = str(richtext("## Kop\n\nDe wijk **leeft**.\n\n- een"))
+    assert "<h3>Kop</h3>" in html and "<strong>leeft</strong>" in html and "<li>een</li>" in html
+
+
+def test_editor_html_is_sanitised_before_it_is_saved():
+    from plans.sanitize import SanitisedTextField
+
+    field = SanitisedTextField()
+    assert field.clean('<p onclick="x()">a<script>alert(1)</script></p>') == "<p>a</p>"
+    assert field.clean("- een\n- **twee**") == "- een\n- **twee**"
