@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import reversion
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from reversion.models import Version
@@ -104,7 +105,7 @@ STR_RELATED = {
 
 
 def _queryset(model, **lookup):
-    queryset = model.objects.filter(**lookup)
+    queryset = model.objects.filter(**lookup).order_by()  # no ordering: no joins for it
     if model in STR_RELATED:  # what the row's __str__ reads (reversion stores it)
         queryset = queryset.select_related(*STR_RELATED[model])
     if model is Intervention:
@@ -157,15 +158,23 @@ def rules() -> dict:
 
 
 def section_rows(section_ids) -> list:
-    """The sections and everything in them, one query per table whatever their size."""
+    """The sections and everything in them. The sections' query says which tables hold
+    rows of them, so only those are read: a few queries, whatever their size or kind."""
     section_ids = list(section_ids)
-    rows = list(Section.objects.filter(pk__in=section_ids))
-    if not rows:
-        return rows
-    for model, rule in rules().items():
-        if rule.part == "section" and model is not Section:
-            lookup = f"{rule.hop}__section_id__in" if rule.hop else "section_id__in"
-            rows.extend(_queryset(model, **{lookup: section_ids}))
+    if not section_ids:
+        return []
+    content = [(model, rule) for model, rule in rules().items() if rule.part == "section" and model is not Section]
+    lookups = {model: f"{rule.hop}__section_id" if rule.hop else "section_id" for model, rule in content}
+    flags = {
+        f"has_{model._meta.label_lower.replace('.', '_')}": Exists(model.objects.filter(**{lookups[model]: OuterRef("pk")}))
+        for model, _rule in content
+    }
+    sections = list(Section.objects.filter(pk__in=section_ids).order_by().annotate(**flags))
+    rows = list(sections)
+    for (model, _rule), flag in zip(content, flags, strict=True):
+        holding = [row.pk for row in sections if getattr(row, flag)]
+        if holding:
+            rows.extend(_queryset(model, **{f"{lookups[model]}__in": holding}))
     return rows
 
 
@@ -204,7 +213,7 @@ def record(plan: Plan, comment: str = "", *, sections=None, own: bool = True) ->
                 parts = {}
             else:
                 parts = {part: previous.stored_in(part) for part in previous.parts}
-        current = set(Section.objects.filter(plan_id=plan.pk).values_list("pk", flat=True))
+        current = set(Section.objects.filter(plan_id=plan.pk).order_by().values_list("pk", flat=True))
         for part in [p for p in parts if p != "plan" and int(p) not in current]:
             del parts[part]
         changed = current if sections is None else {int(pk) for pk in sections} & current

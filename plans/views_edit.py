@@ -122,10 +122,18 @@ def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
             form.fields[name].queryset = queryset
             if shared is not None and name != "parent":
                 if name not in shared:
-                    shared[name] = list(form.fields[name].choices)
+                    shared[name] = _choices(form.fields[name])
                 form.fields[name].widget.choices = shared[name]
     if isinstance(form.instance, Goal) and form.instance.pk and "parent" in form.fields:
         form.fields["parent"].queryset = form.fields["parent"].queryset.exclude(pk=form.instance.pk)
+
+
+def _choices(field) -> list:
+    """A model choice field's choices from one plain query (its own iterator counts the
+    rows first and reads them through a server-side cursor: three round trips)."""
+    iterator = field.iterator(field)
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    return empty + [iterator.choice(obj) for obj in list(field.queryset)]
 
 
 @require_http_methods(["GET", "POST"])
@@ -234,6 +242,7 @@ def section_edit(request: HttpRequest, code, section_code) -> HttpResponse:
         section = plan.sections.get(code=section_code)
     except (Section.DoesNotExist, ValidationError):
         raise Http404 from None
+    section.plan = plan  # the services read it; saves fetching it again
     if not _may_edit(plan, section):
         raise PermissionDenied
     context = {"plan": plan, "section": section, "conflict": None, "errors": []}
@@ -249,6 +258,7 @@ def section_edit(request: HttpRequest, code, section_code) -> HttpResponse:
         if done and not request.htmx:
             return redirect("plans:section_edit", code=plan.code, section_code=section.code)
         section.refresh_from_db()
+        section.plan = plan
     context.update(_editor_context(section, context))
     template = "plans/section_edit.html" + ("#editor" if request.htmx else "")
     return render(request, template, context, status=409 if context["conflict"] else 200)
@@ -299,6 +309,7 @@ def _section_action(request, section: Section, context: dict) -> bool:
         item = model.objects.get(pk=int(request.POST.get("item", "")), section=section)
     except (ValueError, model.DoesNotExist):
         raise Http404 from None
+    item.section = section
     if action == "item-delete":
         services.content_delete(item=item, expected_revision=revision)
         messages.success(request, _("Verwijderd."))
@@ -307,7 +318,7 @@ def _section_action(request, section: Section, context: dict) -> bool:
         services.content_move(item=item, step=-1 if action == "item-up" else 1, expected_revision=revision)
         return True
     if action == "item-save":
-        form = form_class(request.POST, instance=model.objects.get(pk=item.pk), prefix=f"i{item.pk}")
+        form = form_class(request.POST, instance=item, prefix=f"i{item.pk}")
         _limit_choices(form, section)
         if not form.is_valid():
             context.setdefault("item_forms", {})[item.pk] = form
