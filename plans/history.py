@@ -218,7 +218,7 @@ def record(plan: Plan, comment: str = "", *, sections=None, own: bool = True) ->
             del parts[part]
         changed = current if sections is None else {int(pk) for pk in sections} & current
         changed |= {pk for pk in current if str(pk) not in parts}
-        rows = [Plan.objects.get(pk=plan.pk)]
+        rows = [Plan.objects.select_related("area").get(pk=plan.pk)]  # its __str__ names the area
         if own or sections is None or "plan" not in parts:
             rows.extend(own_rows(plan))
             parts["plan"] = None

@@ -7,6 +7,7 @@ marked, and keeps what the person typed. Each form works without JavaScript (pos
 back to the page); with htmx the section editor is swapped in place.
 """
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,6 +43,7 @@ from .models import (
 )
 from .sanitize import SanitisedTextField
 from .selectors import get_plan_for_user, moved_citations
+from .widgets import EditorRenderer
 
 COORDINATOR = Membership.Role.COORDINATOR
 FACILITATOR = Membership.Role.FACILITATOR
@@ -99,9 +101,13 @@ def _formfield(field, **kwargs):
     return formfield
 
 
+class _ItemForm(forms.ModelForm):
+    default_renderer = EditorRenderer()
+
+
 def _item_form_class(section: Section):
     model, fields = ITEM_MODELS[section.kind]
-    return model, modelform_factory(model, fields=fields, formfield_callback=_formfield)
+    return model, modelform_factory(model, form=_ItemForm, fields=fields, formfield_callback=_formfield)
 
 
 def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
