@@ -113,23 +113,28 @@ def _item_form_class(section: Section):
 def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
     """Choices that belong to this plan and section only (themes, kinds, topics, goals).
 
-    `shared` holds each field's rendered choices once for all the item forms of a section,
-    so that a section with many items costs one query per field, not one per item.
+    `shared` holds each field's rendered choices once for all the item forms of a section
+    (a form that is only shown needs its widget's choices, not a queryset), so that a
+    section with many items costs one query per field, not one per item.
     """
     plan = section.plan
-    for name, queryset in (
-        ("theme", plan.themes.all()),
-        ("themes", plan.themes.all()),
-        ("kind", section.card_kinds.all()),
-        ("topic", section.card_topics.all()),
-        ("parent", section.goals.filter(parent=None)),
-    ):
-        if name in form.fields:
-            form.fields[name].queryset = queryset
-            if shared is not None and name != "parent":
-                if name not in shared:
-                    shared[name] = _choices(form.fields[name])
-                form.fields[name].widget.choices = shared[name]
+    querysets = {
+        "theme": plan.themes.all,
+        "themes": plan.themes.all,
+        "kind": section.card_kinds.all,
+        "topic": section.card_topics.all,
+        "parent": lambda: section.goals.filter(parent=None),
+    }
+    for name, queryset in querysets.items():
+        if name not in form.fields:
+            continue
+        if shared is None or name == "parent":
+            form.fields[name].queryset = queryset()
+            continue
+        if name not in shared:
+            form.fields[name].queryset = queryset()
+            shared[name] = _choices(form.fields[name])
+        form.fields[name].widget.choices = shared[name]
     if isinstance(form.instance, Goal) and form.instance.pk and "parent" in form.fields:
         form.fields["parent"].queryset = form.fields["parent"].queryset.exclude(pk=form.instance.pk)
 
