@@ -26,7 +26,7 @@ def execution_plan_create(*, plan, title: str, **fields) -> ExecutionPlan:
     if not title.strip():
         raise ValidationError(_("Geef het uitvoeringsplan een titel."))
     item = ExecutionPlan.objects.create(plan=plan, title=title.strip(), order=plan.execution_plans.count(), **fields)
-    plan_touch(plan=plan, what=_("Uitvoeringsplan toegevoegd: %(title)s") % {"title": item.title})
+    plan_touch(plan=plan, what=_("Uitvoeringsplan toegevoegd: %(title)s") % {"title": item.title}, changed=[], own=True)
     return item
 
 
@@ -38,7 +38,7 @@ def action_add(*, execution_plan: ExecutionPlan, title: str, **fields) -> Action
     action = Action(execution_plan=execution_plan, title=title.strip(), order=execution_plan.actions.count(), **fields)
     action.full_clean()
     action.save()
-    plan_touch(plan=execution_plan.plan, what=_("Actie toegevoegd: %(title)s") % {"title": action.title})
+    plan_touch(plan=execution_plan.plan, what=_("Actie toegevoegd: %(title)s") % {"title": action.title}, changed=[], own=True)
     return action
 
 
@@ -54,7 +54,7 @@ def action_update(*, action: Action, status: str | None = None, update: str | No
         action.last_update = update.strip()
         action.last_update_at = timezone.now()
     action.save()
-    plan_touch(plan=plan, what=_("Actie bijgewerkt: %(title)s") % {"title": action.title})
+    plan_touch(plan=plan, what=_("Actie bijgewerkt: %(title)s") % {"title": action.title}, changed=[], own=True)
     return action
 
 
@@ -64,7 +64,7 @@ def target_add(*, execution_plan: ExecutionPlan, statement: str, **fields) -> Ta
     if not statement.strip():
         raise ValidationError(_("Beschrijf het doel."))
     target = Target.objects.create(execution_plan=execution_plan, statement=statement.strip(), **fields)
-    plan_touch(plan=execution_plan.plan, what=_("Doel toegevoegd: %(statement)s") % {"statement": target.statement})
+    plan_touch(plan=execution_plan.plan, what=_("Doel toegevoegd: %(statement)s") % {"statement": target.statement}, changed=[], own=True)
     return target
 
 
@@ -104,7 +104,7 @@ def review_save(*, execution_plan: ExecutionPlan, year: int, quarter: int, compl
         review.snapshot = _snapshot(execution_plan)
         review.completed_at = timezone.now()
     review.save()
-    plan_touch(plan=execution_plan.plan, what=_("Kwartaalreview %(year)s-K%(quarter)s") % {"year": year, "quarter": quarter})
+    plan_touch(plan=execution_plan.plan, what=_("Kwartaalreview %(year)s-K%(quarter)s") % {"year": year, "quarter": quarter}, changed=[], own=True)
     return review
 
 

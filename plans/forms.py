@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from gebiedsplan.numbers import IntegerCommaField
 
 from .models import FigureTable
+from .widgets import EditorRenderer
 
 
 class FigureTableForm(forms.Form):
@@ -65,6 +66,8 @@ class TemplateSectionForm(forms.ModelForm):
 
 class CitationForm(forms.Form):
     """Cite one figure: an indicator for a region of the area in a year."""
+
+    default_renderer = EditorRenderer()
 
     indicator = forms.TypedChoiceField(label=_("Indicator"), coerce=int)
     neighbourhood = forms.TypedChoiceField(label=_("Gebied"), coerce=int)

@@ -1,16 +1,25 @@
-"""Every change to a plan is kept: django-reversion stores a snapshot of the whole plan (the
-plan row, its themes and every section with everything in it, followed through the
-registrations below) in one revision per save, with who and when.
+"""Every change to a plan is kept: django-reversion stores the rows of the parts of a plan a
+save changed, in one revision per save, with who and when; a `PlanHistoryState` per
+revision says where every other part of the plan, unchanged, was stored last. A part is
+either one section with everything in it, or the plan's own rows (its themes and the
+execution plans registered by other apps); the plan row itself is in every revision.
 
-`plan_touch` (plans.services) adds the plan to the current revision, so every service
-that writes a plan records it; a request's revision (RevisionMiddleware) carries the user.
-This module reads the history: the revisions of a plan, and what changed per section.
+`plan_touch` (plans.services) records the plan with the parts a service changed (all of
+them when it does not say), so a save costs what it changed, not what the plan holds;
+a request's revision (RevisionMiddleware) carries the user. This module also reads the
+history: the revisions of a plan, what changed per section, and the stored rows of any
+part at any revision (for restoring).
 """
 
 import difflib
+import json
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import reversion
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from reversion.models import Version
@@ -34,6 +43,7 @@ from .models import (
     InterventionPartner,
     Milestone,
     Plan,
+    PlanHistoryState,
     PlanTheme,
     Section,
     SurveyAnswer,
@@ -95,26 +105,226 @@ STR_RELATED = {
 }
 
 
+def _queryset(model, **lookup):
+    queryset = model.objects.filter(**lookup).order_by()  # no ordering: no joins for it
+    if model in STR_RELATED:  # what the row's __str__ reads (reversion stores it)
+        queryset = queryset.select_related(*STR_RELATED[model])
+    if model is Intervention:
+        queryset = queryset.prefetch_related("themes")
+    return queryset
+
+
 def plan_rows(plan: Plan) -> list:
     """The plan and every row it holds, one query per table whatever the plan's size."""
     rows = [plan]
     for model, lookup in CONTENT:
-        queryset = model.objects.filter(**{lookup: plan})
-        if model in STR_RELATED:  # what the row's __str__ reads (reversion stores it)
-            queryset = queryset.select_related(*STR_RELATED[model])
-        if model is Intervention:
-            queryset = queryset.prefetch_related("themes")
-        rows.extend(queryset)
+        rows.extend(_queryset(model, **{lookup: plan}))
     return rows
 
 
-def record(plan: Plan, comment: str = "") -> None:
-    """Add the whole plan to the revision being made (one is opened if there is none)."""
+@dataclass(frozen=True)
+class _Rule:
+    """Which part of a plan a model's rows belong to, and how to find them."""
+
+    part: str  # "section" or "plan"
+    hop: str | None  # the foreign key to the parent row that decides the part; None: own field
+    parent: type | None
+
+
+_rules: dict = {}
+
+
+def rules() -> dict:
+    """Per registered model: the part its rows belong to. A row with a `section` belongs to
+    that section; a row under another row (a table's indicator, an action of an execution
+    plan) to its parent's part; anything else of the plan to the plan's own rows."""
+    if len(_rules) != len(CONTENT):
+        _rules.clear()
+        for model, lookup in CONTENT:
+            names = {f.name for f in model._meta.get_fields()}
+            if model is Section:
+                continue
+            if "section" in names:
+                _rules[model] = _Rule("section", None, None)
+            elif lookup == "plan":
+                _rules[model] = _Rule("plan", None, None)
+            else:
+                hop = lookup.split("__")[0]
+                _rules[model] = _Rule("", hop, model._meta.get_field(hop).related_model)
+        for model, rule in list(_rules.items()):
+            if rule.hop is not None:
+                _rules[model] = _Rule(_rules[rule.parent].part, rule.hop, rule.parent)
+        _rules[Section] = _Rule("section", None, None)
+    return _rules
+
+
+_holding: dict = {}
+
+
+def _holding_sql() -> dict:
+    """Per section content model: SQL that says whether a section (the outer query's
+    row) holds rows of it. Plain SQL, written once: seventeen ORM subqueries cost more to
+    compile than the query costs to run."""
+    if len(_holding) != sum(1 for rule in rules().values() if rule.part == "section") - 1:
+        _holding.clear()
+        outer = connection.ops.quote_name(Section._meta.db_table)
+        for model, rule in rules().items():
+            if rule.part != "section" or model is Section:
+                continue
+            table = connection.ops.quote_name(model._meta.db_table)
+            if rule.hop is None:
+                column = connection.ops.quote_name(model._meta.get_field("section").column)
+                sql = f"SELECT 1 FROM {table} WHERE {table}.{column} = {outer}.id"  # noqa: S608 - names from model meta
+            else:
+                parent = connection.ops.quote_name(rule.parent._meta.db_table)
+                fk = connection.ops.quote_name(model._meta.get_field(rule.hop).column)
+                column = connection.ops.quote_name(rule.parent._meta.get_field("section").column)
+                join = f"{table} INNER JOIN {parent} ON {table}.{fk} = {parent}.id"
+                sql = f"SELECT 1 FROM {join} WHERE {parent}.{column} = {outer}.id"  # noqa: S608 - names from model meta
+            _holding[model] = f"EXISTS ({sql})"
+    return _holding
+
+
+def section_rows(section_ids) -> list:
+    """The sections and everything in them. The sections' query says which tables hold
+    rows of them, so only those are read: a few queries, whatever their size or kind."""
+    section_ids = list(section_ids)
+    if not section_ids:
+        return []
+    holding = _holding_sql()
+    flags = {f"holds_{n}": RawSQL(sql, ()) for n, sql in enumerate(holding.values())}  # noqa: S611 - no parameters
+    sections = list(Section.objects.filter(pk__in=section_ids).order_by().annotate(**flags))
+    rows = list(sections)
+    for model, flag in zip(holding, flags, strict=True):
+        pks = [row.pk for row in sections if getattr(row, flag)]
+        if pks:
+            rule = rules()[model]
+            rows.extend(_queryset(model, **{f"{rule.hop}__section_id__in" if rule.hop else "section_id__in": pks}))
+    return rows
+
+
+def own_rows(plan: Plan) -> list:
+    """The plan's own rows: its themes and what other apps keep of it (execution plans)."""
+    lookups = dict(CONTENT)
+    rows = []
+    for model, rule in rules().items():
+        if rule.part == "plan":
+            rows.extend(_queryset(model, **{lookups[model]: plan}))
+    return rows
+
+
+# The parts added to the revision being made, per plan: (that revision's start, {plan id: parts}).
+_pending: ContextVar = ContextVar("plan-history-pending", default=(None, {}))
+
+
+def record(plan: Plan, comment: str = "", *, sections=None, own: bool = True) -> None:
+    """Add the plan to the revision being made (one is opened if there is none).
+
+    `sections`: the ids of the sections this save changed (None: it may have changed
+    anything, the whole plan is stored); `own`: it changed the plan's own rows. Sections
+    that are new since the last revision are stored too; deleted ones leave the state.
+    Every part not stored here keeps pointing at the revision that stored it last.
+    """
     with reversion.create_revision(atomic=False):
-        for row in plan_rows(Plan.objects.get(pk=plan.pk)):
+        started, pending = _pending.get()
+        if started != reversion.get_date_created():
+            started, pending = reversion.get_date_created(), {}
+            _pending.set((started, pending))
+        parts = pending.get(plan.pk)
+        if parts is None:
+            previous = PlanHistoryState.objects.filter(plan_id=plan.pk).order_by("-revision_id").first()
+            if previous is None:
+                sections = None
+                parts = {}
+            else:
+                parts = {part: previous.stored_in(part) for part in previous.parts}
+        current = set(Section.objects.filter(plan_id=plan.pk).order_by().values_list("pk", flat=True))
+        for part in [p for p in parts if p != "plan" and int(p) not in current]:
+            del parts[part]
+        changed = current if sections is None else {int(pk) for pk in sections} & current
+        changed |= {pk for pk in current if str(pk) not in parts}
+        rows = [Plan.objects.select_related("area").get(pk=plan.pk)]  # its __str__ names the area
+        if own or sections is None or "plan" not in parts:
+            rows.extend(own_rows(plan))
+            parts["plan"] = None
+        rows.extend(section_rows(sorted(changed)))
+        for row in rows:
             reversion.add_to_revision(row)
+        parts.update({str(pk): None for pk in changed})
+        if plan.pk not in pending:
+            pending[plan.pk] = parts
+            # The dict is the meta row's own: later records in this revision update it.
+            reversion.add_meta(PlanHistoryState, plan_id=plan.pk, parts=parts)
         if comment:
             reversion.set_comment(comment)
+
+
+def state_of(plan: Plan, revision) -> PlanHistoryState:
+    """What the plan held at `revision`. A revision from before per-part history (or any
+    without a state) stored the whole plan: every part is in it."""
+    state = PlanHistoryState.objects.filter(plan_id=plan.pk, revision_id=revision.pk).first()
+    return state if state is not None else _whole(plan, revision.pk)
+
+
+def _whole(plan: Plan, revision_id: int) -> PlanHistoryState:
+    parts = {"plan": revision_id}
+    for version in Version.objects.filter(revision_id=revision_id, content_type=_type(Section)):
+        if _fields(version).get("plan") == plan.pk:
+            parts[version.object_id] = revision_id
+    return PlanHistoryState(revision_id=revision_id, plan_id=plan.pk, parts=parts)
+
+
+def _type(model) -> ContentType:
+    return ContentType.objects.get_for_model(model)
+
+
+def _fields(version) -> dict:
+    """A version's stored fields, read straight from its JSON (no model instance)."""
+    return json.loads(version.serialized_data)[0]["fields"]
+
+
+def _by_part(versions) -> dict[str, list]:
+    """The versions of stored revisions by part: a section id, or "plan:<plan id>" for a
+    plan's own rows (the plan row itself is left out), keyed per revision too."""
+    by_rule = rules()
+    owner: dict = {}
+    parts: dict = {}
+    nested = []
+    for version in versions:
+        model = ContentType.objects.get_for_id(version.content_type_id).model_class()
+        rule = by_rule.get(model)
+        if rule is None:
+            continue
+        version.fields = _fields(version)
+        if rule.hop is not None:
+            nested.append((version, model, rule))
+            continue
+        if model is Section:
+            part = version.object_id
+        elif rule.part == "section":
+            part = str(version.fields.get("section"))
+        else:
+            part = f"plan:{version.fields.get('plan')}"
+        owner[(version.revision_id, model, version.object_id)] = part
+        parts.setdefault((version.revision_id, part), []).append(version)
+    for version, _model, rule in nested:
+        part = owner.get((version.revision_id, rule.parent, str(version.fields.get(rule.hop))))
+        if part is not None:
+            parts.setdefault((version.revision_id, part), []).append(version)
+    return parts
+
+
+def part_versions(plan: Plan, state: PlanHistoryState, parts=None) -> list:
+    """The stored rows of the plan's `parts` (default: all of them) as they were at the
+    state's revision: the versions to put back, with the plan row when the whole plan is asked."""
+    wanted = list(state.parts) if parts is None else list(parts)
+    keys = {(state.stored_in(p), f"plan:{plan.pk}" if p == "plan" else str(p)) for p in wanted if p in state.parts}
+    versions = Version.objects.filter(revision_id__in={k[0] for k in keys}).select_related("content_type")
+    found = _by_part(versions)
+    result = [v for key in sorted(keys) for v in found.get(key, [])]
+    if parts is None:
+        result.insert(0, Version.objects.get_for_object(plan).select_related("content_type").get(revision_id=state.revision_id))
+    return result
 
 
 # --- reading the history -------------------------------------------------------------------
@@ -152,26 +362,25 @@ class RevisionView:
     changes: list[SectionChange] = field(default_factory=list)
 
 
-def _texts(revision) -> dict[int, tuple[str, list[str]]]:
-    """Per section id: its heading and the lines a reader sees, as in this revision."""
-    sections: dict[int, tuple[str, list[str]]] = {}
-    items: dict[int, list[tuple[int, str]]] = {}
-    for version in revision.version_set.all():
+def _texts(versions) -> dict[str, tuple[str, list[str]]]:
+    """Per section (its id as text): its heading and the lines a reader sees, from the
+    versions of one stored part."""
+    heading, lines, items = None, [], []
+    for version in versions:
         name = version.content_type.model
         if name not in TEXT_FIELDS:
             continue
-        data = version.field_dict
+        data = getattr(version, "fields", None) or _fields(version)
         if name == "section":
-            lines = [data.get("heading", ""), *(line for line in (data.get("intro") or "").splitlines() if line.strip())]
-            sections[int(version.object_id)] = (data.get("heading", ""), lines)
+            heading = data.get("heading", "")
+            lines = [heading, *(line for line in (data.get("intro") or "").splitlines() if line.strip())]
             continue
         text = " · ".join(str(data.get(f) or "") for f in TEXT_FIELDS[name] if data.get(f) not in (None, ""))
-        if data.get("section_id") is not None:
-            items.setdefault(int(data["section_id"]), []).append((int(data.get("order") or 0), text))
-    return {
-        pk: (heading, lines + [text for _order, text in sorted(items.get(pk, []))])
-        for pk, (heading, lines) in sections.items()
-    }
+        if data.get("section") is not None:
+            items.append((int(data.get("order") or 0), text))
+    if heading is None:
+        return None
+    return heading, lines + [text for _order, text in sorted(items, key=lambda item: item[0])]
 
 
 def word_diff(old: str, new: str) -> tuple[SafeString, SafeString]:
@@ -209,20 +418,41 @@ def _diff(old: list[str], new: list[str]) -> tuple[SafeString, SafeString]:
 
 
 def plan_history(plan: Plan, limit: int = 50) -> list[RevisionView]:
-    """The plan's revisions, newest first, each with what changed per section."""
+    """The plan's revisions, newest first, each with what changed per section. Reads only
+    the stored parts that differ between one revision and the one before it."""
     versions = list(
         Version.objects.get_for_object(plan).select_related("revision__user").order_by("-revision__date_created")[: limit + 1]
     )
     views = [RevisionView(revision=v.revision, version=v) for v in versions]
-    texts = [_texts(v.revision) for v in versions]
+    states = {s.revision_id: s for s in PlanHistoryState.objects.filter(plan_id=plan.pk, revision_id__in=[v.revision_id for v in versions])}
+    chain = [states.get(v.revision_id) or _whole(plan, v.revision_id) for v in versions]
+    pairs = []
     for i, view in enumerate(views[:limit]):
-        now, before = texts[i], (texts[i + 1] if i + 1 < len(texts) else {})
-        for pk in list(now) + [pk for pk in before if pk not in now]:
-            old, new = before.get(pk), now.get(pk)
-            if old == new:
-                continue
-            heading = (new or old)[0]
-            left, right = _diff(old[1] if old else [], new[1] if new else [])
-            kind = "added" if old is None else "removed" if new is None else "changed"
-            view.changes.append(SectionChange(section_id=pk, heading=heading, old=left, new=right, kind=kind))
+        now, before = chain[i], (chain[i + 1] if i + 1 < len(chain) else None)
+        keys = [p for p in now.parts if p != "plan"]
+        keys += [p for p in (before.parts if before else {}) if p != "plan" and p not in now.parts]
+        for key in sorted(keys, key=int):
+            old = before.stored_in(key) if before else None
+            new = now.stored_in(key)
+            if old != new:
+                pairs.append((view, key, old, new))
+    needed = {rev for _view, _key, old, new in pairs for rev in (old, new) if rev is not None}
+    stored = _by_part(Version.objects.filter(revision_id__in=needed).select_related("content_type")) if needed else {}
+    texts: dict = {}
+
+    def text(revision_id, key):
+        if revision_id is None:
+            return None
+        if (revision_id, key) not in texts:
+            texts[(revision_id, key)] = _texts(stored.get((revision_id, key), []))
+        return texts[(revision_id, key)]
+
+    for view, key, old_rev, new_rev in pairs:
+        old, new = text(old_rev, key), text(new_rev, key)
+        if old == new:
+            continue
+        heading = (new or old)[0]
+        left, right = _diff(old[1] if old else [], new[1] if new else [])
+        kind = "added" if old is None else "removed" if new is None else "changed"
+        view.changes.append(SectionChange(section_id=int(key), heading=heading, old=left, new=right, kind=kind))
     return views[:limit]

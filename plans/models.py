@@ -1012,3 +1012,34 @@ class PlanExport(models.Model):
         name = re.sub(r'[/\\?*"<>|\x00-\x1f]', " ", name)
         name = re.sub(r"\s+", " ", name).strip(" .") or "gebiedsplan"
         return f"{name}.pdf"
+
+
+class PlanHistoryState(models.Model):
+    """Which stored rows make up a plan at one revision of its history (plans.history).
+
+    A save stores only the parts of the plan it changed: a section with everything in it,
+    or the plan's own rows (its themes, execution plans). `parts` names every part the
+    plan held at this revision — "plan" and each section id — with the revision that
+    stored that part last, so every revision still describes the whole plan and can be
+    shown or restored without the plan being stored whole on every save. A JSON map, not
+    rows: it is written once per save and always read whole.
+    """
+
+    revision = models.ForeignKey("reversion.Revision", on_delete=models.CASCADE, related_name="plan_states")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="history_states")
+    # {"plan": revision id, "<section id>": revision id}; null: stored in this revision.
+    parts = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "plan"], name="plans_planhistorystate_one_per_revision")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} @ {self.revision_id}"
+
+    def stored_in(self, part: str) -> int | None:
+        """The revision whose versions hold `part` ("plan" or a section id) as it was here."""
+        if part not in self.parts:
+            return None
+        return self.parts[part] or self.revision_id

@@ -32,7 +32,6 @@ from matrix.models import MatrixItem
 from . import history
 from .models import (
     Activity,
-    ActivityType,
     Area,
     Card,
     CardKind,
@@ -46,7 +45,6 @@ from .models import (
     Goal,
     GoalIndicator,
     Intervention,
-    InterventionPartner,
     Milestone,
     Organisation,
     Plan,
@@ -57,7 +55,6 @@ from .models import (
     Section,
     SectionComment,
     SectionKind,
-    SurveyAnswer,
     SurveyQuestion,
     TemplateSection,
     Theme,
@@ -79,10 +76,18 @@ class StaleEdit(Exception):
         self.section = section
 
 
-def plan_touch(*, plan: Plan, section: Section | None = None, what: str = "") -> int:
+def plan_touch(
+    *, plan: Plan, section: Section | None = None, what: str = "", changed: Iterable[Section] | None = None,
+    own: bool | None = None,
+) -> int:
     """Raise the plan's revision (and the section's): its content changed. Call inside the
-    writing transaction. The plan as it is then goes into its history (plans.history),
-    with `what` (or the section's heading) as the description.
+    writing transaction. The plan goes into its history (plans.history) with `what` (or
+    the section's heading) as the description.
+
+    What the history stores: `section` and the sections in `changed` with everything in
+    them, and the plan's own rows (themes, execution plans) when `own`; with none of these
+    given, the whole plan (a service that does not say what it changed). Sections that
+    are new are stored anyway, deleted ones drop out.
 
     One UPDATE with F(): two concurrent writers each get their own number, and a writer
     whose transaction rolls back takes its revision with it.
@@ -96,7 +101,11 @@ def plan_touch(*, plan: Plan, section: Section | None = None, what: str = "") ->
         section.revision = Section.objects.filter(pk=section.pk).values_list("revision", flat=True).get()
     if not what and section is not None:
         what = _("Gewijzigd: %(heading)s") % {"heading": section.heading}
-    history.record(plan, what)
+    if section is None and changed is None and own is None:
+        history.record(plan, what)
+    else:
+        ids = {s.pk for s in changed or ()} | ({section.pk} if section is not None else set())
+        history.record(plan, what, sections=ids, own=bool(own))
     if settings.PDF_PRERENDER:
         transaction.on_commit(partial(_schedule_prerender, plan.pk, plan.revision))
     return plan.revision
@@ -435,7 +444,7 @@ def section_add(*, plan: Plan, kind: str, heading: str, parent: Section | None =
         CardKind.objects.bulk_create(
             [CardKind(section=section, name=_("Kracht"), order=0), CardKind(section=section, name=_("Kans"), order=1)]
         )
-    plan_touch(plan=plan)
+    plan_touch(plan=plan, changed=[section])
     return section
 
 
@@ -444,7 +453,8 @@ def section_delete(*, section: Section, expected_revision: int | None = None) ->
     plan = section.plan
     _begin(plan=plan, section=section, expected_revision=expected_revision)
     section.delete()
-    plan_touch(plan=plan)
+    # Execution plans lose their focus point or intervention: the plan's own rows change.
+    plan_touch(plan=plan, changed=[], own=True)
 
 
 @transaction.atomic
@@ -457,7 +467,7 @@ def section_move(*, section: Section, position: int) -> None:
     for order, sibling in enumerate(siblings):
         sibling.order = order
     Section.objects.bulk_update(siblings, ["order"])
-    plan_touch(plan=section.plan)
+    plan_touch(plan=section.plan, changed=siblings)
 
 
 @transaction.atomic
@@ -492,7 +502,7 @@ def plan_theme_add(*, plan: Plan, name: str, is_focus: bool = False) -> PlanThem
     theme = PlanTheme(plan=plan, name=name.strip(), is_focus=is_focus, order=_next_order(plan.themes.all()))
     theme.full_clean(exclude=["plan", "origin"])
     theme.save()
-    plan_touch(plan=plan)
+    plan_touch(plan=plan, changed=[], own=True)
     return theme
 
 
@@ -594,7 +604,8 @@ def content_delete(*, item, expected_revision: int | None = None) -> None:
     section = _section_of(item)
     _begin(plan=section.plan, section=section, expected_revision=expected_revision)
     item.delete()
-    plan_touch(plan=section.plan, section=section)
+    # An execution plan may lose its focus point or intervention: own rows change too.
+    plan_touch(plan=section.plan, section=section, own=True)
 
 
 @transaction.atomic
@@ -607,7 +618,7 @@ def section_reorder(*, plan: Plan, parent_id: int | None, ordered_ids: list[int]
     for order, pk in enumerate(ordered_ids):
         siblings[pk].order = order
     Section.objects.bulk_update(siblings.values(), ["order"])
-    plan_touch(plan=plan, what=_("Volgorde van de onderdelen gewijzigd"))
+    plan_touch(plan=plan, what=_("Volgorde van de onderdelen gewijzigd"), changed=siblings.values())
 
 
 @transaction.atomic
@@ -665,7 +676,7 @@ def plan_theme_update(*, theme: PlanTheme, **fields) -> PlanTheme:
         setattr(theme, name, value)
     theme.full_clean(exclude=["plan", "origin"])
     theme.save()
-    plan_touch(plan=theme.plan)
+    plan_touch(plan=theme.plan, changed=[], own=True)
     return theme
 
 
@@ -694,7 +705,8 @@ def plan_copy_sections(*, source: Plan, target: Plan, sections: Iterable[Section
     copies = []
     for offset, section in enumerate(sections):
         copies.append(_copy_section(section, target, None, start + offset, theme_for))
-    plan_touch(plan=target)
+    # The copies are new sections (stored as such); themes may have been added.
+    plan_touch(plan=target, changed=[], own=True)
     return copies
 
 
@@ -897,53 +909,36 @@ def plan_restore(*, plan: Plan, revision_id: int) -> None:
     _begin(plan=plan)
     current = Plan.objects.select_for_update().get(pk=plan.pk)
     revision = _revision_of(plan, revision_id)
-    versions = list(revision.version_set.select_related("content_type"))
+    versions = history.part_versions(plan, history.state_of(plan, revision))
     _put_back(versions, {model: model.objects.filter(**{lookup: plan}) for model, lookup in history.CONTENT})
     _after_restore(plan, status=current.status, revision=current.revision)
     history.record(plan, _("Hersteld naar de versie van %(date)s") % {"date": _local(revision.date_created)})
 
 
-# Rows held by one section, and how to find them from the section's id.
-SECTION_ROWS = {
-    CardKind: "section_id", Card: "section_id", FigureTable: "section_id", MatrixItem: "section_id",
-    FocusPoint: "section_id", Milestone: "section_id", Intervention: "section_id", Activity: "section_id",
-    Goal: "section_id", SurveyQuestion: "section_id", FigureTableIndicator: "table__section_id",
-    FigureTableNeighbourhood: "table__section_id", InterventionPartner: "intervention__section_id",
-    ActivityType: "activity__section_id", GoalIndicator: "goal__section_id", SurveyAnswer: "question__section_id",
-}
-# How a nested row names its parent row, for the versions of one section.
-PARENT_FIELD = {
-    FigureTableIndicator: (FigureTable, "table_id"), FigureTableNeighbourhood: (FigureTable, "table_id"),
-    InterventionPartner: (Intervention, "intervention_id"), ActivityType: (Activity, "activity_id"),
-    GoalIndicator: (Goal, "goal_id"), SurveyAnswer: (SurveyQuestion, "question_id"),
-}
-
-
 @transaction.atomic
 def section_restore(*, plan: Plan, revision_id: int, section_id: int) -> None:
     """Bring one section (with what is in it) back to how it was in an earlier revision."""
-    from .models import CardTopic
-
     _begin(plan=plan)
     current = Plan.objects.select_for_update().get(pk=plan.pk)
     revision = _revision_of(plan, revision_id)
-    versions = list(revision.version_set.select_related("content_type"))
+    state = history.state_of(plan, revision)
+    versions = history.part_versions(plan, state, [str(section_id)]) if str(section_id) in state.parts else []
     own = [v for v in versions if v.content_type.model == "section" and int(v.object_id) == section_id]
     if not own:
         raise ValidationError(_("Dit onderdeel bestond in die versie niet."))
-    parent_id = own[0].field_dict.get("parent_id")
+    parent_id = own[0].fields.get("parent")
     if parent_id and not Section.objects.filter(pk=parent_id, plan=plan).exists():
         raise ValidationError(_("Herstel eerst het hoofdstuk waar dit onderdeel onder stond."))
-    rows = {CardTopic: "section_id", **SECTION_ROWS}
-    direct = [v for v in versions if rows.get(v.content_type.model_class()) == "section_id"
-              and v.field_dict.get("section_id") == section_id]
-    parents = {(v.content_type.model_class(), int(v.object_id)) for v in direct}
-    nested = [v for v in versions if v.content_type.model_class() in PARENT_FIELD
-              and (PARENT_FIELD[v.content_type.model_class()][0],
-                   v.field_dict.get(PARENT_FIELD[v.content_type.model_class()][1])) in parents]
-    _put_back(own + direct + nested, {model: model.objects.filter(**{lookup: section_id}) for model, lookup in rows.items()})
+    rows = {}
+    for model, rule in history.rules().items():
+        if rule.part == "section" and model is not Section:
+            rows[model] = model.objects.filter(**{f"{rule.hop}__section_id" if rule.hop else "section_id": section_id})
+    _put_back(versions, rows)
     _after_restore(plan, status=current.status, revision=current.revision)
-    history.record(plan, _("Onderdeel hersteld naar de versie van %(date)s") % {"date": _local(revision.date_created)})
+    history.record(
+        plan, _("Onderdeel hersteld naar de versie van %(date)s") % {"date": _local(revision.date_created)},
+        sections=[section_id], own=False,
+    )
 
 
 def _local(moment) -> str:
@@ -983,7 +978,10 @@ def plan_status_change(*, plan: Plan, new_status: str, user, note: str) -> PlanS
         plan_freeze_figures(plan=plan)
     Plan.objects.filter(pk=plan.pk).update(status=new_status)
     plan.status = new_status
-    plan_touch(plan=plan)
+    if new_status == Plan.Status.ADOPTED:
+        plan_touch(plan=plan)  # the whole plan: adoption froze the cited figures
+    else:
+        plan_touch(plan=plan, changed=[])
     if new_status == Plan.Status.ADOPTED:
         transaction.on_commit(partial(_archive_adopted, plan.pk))
     return change

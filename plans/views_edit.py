@@ -7,6 +7,7 @@ marked, and keeps what the person typed. Each form works without JavaScript (pos
 back to the page); with htmx the section editor is swapped in place.
 """
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,6 +43,7 @@ from .models import (
 )
 from .sanitize import SanitisedTextField
 from .selectors import get_plan_for_user, moved_citations
+from .widgets import EditorRenderer
 
 COORDINATOR = Membership.Role.COORDINATOR
 FACILITATOR = Membership.Role.FACILITATOR
@@ -99,33 +101,50 @@ def _formfield(field, **kwargs):
     return formfield
 
 
+class _ItemForm(forms.ModelForm):
+    default_renderer = EditorRenderer()
+
+
 def _item_form_class(section: Section):
     model, fields = ITEM_MODELS[section.kind]
-    return model, modelform_factory(model, fields=fields, formfield_callback=_formfield)
+    return model, modelform_factory(model, form=_ItemForm, fields=fields, formfield_callback=_formfield)
 
 
 def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
     """Choices that belong to this plan and section only (themes, kinds, topics, goals).
 
-    `shared` holds each field's rendered choices once for all the item forms of a section,
-    so that a section with many items costs one query per field, not one per item.
+    `shared` holds each field's rendered choices once for all the item forms of a section
+    (a form that is only shown needs its widget's choices, not a queryset), so that a
+    section with many items costs one query per field, not one per item.
     """
     plan = section.plan
-    for name, queryset in (
-        ("theme", plan.themes.all()),
-        ("themes", plan.themes.all()),
-        ("kind", section.card_kinds.all()),
-        ("topic", section.card_topics.all()),
-        ("parent", section.goals.filter(parent=None)),
-    ):
-        if name in form.fields:
-            form.fields[name].queryset = queryset
-            if shared is not None and name != "parent":
-                if name not in shared:
-                    shared[name] = list(form.fields[name].choices)
-                form.fields[name].widget.choices = shared[name]
+    querysets = {
+        "theme": plan.themes.all,
+        "themes": plan.themes.all,
+        "kind": section.card_kinds.all,
+        "topic": section.card_topics.all,
+        "parent": lambda: section.goals.filter(parent=None),
+    }
+    for name, queryset in querysets.items():
+        if name not in form.fields:
+            continue
+        if shared is None or name == "parent":
+            form.fields[name].queryset = queryset()
+            continue
+        if name not in shared:
+            form.fields[name].queryset = queryset()
+            shared[name] = _choices(form.fields[name])
+        form.fields[name].widget.choices = shared[name]
     if isinstance(form.instance, Goal) and form.instance.pk and "parent" in form.fields:
         form.fields["parent"].queryset = form.fields["parent"].queryset.exclude(pk=form.instance.pk)
+
+
+def _choices(field) -> list:
+    """A model choice field's choices from one plain query (its own iterator counts the
+    rows first and reads them through a server-side cursor: three round trips)."""
+    iterator = field.iterator(field)
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    return empty + [iterator.choice(obj) for obj in list(field.queryset)]
 
 
 @require_http_methods(["GET", "POST"])
@@ -234,6 +253,7 @@ def section_edit(request: HttpRequest, code, section_code) -> HttpResponse:
         section = plan.sections.get(code=section_code)
     except (Section.DoesNotExist, ValidationError):
         raise Http404 from None
+    section.plan = plan  # the services read it; saves fetching it again
     if not _may_edit(plan, section):
         raise PermissionDenied
     context = {"plan": plan, "section": section, "conflict": None, "errors": []}
@@ -249,6 +269,7 @@ def section_edit(request: HttpRequest, code, section_code) -> HttpResponse:
         if done and not request.htmx:
             return redirect("plans:section_edit", code=plan.code, section_code=section.code)
         section.refresh_from_db()
+        section.plan = plan
     context.update(_editor_context(section, context))
     template = "plans/section_edit.html" + ("#editor" if request.htmx else "")
     return render(request, template, context, status=409 if context["conflict"] else 200)
@@ -299,6 +320,7 @@ def _section_action(request, section: Section, context: dict) -> bool:
         item = model.objects.get(pk=int(request.POST.get("item", "")), section=section)
     except (ValueError, model.DoesNotExist):
         raise Http404 from None
+    item.section = section
     if action == "item-delete":
         services.content_delete(item=item, expected_revision=revision)
         messages.success(request, _("Verwijderd."))
@@ -307,7 +329,7 @@ def _section_action(request, section: Section, context: dict) -> bool:
         services.content_move(item=item, step=-1 if action == "item-up" else 1, expected_revision=revision)
         return True
     if action == "item-save":
-        form = form_class(request.POST, instance=model.objects.get(pk=item.pk), prefix=f"i{item.pk}")
+        form = form_class(request.POST, instance=item, prefix=f"i{item.pk}")
         _limit_choices(form, section)
         if not form.is_valid():
             context.setdefault("item_forms", {})[item.pk] = form

@@ -7,7 +7,7 @@ from django.urls import reverse
 from matrix.models import MatrixItem
 from plans import services
 from plans.history import plan_history
-from plans.models import Card, Plan
+from plans.models import Card, Plan, Section
 from tests.base import People
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +111,187 @@ def test_a_revision_of_another_plan_is_refused(client, people, demo):
     other = plan_history(demo.binnenstad)[0].revision
     response = client.post(history_url(people.plan), {"revision_id": other.pk}, follow=True)
     assert "Deze versie hoort niet bij dit plan." in response.content.decode()
+
+
+# --- history that stores only what a save changed --------------------------------------------
+
+MORE_SECTIONS = [
+    ("text", "Het verhaal", "Versie een."),
+    ("cards", "Krachten en kansen"),
+    ("matrix", "Matrix"),
+    ("text", "Tenslotte", "Slot een."),
+]
+
+
+def _article(client, plan) -> str:
+    return client.get(plan.get_absolute_url()).content.decode().split('<article class="plan"')[1]
+
+
+def _latest(plan):
+    return plan_history(plan)[0].revision
+
+
+def test_it_restores_the_whole_plan_to_any_revision_after_edits_in_several_sections(client):
+    people = People.create(sections=MORE_SECTIONS, themes=["Gezond leven"])
+    client.force_login(people.coordinator)
+    plan = people.plan
+    story, cards = plan.sections.get(heading="Het verhaal"), plan.sections.get(kind="cards")
+    matrix, last = plan.sections.get(kind="matrix"), plan.sections.get(heading="Tenslotte")
+    theme, kind = plan.themes.get(), cards.card_kinds.first()
+    services.card_add(section=cards, kind=kind, theme=theme, text="Eerste kaart")
+    services.content_add(MatrixItem, section=matrix, title="We gaan koken", impact="high", effort="little")
+    kept, page_kept = _latest(plan), _article(client, plan)
+    # Edits in every section, one at a time: each revision stores only its own section.
+    save_story(client, story, "Versie twee.")
+    services.card_add(section=cards, kind=kind, theme=theme, text="Tweede kaart")
+    services.content_update(item=MatrixItem.objects.get(), title="We gaan samen eten")
+    services.section_update(section=Section.objects.get(pk=last.pk), intro="Slot twee.")
+    middle, page_middle = _latest(plan), _article(client, plan)
+    services.section_delete(section=Section.objects.get(pk=matrix.pk))
+    services.section_add(plan=plan, kind="text", heading="Nieuw hoofdstuk", intro="Later toegevoegd.")
+    services.plan_theme_update(theme=theme, name="Gezond leven en bewegen")
+    services.content_delete(item=Card.objects.get(text="Eerste kaart"))
+
+    client.post(history_url(plan), {"revision_id": kept.pk})
+    assert _article(client, plan) == page_kept
+    assert list(Card.objects.filter(plan=plan).values_list("text", flat=True)) == ["Eerste kaart"]
+    assert MatrixItem.objects.get(section__plan=plan).title == "We gaan koken"
+    assert plan.themes.get().name == "Gezond leven"
+    assert not plan.sections.filter(heading="Nieuw hoofdstuk").exists()
+    # Forward again to a revision between the two, which itself pointed at older parts.
+    client.post(history_url(plan), {"revision_id": middle.pk})
+    assert _article(client, plan) == page_middle
+    assert sorted(Card.objects.filter(plan=plan).values_list("text", flat=True)) == ["Eerste kaart", "Tweede kaart"]
+    assert plan.sections.get(heading="Tenslotte").intro == "Slot twee."
+
+
+def test_it_restores_a_section_that_was_last_stored_many_revisions_earlier(client, people):
+    client.force_login(people.coordinator)
+    plan = people.plan
+    cards, story = plan.sections.get(kind="cards"), plan.sections.get(kind="text")
+    services.card_add(section=cards, kind=cards.card_kinds.first(), theme=plan.themes.get(), text="Blijft")
+    for n in range(3):  # later revisions change only the story: the cards are not stored again
+        save_story(client, story, f"Versie {n + 2}.")
+    kept = _latest(plan)
+    services.content_delete(item=Card.objects.get(text="Blijft"))
+    services.card_add(section=cards, kind=cards.card_kinds.first(), theme=plan.themes.get(), text="Nieuw")
+    save_story(client, story, "Nog later.")
+    client.post(history_url(plan), {"revision_id": kept.pk, "section_id": cards.pk})
+    assert list(Card.objects.filter(section=cards).values_list("text", flat=True)) == ["Blijft"]
+    assert plan.sections.get(kind="text").intro == "Nog later."
+    # The restore is a revision whose change shows on the history page.
+    newest = plan_history(plan)[0]
+    assert "Onderdeel hersteld" in newest.revision.comment
+    assert [c.heading for c in newest.changes] == ["Krachten en kansen"]
+    assert "<ins>Blijft</ins>" in str(newest.changes[0].new) or "Blijft" in str(newest.changes[0].new)
+
+
+def test_a_restored_deleted_section_comes_back_with_its_content(client, people):
+    client.force_login(people.coordinator)
+    plan = people.plan
+    matrix = plan.sections.get(kind="matrix")
+    services.content_add(MatrixItem, section=matrix, title="We gaan koken", impact="high", effort="little")
+    kept = _latest(plan)
+    services.section_delete(section=Section.objects.get(pk=matrix.pk))
+    history = plan_history(plan)
+    assert [(c.heading, c.kind) for c in history[0].changes] == [("Matrix", "removed")]
+    client.post(history_url(plan), {"revision_id": kept.pk, "section_id": matrix.pk})
+    assert list(MatrixItem.objects.filter(section__plan=plan).values_list("title", flat=True)) == ["We gaan koken"]
+
+
+def test_the_history_page_shows_each_revision_with_only_the_section_it_changed(client, people):
+    client.force_login(people.coordinator)
+    plan = people.plan
+    cards, story = plan.sections.get(kind="cards"), plan.sections.get(kind="text")
+    services.card_add(section=cards, kind=cards.card_kinds.first(), theme=plan.themes.get(), text="Een kaart")
+    save_story(client, story, "Versie twee.")
+    services.content_update(item=Card.objects.get(), text="Een betere kaart")
+    entries = plan_history(plan)
+    assert [[c.heading for c in e.changes] for e in entries[:3]] == [
+        ["Krachten en kansen"], ["Het verhaal"], ["Krachten en kansen"],
+    ]
+    assert "<ins>betere</ins>" in str(entries[0].changes[0].new)
+    body = client.get(history_url(plan)).content.decode()
+    assert "<del>een.</del>" in body and "<ins>twee.</ins>" in body
+
+
+def test_a_save_stores_the_changed_section_not_the_whole_plan(people):
+    """What makes a save cost what it changed: the revision holds the plan row and the
+    edited section's rows, however many other sections there are."""
+    from reversion.models import Version
+
+    plan = people.plan
+    cards = plan.sections.get(kind="cards")
+    for n in range(5):
+        services.section_add(plan=plan, kind="text", heading=f"Extra {n}", intro="Tekst.")
+    services.card_add(section=cards, kind=cards.card_kinds.first(), theme=plan.themes.get(), text="Een kaart")
+    stored = Version.objects.filter(revision=_latest(plan))
+    assert sorted({v.content_type.model for v in stored}) == ["card", "cardkind", "plan", "section"]
+    assert [v.object_id for v in stored if v.content_type.model == "section"] == [str(cards.pk)]
+
+
+def test_two_writes_in_one_request_are_one_revision_that_restores_both(client, people):
+    import reversion
+
+    client.force_login(people.coordinator)
+    plan = people.plan
+    cards, story = plan.sections.get(kind="cards"), plan.sections.get(kind="text")
+    with reversion.create_revision():
+        services.card_add(section=cards, kind=cards.card_kinds.first(), theme=plan.themes.get(), text="Samen")
+        services.section_update(section=Section.objects.get(pk=story.pk), intro="Samen geschreven.")
+    both = _latest(plan)
+    assert sorted(c.heading for c in plan_history(plan)[0].changes) == ["Het verhaal", "Krachten en kansen"]
+    services.content_delete(item=Card.objects.get(text="Samen"))
+    save_story(client, story, "Later.")
+    client.post(history_url(plan), {"revision_id": both.pk})
+    assert list(Card.objects.filter(plan=plan).values_list("text", flat=True)) == ["Samen"]
+    assert plan.sections.get(kind="text").intro == "Samen geschreven."
+
+
+def test_history_written_before_per_part_states_still_shows_and_restores(client, people):
+    """Revisions from before PlanHistoryState stored the whole plan: the data migration
+    gives each a state, and they show and restore as before."""
+    import importlib
+
+    from django.apps import apps
+
+    from plans.models import PlanHistoryState
+
+    client.force_login(people.coordinator)
+    plan = people.plan
+    story, cards = plan.sections.get(kind="text"), plan.sections.get(kind="cards")
+    services.card_add(section=cards, kind=cards.card_kinds.first(), theme=plan.themes.get(), text="Oud")
+    # Make these revisions look old: whole-plan snapshots without a state.
+    from plans.history import plan_rows
+
+    for revision in [e.revision for e in plan_history(plan)]:
+        for row in plan_rows(plan):
+            reversion_add(revision, row)
+    PlanHistoryState.objects.filter(plan=plan).delete()
+    old = _latest(plan)
+    before = [[c.heading for c in e.changes] for e in plan_history(plan)]  # read without states
+    importlib.import_module("plans.migrations.0016_history_states_backfill").backfill(apps, None)
+    state = PlanHistoryState.objects.get(plan=plan, revision=old)
+    assert set(state.parts) == {"plan", *(str(pk) for pk in plan.sections.values_list("pk", flat=True))}
+    assert [[c.heading for c in e.changes] for e in plan_history(plan)] == before
+    save_story(client, story, "Nieuw verhaal.")  # the first new save points at the old revision
+    services.content_delete(item=Card.objects.get(text="Oud"))
+    assert [c.heading for c in plan_history(plan)[1].changes] == ["Het verhaal"]
+    client.post(history_url(plan), {"revision_id": old.pk})
+    assert list(Card.objects.filter(plan=plan).values_list("text", flat=True)) == ["Oud"]
+    assert plan.sections.get(kind="text").intro == "Versie een."
+
+
+def reversion_add(revision, obj) -> None:
+    """Store `obj` as it is now in an existing revision (as a whole-plan snapshot did)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.core import serializers
+    from reversion.models import Version
+
+    content_type = ContentType.objects.get_for_model(obj)
+    if Version.objects.filter(revision=revision, content_type=content_type, object_id=str(obj.pk)).exists():
+        return
+    Version.objects.create(
+        revision=revision, content_type=content_type, object_id=str(obj.pk), db="default", format="json",
+        serialized_data=serializers.serialize("json", [obj]), object_repr=str(obj),
+    )
