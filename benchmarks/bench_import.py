@@ -24,7 +24,7 @@ into PostgreSQL can beat). The import runs with every check on (plausibility inc
 Memory: the same import, into the emptied tables, in a child process of its own (so the
 figure is that import's alone). Prints `RESULT peak_rss_mb=… rss_over_unpacked=…
 import_rss_mb=… import_over_unpacked=… unpacked_mb=…`: peak_rss_mb is the child's peak
-resident set (getrusage ru_maxrss, the interpreter and Django included), import_rss_mb that
+resident set (VmHWM, the interpreter and Django included), import_rss_mb that
 peak minus the child's resident set just before the import (what the import itself added);
 unpacked_mb is the file's size once unpacked (an xlsx is judged on its zip's contents).
 Target (issue 12): peak RSS <= 10x unpacked and <= 1 GB.
@@ -133,19 +133,22 @@ def unpacked_bytes(path: Path) -> int:
         return unpacked_size(handle)
 
 
-def _rss_now() -> int:
-    """The current resident set in bytes (Linux /proc)."""
+def _status(field: str) -> int:
+    """A size from /proc/self/status in bytes (Linux): VmRSS now, VmHWM its peak."""
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def _rss_now() -> int:
+    return _status("VmRSS")
 
 
 def memory_child(path: Path, year: int | None) -> None:
     """Runs in the child: one import, then its memory figures as one JSON line."""
     import json
-    import resource
 
     import django
 
@@ -157,7 +160,9 @@ def memory_child(path: Path, year: int | None) -> None:
     connection.ensure_connection()
     before = _rss_now()
     result = indicators_import(path=path, year=year)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+    # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over an exec, so a child
+    # of a large parent (this benchmark, after its imports) would report the parent's size.
+    peak = _status("VmHWM")
     print(json.dumps({"before": before, "peak": peak, "values": result.counts["values_new"]}))
 
 
@@ -295,8 +300,11 @@ def main() -> int:
             print(f"File not found: {path}", file=sys.stderr)
             return 2
 
-    # Django starts on a placeholder database; each case switches to its own.
+    # Django starts on a placeholder database; each case switches to its own. Without the
+    # process's connection pool: a pool keeps the database it first opened, so the second
+    # case would still talk to the first (dropped) one.
     os.environ["DATABASE_URL"] = f"{args.server}/postgres"
+    os.environ["DATABASE_POOL"] = "false"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gebiedsplan.settings")
     os.environ.setdefault("SECRET_KEY", "benchmark-only-" + os.urandom(16).hex())
     sys.path.insert(0, str(ROOT))

@@ -190,10 +190,13 @@ def parse_file(raw: RawFile, options: Options) -> ParsedFile:
     if raw.kind == "geojson":
         return parse_geojson(raw, options)
     sheet = _choose_sheet(raw, options)
-    grid = pd.DataFrame(sheet.rows, dtype=object) if sheet.rows else pd.DataFrame()
+    grid = _grid(sheet.rows)
+    # The grid holds the cells from here on: the rows (a list per row) are let go, which
+    # parse_file's callers do not need (it consumes them), to bound peak memory.
+    for each in raw.sheets:
+        each.rows = []
     if grid.empty or grid.shape[1] == 0:
         raise refuse(_("Het bestand is leeg."))
-    grid = grid.fillna("")
     layout, detail = _detect(grid)
     if layout == "long":
         parsed = parse_long(raw, sheet, grid, detail, options)
@@ -206,6 +209,23 @@ def parse_file(raw: RawFile, options: Options) -> ParsedFile:
             _("Het bestand eindigt zonder regeleinde. Controleer of de laatste rij compleet is.")
         )
     return parsed
+
+
+def _grid(rows: list[list]) -> pd.DataFrame:
+    """The rows as one frame of cells, short rows padded with "", missing cells "".
+
+    Filled into one object array and wrapped without a copy: pandas building a frame from
+    lists of lists, and fillna, each held another copy of every cell."""
+    if not rows:
+        return pd.DataFrame()
+    width = max(len(row) for row in rows)
+    cells = np.full((len(rows), width), "", dtype=object)
+    for i, row in enumerate(rows):
+        cells[i, : len(row)] = row
+    missing = pd.isna(cells)
+    if missing.any():
+        cells[missing] = ""
+    return pd.DataFrame(cells, copy=False)
 
 
 def _has_codes(sheet: Sheet) -> bool:
@@ -791,6 +811,14 @@ def parse_region_rows(
         collector.add(_("Dit bestand bevat geen kolommen met cijfers."))
     collector.refuse_if_any()
 
+    plausibility.check_columns(
+        collector,
+        defs=indicators.defs,
+        labels=indicators.labels,
+        rows=region_rows,
+        columns=[(index, column.values) for index, column in parts],
+    )
+    collector.refuse_if_any()
     n = len(vidx)
     values = pd.DataFrame(
         {
@@ -799,26 +827,10 @@ def parse_region_rows(
             "indicator": np.repeat([p[0] for p in parts], n),
             "value": np.concatenate([p[1].values for p in parts]),
             "reason": np.concatenate([p[1].reasons for p in parts]),
-        }
+        },
+        copy=False,
     )
-    plausibility.check(
-        collector,
-        defs=indicators.defs,
-        labels=indicators.labels,
-        frame=pd.DataFrame(
-            {
-                "code": values["code"].to_numpy(),
-                "year": values["year"].to_numpy(),
-                "indicator": values["indicator"].to_numpy(),
-                "value": values["value"].to_numpy(),
-                "row": np.tile(region_rows, len(parts)),
-                "column": np.asarray(indicators.labels, dtype=object)[
-                    values["indicator"].to_numpy().astype(int)
-                ],
-            }
-        ),
-    )
-    collector.refuse_if_any()
+    parts = None  # the columns live on in `values` only
     names = None
     if "name" in role:
         names = data_rows[role["name"]].astype(str).str.strip().to_numpy(dtype=object)

@@ -206,6 +206,9 @@ def build_plan(
     indicator_ids = {code: pk for code, (pk, _name, _column, _kind) in stored.items()}
     indicators_new = [d for d in parsed.indicators if d.code not in indicator_ids]
     values = _file_values(parsed, regions, indicator_ids, source)
+    # The file's figures live on in `values` (and the plan's frames) only: the parsed copy
+    # is let go (bounds peak memory; nothing reads it after planning).
+    parsed.values = parsed.values.iloc[0:0]
     values_new, values_changed, values_unchanged = _compare_values(
         values, parsed.years, indicator_ids, compare_source=compare_source, owner_id=owner_id
     )
@@ -464,18 +467,44 @@ def _file_values(
             else np.array([], dtype=object),
             "value": values["value"].to_numpy(dtype=float),
             "reason": values["reason"].to_numpy(dtype=object),
-        }
+        },
+        copy=False,
     )
     if "source" in values.columns:
         per_row = values["source"].to_numpy(dtype=object)
         frame["source"] = np.where(pd.isna(per_row), source, per_row)
     else:
         frame["source"] = source
-    ids = regions.dropna(subset=["id"]).set_index(["code", "year"])["id"]
-    keys = pd.MultiIndex.from_arrays([frame["code"], frame["year"]])
-    frame["neighbourhood_id"] = ids.reindex(keys).to_numpy()
-    frame["indicator_id"] = frame["indicator_code"].map(indicator_ids).astype("Int64")
+    frame["neighbourhood_id"] = _region_ids(frame, regions.dropna(subset=["id"]))
+    # Each indicator's id looked up once, then spread by the figures' indicator index.
+    per_indicator = pd.array([indicator_ids.get(code) for code in codes], dtype="Int64")
+    frame["indicator_id"] = (
+        per_indicator.take(values["indicator"].to_numpy().astype(int))
+        if len(values)
+        else pd.array([], dtype="Int64")
+    )
     return frame
+
+
+def _region_ids(frame: pd.DataFrame, known: pd.DataFrame) -> np.ndarray:
+    """The stored id of each figure's region (NaN for a new region).
+
+    With one year throughout (the usual file) each distinct code is looked up once and
+    spread with one take; a join on (code, year) would hash every figure's key."""
+    n = len(frame)
+    if known.empty:
+        return np.full(n, np.nan)
+    years = frame["year"].to_numpy()
+    if n and (years == years[0]).all():
+        index, uniques = pd.factorize(frame["code"].to_numpy(dtype=object))
+        mine = known[known["year"].to_numpy() == years[0]]
+        by_code = dict(zip(mine["code"].tolist(), mine["id"].tolist(), strict=True))
+        found = np.array([by_code.get(c, np.nan) for c in uniques], dtype=float)
+        ids = found[index]
+        return ids if np.isnan(ids).any() else ids.astype("int64")
+    ids = known.set_index(["code", "year"])["id"]
+    keys = pd.MultiIndex.from_arrays([frame["code"], frame["year"]])
+    return ids.reindex(keys).to_numpy()
 
 
 def _compare_values(

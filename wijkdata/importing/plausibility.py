@@ -51,6 +51,67 @@ def _is_count(definition: IndicatorDef) -> bool:
     return definition.kind == catalogue.COUNT and definition.unit.lower() == "aantal"
 
 
+def _range_message(row, column, value: float, definition: IndicatorDef, low, high) -> str:
+    return _(
+        "Rij %(row)s, kolom '%(column)s': %(value)s kan niet, want een "
+        "%(kind)s ligt tussen %(low)s en %(high)s. Staan de waarden van deze "
+        "rij in de verkeerde kolom?"
+    ) % {
+        "row": row,
+        "column": column,
+        "value": _number(value),
+        "kind": _kind_name(definition.kind),
+        "low": _number(low),
+        "high": _number(high),
+    }
+
+
+def _negative_message(row, column, value: float) -> str:
+    return _(
+        "Rij %(row)s, kolom '%(column)s': %(value)s kan niet, want een aantal "
+        "is nooit negatief. Staan de waarden van deze rij in de verkeerde kolom?"
+    ) % {"row": row, "column": column, "value": _number(value)}
+
+
+def _part_message(row, column, value: float, whole: str, total: float) -> str:
+    return _(
+        "Rij %(row)s, kolom '%(column)s': %(value)s is meer dan '%(whole)s' "
+        "(%(total)s) in dezelfde rij, en een deel kan niet groter zijn dan het "
+        "geheel. Staan de waarden van deze rij in de verkeerde kolom?"
+    ) % {
+        "row": row,
+        "column": column,
+        "value": _number(value),
+        "whole": whole,
+        "total": _number(total),
+    }
+
+
+def _impossible(definition: IndicatorDef, values: np.ndarray, mine: np.ndarray):
+    """(mask of impossible values, their message builder) for one indicator's values."""
+    limits = _range_of(definition)
+    if limits is not None:
+        low, high = limits
+        bad = mine & ((values < low - TOLERANCE) | (values > high + TOLERANCE))
+        return bad, lambda row, column, value: _range_message(
+            row, column, value, definition, low, high
+        )
+    if _is_count(definition):
+        return mine & (values < 0), _negative_message
+    return None, None
+
+
+def _report(collector, found: list[tuple[int, str, str]]) -> None:
+    found.sort(key=lambda item: item[0])
+    for row, column, message in found[:MAX_REPORTED]:
+        collector.add(message, row, column)
+    if len(found) > MAX_REPORTED:
+        collector.add(
+            _("… en nog %(n)s onmogelijke waarden (niet allemaal getoond).")
+            % {"n": len(found) - MAX_REPORTED}
+        )
+
+
 def check(collector, *, defs: list[IndicatorDef], labels: list[str], frame: pd.DataFrame) -> None:
     """Add a problem for every impossible figure.
 
@@ -70,44 +131,11 @@ def check(collector, *, defs: list[IndicatorDef], labels: list[str], frame: pd.D
         mine = (indicator == index) & present
         if not mine.any():
             continue
-        limits = _range_of(definition)
-        if limits is not None:
-            low, high = limits
-            bad = mine & ((values < low - TOLERANCE) | (values > high + TOLERANCE))
-            for k in np.flatnonzero(bad)[:MAX_REPORTED]:
-                found.append(
-                    (
-                        int(rows[k]),
-                        columns[k],
-                        _(
-                            "Rij %(row)s, kolom '%(column)s': %(value)s kan niet, want een "
-                            "%(kind)s ligt tussen %(low)s en %(high)s. Staan de waarden van deze "
-                            "rij in de verkeerde kolom?"
-                        )
-                        % {
-                            "row": rows[k],
-                            "column": columns[k],
-                            "value": _number(values[k]),
-                            "kind": _kind_name(definition.kind),
-                            "low": _number(low),
-                            "high": _number(high),
-                        },
-                    )
-                )
-        elif _is_count(definition):
-            bad = mine & (values < 0)
-            for k in np.flatnonzero(bad)[:MAX_REPORTED]:
-                found.append(
-                    (
-                        int(rows[k]),
-                        columns[k],
-                        _(
-                            "Rij %(row)s, kolom '%(column)s': %(value)s kan niet, want een aantal "
-                            "is nooit negatief. Staan de waarden van deze rij in de verkeerde kolom?"
-                        )
-                        % {"row": rows[k], "column": columns[k], "value": _number(values[k])},
-                    )
-                )
+        bad, message = _impossible(definition, values, mine)
+        if bad is None:
+            continue
+        for k in np.flatnonzero(bad)[:MAX_REPORTED]:
+            found.append((int(rows[k]), columns[k], message(rows[k], columns[k], values[k])))
 
     # Parts and their whole, where the catalogue knows both and the file has both.
     position = {d.code: i for i, d in enumerate(defs)}
@@ -126,29 +154,57 @@ def check(collector, *, defs: list[IndicatorDef], labels: list[str], frame: pd.D
                 (
                     int(r.row),
                     r.column,
-                    _(
-                        "Rij %(row)s, kolom '%(column)s': %(value)s is meer dan '%(whole)s' "
-                        "(%(total)s) in dezelfde rij, en een deel kan niet groter zijn dan het "
-                        "geheel. Staan de waarden van deze rij in de verkeerde kolom?"
-                    )
-                    % {
-                        "row": r.row,
-                        "column": r.column,
-                        "value": _number(r.value),
-                        "whole": labels[whole_index],
-                        "total": _number(r.value_whole),
-                    },
+                    _part_message(r.row, r.column, r.value, labels[whole_index], r.value_whole),
                 )
             )
+    _report(collector, found)
 
-    found.sort(key=lambda item: item[0])
-    for row, column, message in found[:MAX_REPORTED]:
-        collector.add(message, row, column)
-    if len(found) > MAX_REPORTED:
-        collector.add(
-            _("… en nog %(n)s onmogelijke waarden (niet allemaal getoond).")
-            % {"n": len(found) - MAX_REPORTED}
-        )
+
+def check_columns(
+    collector,
+    *,
+    defs: list[IndicatorDef],
+    labels: list[str],
+    rows: np.ndarray,
+    columns: list[tuple[int, np.ndarray]],
+) -> None:
+    """`check` for a table with one region per row: the same problems in the same order,
+    read from the columns themselves (index into defs, one value per row) instead of a
+    frame of every figure. A part and its whole are in the same row, so no join."""
+    found: list[tuple[int, str, str]] = []
+    by_index = dict(columns)
+    for index, definition in enumerate(defs):
+        values = by_index.get(index)
+        if values is None:
+            continue
+        mine = ~np.isnan(values)
+        if not mine.any():
+            continue
+        bad, message = _impossible(definition, values, mine)
+        if bad is None:
+            continue
+        label = labels[index]
+        for k in np.flatnonzero(bad)[:MAX_REPORTED]:
+            found.append((int(rows[k]), label, message(rows[k], label, values[k])))
+    position = {d.code: i for i, d in enumerate(defs)}
+    for index, definition in enumerate(defs):
+        whole_index = position.get(catalogue.WHOLE_OF.get(definition.code, ""))
+        if whole_index is None or index not in by_index or whole_index not in by_index:
+            continue
+        part, whole = by_index[index], by_index[whole_index]
+        both = ~np.isnan(part) & ~np.isnan(whole)
+        bad = np.zeros(len(part), dtype=bool)
+        bad[both] = part[both] > whole[both] + ROUNDING_STEP
+        label = labels[index]
+        for k in np.flatnonzero(bad)[:MAX_REPORTED]:
+            found.append(
+                (
+                    int(rows[k]),
+                    label,
+                    _part_message(rows[k], label, part[k], labels[whole_index], whole[k]),
+                )
+            )
+    _report(collector, found)
 
 
 def _kind_name(kind: str) -> str:

@@ -237,8 +237,31 @@ def _decode(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
+def _first_lines(text: str, count: int) -> list[str]:
+    """text.splitlines()[:count], without splitting (and copying) the whole text."""
+    size = 1 << 16
+    while True:
+        lines = text[:size].splitlines()
+        if size >= len(text) or len(lines) > count:
+            return lines[:count]
+        size *= 4
+
+
+def _lines(text: str):
+    """The text's lines, each with its "\n", as io.StringIO(text) yields them (it splits
+    on "\n" only), one at a time: StringIO would hold a copy of four bytes a character."""
+    start, end = 0, len(text)
+    while start < end:
+        stop = text.find("\n", start)
+        if stop < 0:
+            yield text[start:]
+            return
+        yield text[start : stop + 1]
+        start = stop + 1
+
+
 def _sniff_separator(text: str) -> str:
-    lines = [line for line in text.splitlines()[:61] if line.strip()]
+    lines = [line for line in _first_lines(text, 61) if line.strip()]
     # The last line may be cut off (a truncated file); judge the separator without it.
     sample = "\n".join(lines[:-1] if len(lines) > 1 else lines)
     best, best_score = "", (0, 0)
@@ -270,7 +293,7 @@ def _sniff_separator(text: str) -> str:
 
 def _read_csv(text: str, encoding: str) -> RawFile:
     separator = _sniff_separator(text)
-    reader = csv.reader(io.StringIO(text), delimiter=separator, strict=True)
+    reader = csv.reader(_lines(text), delimiter=separator, strict=True)
     rows: list[list[str]] = []
     numbers: list[int] = []
     memo: dict[str, str] = {}

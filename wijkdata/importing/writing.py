@@ -10,6 +10,7 @@ which is where the volume is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -35,8 +36,11 @@ def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+_NEEDS_QUOTES = re.compile(r'[,"\n\r]|^\\N$')
+
+
 def _csv_field(text: str) -> str:
-    if text == "\\N" or any(c in text for c in ',"\n\r'):
+    if _NEEDS_QUOTES.search(text):
         return '"' + text.replace('"', '""') + '"'
     return text
 
@@ -77,7 +81,12 @@ def _constant(values) -> tuple[bool, object]:
     if isinstance(values, np.ndarray) and values.dtype.kind != "O":
         return False, None
     first = values[0]
-    if first is None or isinstance(first, float):
+    if first is None:
+        # NULL throughout (no owner): one "\\N" per line, not one formatted per row.
+        if isinstance(values, np.ndarray):
+            return all(v is None for v in values), None
+        return values.count(None) == len(values), None
+    if isinstance(first, float):
         return False, None
     if isinstance(first, str):
         # A text equals only texts; numpy and list.count compare in C.
@@ -103,14 +112,40 @@ def _copy_payload(columns: list, line_end: str = "\n") -> str:
 
 # Rows per COPY chunk. The chunks go to the server from a writer thread while the next
 # one is formatted: PostgreSQL's work on the rows (parsing, indexes) and ours overlap.
-COPY_CHUNK = 50000
+# Small enough that a chunk's texts stay a few megabytes (a national file's 500,000
+# figures formatted at once would be hundreds), large enough that its cost per call is
+# nothing.
+COPY_CHUNK = 10000
+# Pieces (of at most 128 kB) waiting for the writer thread. psycopg's own queue holds
+# 1024, which let a fast formatter queue the whole payload ahead of a slow server.
+COPY_QUEUE = 16
 
 
-def _copy_rows(cursor, table: str, columns: Sequence[str], column_values: list) -> None:
-    """COPY columns into a table (PostgreSQL). Columns holding one value throughout (a
-    source, a timestamp) are formatted once and appended to every line as one text."""
+def _bounded_writer(raw_cursor):
+    """psycopg's queued COPY writer with a short queue: formatting waits for the server
+    rather than holding everything it has formatted in memory."""
+    from queue import Queue
+
     from psycopg.copy import QueuedLibpqWriter
 
+    writer = QueuedLibpqWriter(raw_cursor)
+    if isinstance(getattr(writer, "_queue", None), Queue):
+        writer._queue = Queue(maxsize=COPY_QUEUE)
+    return writer
+
+
+def _constant_field(value) -> str:
+    return "\\N" if value is None else _csv_field(str(value))
+
+
+def _copy_rows(
+    cursor, table: str, columns: Sequence[str], column_values: list, order=None
+) -> None:
+    """COPY columns into a table (PostgreSQL). Columns holding one value throughout (a
+    source, a timestamp) are formatted once and appended to every line as one text.
+
+    `order` (a permutation of the rows) is the order to write them in, taken a chunk at a
+    time, so that no sorted copy of every column is made."""
     varying, constant = [], []
     for name, values in zip(columns, column_values, strict=True):
         same, value = _constant(values)
@@ -120,15 +155,21 @@ def _copy_rows(cursor, table: str, columns: Sequence[str], column_values: list) 
     rows = len(column_values[0])
     sql = f"COPY {_quote(table)} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
     raw = cursor.cursor
-    writer = QueuedLibpqWriter(raw) if rows > COPY_CHUNK else None
+    writer = _bounded_writer(raw) if rows > COPY_CHUNK else None
     with raw.copy(sql, writer=writer) as copy:
         if not varying:
-            line = ",".join(_csv_field(str(value)) for _name, value in constant) + "\n"
+            line = ",".join(_constant_field(value) for _name, value in constant) + "\n"
             copy.write(line * rows)
             return
-        tail = "".join("," + _csv_field(str(value)) for _name, value in constant) + "\n"
+        tail = "".join("," + _constant_field(value) for _name, value in constant) + "\n"
+        if order is not None:
+            varying = [(name, np.asarray(values)) for name, values in varying]
         for start in range(0, rows, COPY_CHUNK):
-            chunk = [values[start : start + COPY_CHUNK] for _name, values in varying]
+            if order is None:
+                chunk = [values[start : start + COPY_CHUNK] for _name, values in varying]
+            else:
+                taken = order[start : start + COPY_CHUNK]
+                chunk = [values[taken] for _name, values in varying]
             copy.write(_copy_payload(chunk, tail))
 
 
@@ -138,16 +179,20 @@ def insert_rows(
     rows: Iterable[tuple] | None = None,
     *,
     column_values: list | None = None,
+    order=None,
 ) -> None:
-    """Insert many rows; pass them as row tuples or, faster, as one list or array per column."""
+    """Insert many rows; pass them as row tuples or, faster, as one list or array per column
+    (with `order`, a permutation of the rows, to write them in that order)."""
     if connection.vendor == "postgresql":
         if column_values is None:
             column_values = [list(c) for c in zip(*rows, strict=True)] if rows else []
         if not column_values or not len(column_values[0]):
             return
         with connection.cursor() as cursor:
-            _copy_rows(cursor, table, columns, column_values)
+            _copy_rows(cursor, table, columns, column_values, order=order)
         return
+    if order is not None and column_values is not None:
+        column_values = [_taken(values, order) for values in column_values]
     if rows is None:
         rows = (
             zip(*[_python_values(c) for c in column_values], strict=True) if column_values else []
@@ -164,6 +209,11 @@ def insert_rows(
                 batch = []
         if batch:
             cursor.executemany(sql, batch)
+
+
+def _taken(values, order) -> np.ndarray:
+    array = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
+    return array[order]
 
 
 def _python_values(values) -> list:
@@ -424,12 +474,12 @@ def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
             "owner_id",
         ]
         column_values = [
-            neighbourhood_ids[order],
-            indicator_col[order],
-            years[order],
-            numbers[order] if postgres else _decimal_texts(numbers[order]),
-            reasons[order],
-            sources[order],
+            neighbourhood_ids,
+            indicator_col,
+            years,
+            numbers if postgres else _decimal_texts(numbers),
+            reasons,
+            sources,
             [plan.owner_id] * len(values),
         ]
         # PostgreSQL fills the timestamps itself (db_default now(), the transaction's time):
@@ -438,7 +488,7 @@ def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
             columns += ["created", "updated"]
             column_values += [[now] * len(values), [now] * len(values)]
         with _foreign_keys_checked_once(values_table, len(values)):
-            insert_rows(values_table, columns, column_values=column_values)
+            insert_rows(values_table, columns, column_values=column_values, order=order)
     report(80, "wijzigingen")
     changed = plan.values_changed
     if len(changed):
