@@ -55,7 +55,7 @@ from .models import (
     Theme,
 )
 from .richtext import markup_to_html
-from .sanitize import plain_to_html
+from .sanitize import to_clean_html
 from .services import plan_build, plan_freeze_figures, plan_touch
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
@@ -368,7 +368,7 @@ def _load_cards(section: Section, specs: list[dict], themes: dict) -> None:
             for order, text in enumerate(spec.get(kind_name, [])):
                 cards.append(
                     Card(plan_id=section.plan_id, section=section, kind=kind, theme=theme, topic=topic,
-                         text=plain_to_html(text), order=order)
+                         text=to_clean_html(text), order=order)
                 )
     Card.objects.bulk_create(cards)
 

@@ -25,7 +25,7 @@ from matrix.models import MatrixItem
 
 from . import services
 from .forms import CitationForm
-from .history import word_diff
+from .history import visible_text, word_diff
 from .models import (
     Activity,
     Card,
@@ -429,7 +429,8 @@ def _conflict(request, current: Section, context: dict) -> None:
     rows = []
     if request.POST.get("action") == "section-save":
         for name, label in (("heading", _("Kop")), ("intro", _("Tekst"))):
-            theirs, ours = word_diff(getattr(current, name), mine[name])
+            # The intro is HTML: the words a reader sees are compared, not its tags.
+            theirs, ours = word_diff(visible_text(getattr(current, name)), visible_text(mine[name]))
             rows.append({"label": label, "theirs": theirs, "ours": ours, "changed": getattr(current, name) != mine[name]})
     context["conflict"] = {"rows": rows, "mine": mine, "action": request.POST.get("action")}
     context["errors"] = [
