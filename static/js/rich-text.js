@@ -11,22 +11,27 @@ function start(root) {
   for (const textarea of root.querySelectorAll(SELECTOR)) createEditor(textarea);
 }
 
-document.addEventListener("prose-editor:ready", (event) => {
-  const { editor, textarea } = event.detail;
-  const label = textarea.id && document.querySelector(`label[for="${textarea.id}"]`);
-  const dom = editor.view.dom;
+// Label the editable area like the textarea it stands for (the editor does not).
+function label(textarea) {
+  const container = textarea.closest(".prose-editor");
+  const dom = container && container.querySelector(".ProseMirror[contenteditable]");
+  if (!dom || dom.dataset.labelled) return;
+  dom.dataset.labelled = "1";
   dom.setAttribute("role", "textbox");
   dom.setAttribute("aria-multiline", "true");
-  if (label) {
-    if (!label.id) label.id = `${textarea.id}-label`;
-    dom.setAttribute("aria-labelledby", label.id);
-    label.addEventListener("click", (e) => {
-      e.preventDefault();
-      editor.commands.focus();
-    });
-  }
   const described = textarea.getAttribute("aria-describedby");
   if (described) dom.setAttribute("aria-describedby", described);
-});
+  const text = textarea.id && document.querySelector(`label[for="${textarea.id}"]`);
+  if (!text) return;
+  if (!text.id) text.id = `${textarea.id}-label`;
+  dom.setAttribute("aria-labelledby", text.id);
+  text.addEventListener("click", (e) => {
+    e.preventDefault();
+    dom.focus();
+  });
+}
 
+// Editors started before this module ran, and every one started later.
+for (const textarea of document.querySelectorAll(SELECTOR)) label(textarea);
+document.addEventListener("prose-editor:ready", (event) => label(event.detail.textarea));
 document.addEventListener("htmx:load", (event) => start(event.detail.elt));

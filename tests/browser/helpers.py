@@ -11,8 +11,9 @@ def fill_rich_text(page, locator_or_name, text: str) -> None:
     if isinstance(locator_or_name, str):
         textarea = page.locator(f'textarea[name="{locator_or_name}"]').first
     else:
-        textarea = locator_or_name
-    editor = textarea.locator("xpath=ancestor::div[contains(@class, 'prose-editor')][1]//div[contains(@class, 'ProseMirror')]")
+        # A label matches both the textarea and the editor it labels: take the textarea.
+        textarea = locator_or_name.and_(page.locator("textarea"))
+    editor = textarea.locator("xpath=ancestor::div[contains(@class, 'prose-editor')][1]//div[contains(@class, 'ProseMirror')][@contenteditable]")
     if editor.count() == 0:
         textarea.fill(text)
         return

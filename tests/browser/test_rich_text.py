@@ -16,19 +16,21 @@ def test_bold_typed_in_the_editor_is_saved_and_shown_after_a_reload(demo, login,
     page = login("coordinator")
     url = f"{live_server.url}/plannen/{plan.code}/onderdelen/{section.code}/"
     page.goto(url)
-    editor = page.locator("#editor .prose-editor .ProseMirror")
+    editor = page.locator("#editor .prose-editor .ProseMirror[contenteditable]")
     assert editor.count() == 1
     assert not page.locator("textarea[name=intro]").is_visible()  # the editor took its place
+    assert page.get_by_role("textbox", name="Tekst").count() == 1  # labelled like the textarea
 
     fill_rich_text(page, page.get_by_label("Tekst"), "De wijk is ")
     page.keyboard.press("ControlOrMeta+b")
     page.keyboard.type("sterk")
     page.keyboard.press("ControlOrMeta+b")
     page.keyboard.type(" samen.")
+    page.locator("#editor").evaluate("el => el.dataset.old = '1'")  # gone once htmx swaps it
     with page.expect_response(lambda r: r.request.method == "POST"):
         page.get_by_role("button", name="Opslaan").first.click()
     # htmx swapped the editor in place: the new form has a working editor again.
-    page.locator("#editor .prose-editor .ProseMirror strong").wait_for()
+    page.locator("#editor:not([data-old]) .prose-editor .ProseMirror[contenteditable] strong").wait_for()
     assert Section.objects.get(pk=section.pk).intro == "<p>De wijk is <strong>sterk</strong> samen.</p>"
 
     page.reload()
