@@ -299,6 +299,7 @@ def item_to_focus_point(*, session: DesignSession, item: SessionItem):
     """Make a focus point of the plan from an idea of a closed session (the coordinator's
     choice after the session), through the plan's own service: one more plan revision."""
     from plans.models import FocusPoint
+    from plans.sanitize import plain_to_html
     from plans.services import content_add
 
     if session.phase != Phase.CLOSED:
@@ -316,7 +317,7 @@ def item_to_focus_point(*, session: DesignSession, item: SessionItem):
     if dots:
         origin += f", {dots} {'stem' if dots == 1 else 'stemmen'}"
     try:
-        return content_add(FocusPoint, section=focus, title=item.title, statement=item.text, qualitative=origin + ".")
+        return content_add(FocusPoint, section=focus, title=item.title, statement=item.text, qualitative=plain_to_html(origin + "."))
     except ValidationError as exc:
         raise SessionRefused(" ".join(exc.messages)) from None
 

@@ -54,6 +54,8 @@ from .models import (
     TemplateSection,
     Theme,
 )
+from .richtext import markup_to_html
+from .sanitize import to_clean_html
 from .services import plan_build, plan_freeze_figures, plan_touch
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
@@ -167,7 +169,7 @@ def _load_organisation(data: dict) -> tuple[Organisation, dict[str, Theme], Plan
                 contents_label=s.get("contents_label", ""),
                 numbered=s.get("numbered", parent is None),
                 appendix=s.get("appendix", False),
-                intro=_strip(s.get("intro", "")),
+                intro=markup_to_html(_strip(s.get("intro", ""))),
                 card_rows=s.get("card_rows", "themes"),
                 card_kinds="\n".join(s.get("card_kinds", [])),
             )
@@ -250,6 +252,8 @@ def _load_plan(data, organisation, template, figures: Figures, sections: list[di
     start = raw.get("period_start", raw.get("year"))
     end = raw.get("period_end", start)
     fields = {key: _strip(value) for key, value in raw.items() if key not in PLAN_SKIP}
+    if "colophon_text" in fields:
+        fields["colophon_text"] = markup_to_html(fields["colophon_text"])
     fields.update(document_type=template.document_type, period_end=end, template=template)
     plan, _ = Plan.objects.update_or_create(area=area, document_type=template.document_type, period_start=start, defaults=fields)
     # Rebuild the content, so that a second load leaves the same plan.
@@ -274,7 +278,8 @@ def _load_plan(data, organisation, template, figures: Figures, sections: list[di
 def _fill(section: Section, spec: dict, figures: Figures, themes: dict) -> None:
     changed = [name for name in ("heading", "contents_label", "intro") if name in spec]
     for name in changed:
-        setattr(section, name, _strip(spec[name]))
+        value = _strip(spec[name])
+        setattr(section, name, markup_to_html(value) if name == "intro" else value)
     if changed:
         section.save(update_fields=changed)
     kind = section.kind
@@ -293,8 +298,8 @@ def _fill(section: Section, spec: dict, figures: Figures, themes: dict) -> None:
         points = FocusPoint.objects.bulk_create(
             FocusPoint(
                 section=section, order=order, group=f.get("group", ""), title=f["title"],
-                statement=f.get("statement", ""), quantitative=f.get("quantitative", ""),
-                qualitative=f.get("qualitative", ""),
+                statement=f.get("statement", ""), quantitative=markup_to_html(f.get("quantitative", "")),
+                qualitative=markup_to_html(f.get("qualitative", "")),
             )
             for order, f in enumerate(specs)
         )
@@ -363,7 +368,7 @@ def _load_cards(section: Section, specs: list[dict], themes: dict) -> None:
             for order, text in enumerate(spec.get(kind_name, [])):
                 cards.append(
                     Card(plan_id=section.plan_id, section=section, kind=kind, theme=theme, topic=topic,
-                         text=text, order=order)
+                         text=to_clean_html(text), order=order)
                 )
     Card.objects.bulk_create(cards)
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from gebiedsplan.numbers import IntegerCommaField
 
 from .models import FigureTable
+from .sanitize import RichTextField
 from .widgets import EditorRenderer
 
 
@@ -49,10 +50,9 @@ class TemplateSectionForm(forms.ModelForm):
 
         model = TemplateSection
         fields = ["kind", "heading", "contents_label", "parent", "numbered", "appendix", "intro", "card_rows", "card_kinds"]
-        widgets = {
-            "intro": forms.Textarea(attrs={"rows": 4}),
-            "card_kinds": forms.Textarea(attrs={"rows": 2}),
-        }
+        widgets = {"card_kinds": forms.Textarea(attrs={"rows": 2})}
+        # The default text a new plan's section starts with: a plan text like any other.
+        field_classes = {"intro": RichTextField}
 
     def __init__(self, *args, template, **kwargs):
         super().__init__(*args, **kwargs)

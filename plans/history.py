@@ -15,6 +15,7 @@ import difflib
 import json
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 import reversion
 from django.contrib.contenttypes.models import ContentType
@@ -49,6 +50,7 @@ from .models import (
     SurveyAnswer,
     SurveyQuestion,
 )
+from .sanitize import looks_like_html
 
 # Everything a plan holds, in an order in which a restore can save it (parents first),
 # with the lookup that finds a plan's rows.
@@ -329,6 +331,57 @@ def part_versions(plan: Plan, state: PlanHistoryState, parts=None) -> list:
 
 # --- reading the history -------------------------------------------------------------------
 
+_BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "br", "table", "ul", "ol"}
+
+
+class _VisibleText(HTMLParser):
+    """The text of stored HTML as a reader sees it: one line per paragraph, heading, list
+    item or table row; a list item starts with "– "; tags and attributes are not text."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.current: list[str] = []
+
+    def _end_line(self):
+        line = " ".join("".join(self.current).split())
+        if line:
+            self.lines.append(line)
+        self.current = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _BLOCKS:
+            self._end_line()
+        if tag == "li":
+            self.current.append("– ")
+        elif tag in {"td", "th"} and self.current:
+            self.current.append(" | ")
+
+    def handle_endtag(self, tag):
+        if tag in _BLOCKS:
+            self._end_line()
+
+    def handle_data(self, data):
+        self.current.append(data)
+
+
+def visible_lines(text: str) -> list[str]:
+    """The lines a reader sees of a plan text: HTML (what the editor stores) by its blocks,
+    anything else (an old snapshot's markup, a plain field) by its lines."""
+    if not looks_like_html(text):
+        return [line.strip() for line in (text or "").splitlines() if line.strip()]
+    parser = _VisibleText()
+    parser.feed(text)
+    parser.close()
+    parser._end_line()
+    return parser.lines
+
+
+def visible_text(text: str) -> str:
+    """A plan text as one line of visible words (for an item's line in the history)."""
+    return " ".join(visible_lines(str(text)))
+
+
 # Which fields of each model say what a reader sees, in order.
 TEXT_FIELDS = {
     "section": ["heading", "contents_label", "intro"],
@@ -373,9 +426,9 @@ def _texts(versions) -> dict[str, tuple[str, list[str]]]:
         data = getattr(version, "fields", None) or _fields(version)
         if name == "section":
             heading = data.get("heading", "")
-            lines = [heading, *(line for line in (data.get("intro") or "").splitlines() if line.strip())]
+            lines = [heading, *visible_lines(data.get("intro") or "")]
             continue
-        text = " · ".join(str(data.get(f) or "") for f in TEXT_FIELDS[name] if data.get(f) not in (None, ""))
+        text = " · ".join(visible_text(data.get(f)) for f in TEXT_FIELDS[name] if data.get(f) not in (None, ""))
         if data.get("section") is not None:
             items.append((int(data.get("order") or 0), text))
     if heading is None:

@@ -19,13 +19,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_prose_editor.widgets import ProseEditorWidget
 
 from gebiedsplan.numbers import DecimalCommaField, IntegerCommaField
 from matrix.models import MatrixItem
 
 from . import services
 from .forms import CitationForm
-from .history import word_diff
+from .history import visible_text, word_diff
 from .models import (
     Activity,
     Card,
@@ -41,7 +42,7 @@ from .models import (
     SectionKind,
     SurveyQuestion,
 )
-from .sanitize import SanitisedTextField
+from .sanitize import RichTextField, SanitisedTextField, rich_text_media
 from .selectors import get_plan_for_user, moved_citations
 from .widgets import EditorRenderer
 
@@ -62,6 +63,11 @@ ITEM_MODELS = {
     SectionKind.SURVEY: (SurveyQuestion, ["question", "respondents"]),
     SectionKind.CARDS: (Card, ["kind", "theme", "topic", "text"]),
 }
+
+
+# Item texts edited with the rich-text editor and rendered as HTML (`richtext` filter);
+# the section's own text (intro) is one too, on the section form.
+RICH_TEXT_FIELDS = {(Card, "text"), (FocusPoint, "quantitative"), (FocusPoint, "qualitative")}
 
 
 def _ids(text: str) -> list[int]:
@@ -86,13 +92,17 @@ def _formfield(field, **kwargs):
             kwargs.setdefault("form_class", DecimalCommaField)
         elif isinstance(field, models.IntegerField):
             kwargs.setdefault("form_class", IntegerCommaField)
-    if isinstance(field, models.TextField):
+    if (field.model, field.name) in RICH_TEXT_FIELDS:
+        kwargs.setdefault("form_class", RichTextField)
+    elif isinstance(field, models.TextField):
         kwargs.setdefault("form_class", SanitisedTextField)
     formfield = field.formfield(**kwargs)
     if formfield is None:
         return None
     widget = formfield.widget
-    if widget.__class__.__name__ == "Textarea":
+    if isinstance(widget, ProseEditorWidget):
+        widget.attrs.update(rows=4, cols=60, **{"class": "utrecht-textarea rich-text"})
+    elif widget.__class__.__name__ == "Textarea":
         widget.attrs.update(rows=3, cols=60, **{"class": "utrecht-textarea"})
     elif widget.__class__.__name__ in {"Select", "SelectMultiple"}:
         widget.attrs["class"] = "utrecht-select"
@@ -284,7 +294,7 @@ def _section_action(request, section: Section, context: dict) -> bool:
             expected_revision=revision,
             heading=request.POST.get("heading", "").strip(),
             contents_label=request.POST.get("contents_label", "").strip(),
-            intro=request.POST.get("intro", ""),
+            intro=RichTextField(required=False).clean(request.POST.get("intro", "")),
             numbered=bool(request.POST.get("numbered")),
             appendix=bool(request.POST.get("appendix")),
         )
@@ -441,7 +451,8 @@ def _conflict(request, current: Section, context: dict) -> None:
     rows = []
     if request.POST.get("action") == "section-save":
         for name, label in (("heading", _("Kop")), ("intro", _("Tekst"))):
-            theirs, ours = word_diff(getattr(current, name), mine[name])
+            # The intro is HTML: the words a reader sees are compared, not its tags.
+            theirs, ours = word_diff(visible_text(getattr(current, name)), visible_text(mine[name]))
             rows.append({"label": label, "theirs": theirs, "ours": ours, "changed": getattr(current, name) != mine[name]})
     context["conflict"] = {"rows": rows, "mine": mine, "action": request.POST.get("action")}
     context["errors"] = [
@@ -450,6 +461,14 @@ def _conflict(request, current: Section, context: dict) -> None:
             "versies; uw tekst staat nog in het formulier. Voeg ze samen en sla opnieuw op."
         )
     ]
+
+
+def _intro_widget(value: str, section: Section) -> str:
+    """The section's text in the rich-text editor (a plain textarea without JavaScript)."""
+    attrs = {"id": "id_intro", "rows": 10, "class": "utrecht-textarea rich-text", "aria-describedby": "intro-help"}
+    if section.plan.status == Plan.Status.ADOPTED:
+        attrs["disabled"] = True
+    return RichTextField(required=False).widget.render("intro", value, attrs=attrs)
 
 
 def _editor_context(section: Section, context: dict) -> dict:
@@ -492,7 +511,8 @@ def _editor_context(section: Section, context: dict) -> dict:
         "item_forms": item_forms,
         "new_form": new_form,
         "heading_value": conflict["mine"]["heading"] if conflict else section.heading,
-        "intro_value": conflict["mine"]["intro"] if conflict else section.intro,
+        "intro_widget": _intro_widget(conflict["mine"]["intro"] if conflict else section.intro, section),
+        "rich_text_media": rich_text_media(),
         "figures_url": reverse("plans:plan_figures", args=[section.plan.code]) + f"?onderdeel={section.code.hex}",
         "adopted": section.plan.status == Plan.Status.ADOPTED,
     }

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from .forms import PlanTemplateForm, TemplateSectionForm, ThemeForm
 from .models import PlanTemplate, TemplateSection
+from .sanitize import rich_text_media
 from .selectors import get_organisation_for_user
 from .services import (
     template_create,
@@ -142,6 +143,7 @@ def template_section(request: HttpRequest, code, template_code, section_id: int 
     return render(
         request,
         "plans/template_section.html",
-        {"organisation": organisation, "template": template, "section": section, "form": form},
+        {"organisation": organisation, "template": template, "section": section, "form": form,
+         "rich_text_media": rich_text_media()},
     )
 

@@ -1,19 +1,28 @@
+import re
+
 from django import template
 from django.utils.safestring import mark_safe
 
-from plans.richtext import bind_proper_names, render_richtext
-from plans.sanitize import clean_html, looks_like_html
+from plans.richtext import bind_proper_names
+from plans.sanitize import clean_html, looks_like_html, plain_to_html
 
 register = template.Library()
+
+_HEADING = re.compile(r"<(/?)h([34])>")
 
 
 @register.filter
 def richtext(text, heading_level=3):
     """A plan text as safe HTML. Stored HTML is untrusted: it is sanitised again with nh3
-    here, then its proper names are bound. Legacy light markup is converted first."""
-    if looks_like_html(text):
-        return bind_proper_names(mark_safe(clean_html(text)))  # noqa: S308 - nh3 output
-    return bind_proper_names(mark_safe(clean_html(render_richtext(text, int(heading_level)))))  # noqa: S308
+    here, its subheadings (h3, h4 as stored) move to the depth `heading_level` of the
+    section, and its proper names are bound. A text that is not HTML (a row written by the
+    shell, or restored from a snapshot older than the editor) is plain text: escaped, with
+    its paragraphs and line breaks."""
+    html = clean_html(text if looks_like_html(text) else plain_to_html(text))
+    shift = int(heading_level) - 3
+    if shift:
+        html = _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + shift, 6)}>", html)
+    return bind_proper_names(mark_safe(html))  # noqa: S308 - nh3 output
 
 
 @register.filter

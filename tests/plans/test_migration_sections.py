@@ -48,13 +48,13 @@ def test_an_old_plan_becomes_a_document_of_sections():
         assert ("text", "Ons verhaal", "") in headings
         assert ("timeline", "Proces gebieds- en uitvoeringsplannen", "Tenslotte") in headings
         card = Card.objects.get(plan=plan)
-        assert (card.text, card.kind.name, card.theme.name, card.theme.plan_id) == ("Sterk", "Kracht", "Gezond leven", plan.pk)
+        assert (card.text, card.kind.name, card.theme.name, card.theme.plan_id) == ("<p>Sterk</p>", "Kracht", "Gezond leven", plan.pk)
         assert MatrixItem.objects.get(section__plan=plan).title == "We gaan"
         doc = plan_document(plan)
         texts = {v.heading: v.section.intro for v in doc.all_sections}
-        assert texts["Ons verhaal"] == "Een verhaal."
-        assert texts["Uitvoeringsplannen"] == "Uitvoering."
-        assert texts["Advies inhoud uitvoeringsplannen"] == "Advies."
+        assert texts["Ons verhaal"] == "<p>Een verhaal.</p>"  # and HTML since 0015
+        assert texts["Uitvoeringsplannen"] == "<p>Uitvoering.</p>"
+        assert texts["Advies inhoud uitvoeringsplannen"] == "<p>Advies.</p>"
         assert [v.heading for v in doc.sections] == [
             "Ons verhaal", "Krachten en kansen", "Impact/effort matrix", "Focus 2024 – een analyse", "Tenslotte",
         ]  # the figures chapter had no tables and stays out

@@ -13,6 +13,7 @@ from django.db import transaction
 from matrix.models import MatrixItem
 from plans import services
 from plans.demo import load_demo
+from plans.history import visible_text
 from plans.models import Card, FocusPoint, Milestone, Plan, Section
 from plans.pdf import plan_html
 from plans.pdf.render import layout, render_pdf
@@ -82,7 +83,7 @@ def binnenstad(django_db_setup, django_db_blocker, tmp_path_factory) -> Rendered
             pages=pdf_pages(pdf, tmp_path_factory.mktemp("pdf")),
             layout_pages=pdf_pages(pdf, tmp_path_factory.mktemp("pdf"), layout=True),
             document=document,
-            strengths=list(Card.objects.filter(plan=plan).values_list("text", flat=True)),
+            strengths=[visible_text(t) for t in Card.objects.filter(plan=plan).values_list("text", flat=True)],
             themes=list(plan.themes.values_list("name", flat=True)),
             matrix=[item.title for item in MatrixItem.objects.filter(section__plan=plan)],
             focus=list(FocusPoint.objects.filter(section__plan=plan)),
@@ -149,8 +150,8 @@ class TestDemoPlan:
             # 5 Focus, with both arguments of each point.
             "Focus 2025 – een analyse",
             *[p.title for p in binnenstad.focus],
-            *[p.quantitative for p in binnenstad.focus],
-            *[p.qualitative for p in binnenstad.focus],
+            *[visible_text(p.quantitative) for p in binnenstad.focus],
+            *[visible_text(p.qualitative) for p in binnenstad.focus],
             "Kwantitatief",
             "Kwalitatief",
             # 6 Tenslotte: timeline and the advice on execution plans.

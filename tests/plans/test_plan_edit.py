@@ -80,11 +80,11 @@ class TestSectionEdit:
         story = people.plan.sections.get(kind="text")
         response = client.post(section_url(story), {
             "action": "section-save", "revision": story.revision, "heading": "Ons verhaal",
-            "intro": "## Nieuw\n\nDe wijk **leeft**.", "numbered": "1",
+            "intro": "<h3>Nieuw</h3><p>De wijk <strong>leeft</strong>.</p>", "numbered": "1",
         })
         assert response.status_code == 302
         page = client.get(people.plan.get_absolute_url()).content.decode()
-        assert "Ons verhaal" in page and "<strong>leeft</strong>" in page
+        assert "Ons verhaal" in page and "<strong>leeft</strong>" in page and "<h3>Nieuw</h3>" in page
 
     def test_a_stale_save_shows_both_versions_and_keeps_what_was_typed(self, client, people):
         story = people.plan.sections.get(kind="text")
@@ -96,12 +96,12 @@ class TestSectionEdit:
         body = response.content.decode()
         assert "Iemand anders heeft dit onderdeel opgeslagen" in body
         assert "<del>Saskia.</del>" in body and "<ins>Ellen.</ins>" in body
-        assert ">De versie van Ellen.</textarea>" in body  # nothing typed is lost
-        assert fresh(story).intro == "De versie van Saskia."
+        assert ">\nDe versie van Ellen.</textarea>" in body  # nothing typed is lost
+        assert fresh(story).intro == "<p>De versie van Saskia.</p>"
         # Saving again from the conflict page (which carries the new revision) works.
         current = fresh(story).revision
         client.post(section_url(story), {"action": "section-save", "revision": current, "heading": "Het verhaal", "intro": "Samen."})
-        assert fresh(story).intro == "Samen."
+        assert fresh(story).intro == "<p>Samen.</p>"
 
     def test_editing_different_sections_never_conflicts(self, client, people):
         story, matrix = people.plan.sections.get(kind="text"), people.plan.sections.get(kind="matrix")
@@ -193,6 +193,70 @@ class TestWorkflow:
         assert "kan niet" in response.content.decode()
         assert fresh(people.plan).status == Plan.Status.CONCEPT
         assert Section.objects.filter(plan=people.plan).count() == 3
+
+
+class TestRichText:
+    """Plan texts are edited with django-prose-editor and stored as sanitised HTML."""
+
+    def test_the_edit_page_offers_the_editor_with_its_own_static_files(self, client, people):
+        client.force_login(people.coordinator)
+        body = client.get(section_url(people.plan.sections.get(kind="text"))).content.decode()
+        assert 'name="intro"' in body and "data-django-prose-editor-configurable" in body
+        assert '<script type="importmap"' in body and "/static/django_prose_editor/configurable.js" in body
+        assert "/static/js/rich-text.js" in body and "cdn" not in body.lower()
+        # The config the editor gets is the one the sanitiser follows: h3 and h4, no target.
+        assert "&quot;levels&quot;:[3,4]" in body and "&quot;enableTarget&quot;:false" in body
+
+    def test_a_cards_and_a_focus_points_texts_get_the_editor_too(self, client, people):
+        cards = people.plan.sections.get(kind="cards")
+        client.force_login(people.coordinator)
+        body = client.get(section_url(cards)).content.decode()
+        assert 'name="new-text"' in body and body.count("data-django-prose-editor-configurable") == 2  # intro + new card
+
+    def test_saving_keeps_the_formatting_and_strips_what_could_run(self, client, people):
+        story = people.plan.sections.get(kind="text")
+        client.force_login(people.coordinator)
+        client.post(section_url(story), {
+            "action": "section-save", "revision": story.revision, "heading": "Het verhaal",
+            "intro": '<p onclick="alert(1)">De wijk <strong>leeft</strong><script>alert(2)</script>'
+                     '<img src=x onerror="alert(3)"> <a href="javascript:alert(4)">klik</a> '
+                     '<a href="https://www.amersfoort.nl" target="_blank" style="color:red">site</a></p>'
+                     "<ul><li>een</li></ul><h1>groot</h1>",
+        })
+        assert fresh(story).intro == (
+            '<p>De wijk <strong>leeft</strong> <a rel="noopener noreferrer">klik</a> '
+            '<a href="https://www.amersfoort.nl" rel="noopener noreferrer">site</a></p><ul><li>een</li></ul>groot'
+        )
+        page = client.get(people.plan.get_absolute_url()).content.decode()
+        assert "<strong>leeft</strong>" in page and "alert(" not in page
+
+    def test_text_typed_without_javascript_becomes_escaped_paragraphs(self, client, people):
+        story = people.plan.sections.get(kind="text")
+        client.force_login(people.coordinator)
+        client.post(section_url(story), {
+            "action": "section-save", "revision": story.revision, "heading": "Het verhaal",
+            "intro": "Eerste & regel\ntweede regel\n\n<script>alert(1)</script>",
+        })
+        assert fresh(story).intro == "<p>Eerste &amp; regel<br>tweede regel</p><p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
+
+    def test_a_card_text_is_sanitised_and_shown_as_html(self, client, people):
+        cards = people.plan.sections.get(kind="cards")
+        client.force_login(people.coordinator)
+        client.post(section_url(cards), {
+            "action": "item-add", "revision": cards.revision,
+            "new-kind": cards.card_kinds.get(name="Kracht").pk, "new-theme": people.plan.themes.get().pk,
+            "new-text": '<p>Veel <em>vrijwilligers</em><script>alert(1)</script></p>',
+        })
+        assert Card.objects.get(section=cards).text == "<p>Veel <em>vrijwilligers</em></p>"
+        assert "Veel <em>vrijwilligers</em>" in client.get(people.plan.get_absolute_url()).content.decode()
+
+    def test_an_empty_editor_stores_an_empty_text(self, client, people):
+        story = people.plan.sections.get(kind="text")
+        client.force_login(people.coordinator)
+        client.post(section_url(story), {
+            "action": "section-save", "revision": story.revision, "heading": "Het verhaal", "intro": "<p></p>",
+        })
+        assert fresh(story).intro == ""
 
 
 def test_a_pdf_of_an_earlier_revision_is_not_offered_as_current(client, people, settings, tmp_path):

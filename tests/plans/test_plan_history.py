@@ -90,7 +90,7 @@ def test_restoring_one_section_leaves_the_others_as_they_are(client, people):
     save_story(client, story, "Later verhaal.")
     client.post(history_url(plan), {"revision_id": kept.pk, "section_id": matrix.pk})
     assert list(MatrixItem.objects.filter(section=matrix).values_list("title", flat=True)) == ["We gaan koken"]
-    assert plan.sections.get(kind="text").intro == "Later verhaal."
+    assert plan.sections.get(kind="text").intro == "<p>Later verhaal.</p>"
     # An edit form opened before the restore no longer matches: it cannot overwrite it.
     with pytest.raises(services.StaleEdit):
         services.content_update(item=MatrixItem.objects.get(), title="Oud formulier", expected_revision=matrix.revision)
@@ -103,7 +103,7 @@ def test_an_adopted_plan_cannot_be_restored(client, people):
     Plan.objects.filter(pk=people.plan.pk).update(status=Plan.Status.ADOPTED)
     response = client.post(history_url(people.plan), {"revision_id": first.pk}, follow=True)
     assert "vastgesteld" in response.content.decode()
-    assert people.plan.sections.get(kind="text").intro == "Versie twee."
+    assert people.plan.sections.get(kind="text").intro == "<p>Versie twee.</p>"
 
 
 def test_a_revision_of_another_plan_is_refused(client, people, demo):
@@ -295,3 +295,16 @@ def reversion_add(revision, obj) -> None:
         revision=revision, content_type=content_type, object_id=str(obj.pk), db="default", format="json",
         serialized_data=serializers.serialize("json", [obj]), object_repr=str(obj),
     )
+
+
+def test_the_history_compares_the_words_a_reader_sees_not_the_html(client, people):
+    client.force_login(people.coordinator)
+    story = people.plan.sections.get(kind="text")
+    save_story(client, story, "<p>De wijk <strong>leeft</strong>.</p><ul><li>een</li></ul>")
+    save_story(client, story, "<p>De wijk <em>leeft</em>.</p><ul><li>een</li><li>twee</li></ul>")
+    newest = plan_history(people.plan)[0]
+    (change,) = newest.changes
+    # Bold became italic: the same words, so no line changed there; the new item is added.
+    assert str(change.old) == "" and str(change.new) == "<ins>– twee</ins>"
+    body = client.get(history_url(people.plan)).content.decode()
+    assert "&lt;strong&gt;" not in body and "&lt;p&gt;" not in body and "<ins>– twee</ins>" in body
