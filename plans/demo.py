@@ -53,6 +53,7 @@ from .models import (
     SurveyQuestion,
     TemplateSection,
     Theme,
+    contributors_rows,
 )
 from .services import plan_build, plan_freeze_figures, plan_touch
 
@@ -251,6 +252,8 @@ def _load_plan(data, organisation, template, figures: Figures, sections: list[di
     end = raw.get("period_end", start)
     fields = {key: _strip(value) for key, value in raw.items() if key not in PLAN_SKIP}
     fields.update(document_type=template.document_type, period_end=end, template=template)
+    if "contributing_organisations" in fields:
+        fields["contributing_organisations"] = contributors_rows(fields["contributing_organisations"])
     plan, _ = Plan.objects.update_or_create(area=area, document_type=template.document_type, period_start=start, defaults=fields)
     # Rebuild the content, so that a second load leaves the same plan.
     plan.cards.all().delete()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import reversion
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 from reversion.models import Version
 
 from matrix.models import MatrixItem
@@ -38,6 +39,7 @@ from .models import (
     Section,
     SurveyAnswer,
     SurveyQuestion,
+    contributors_rows,
 )
 
 # Everything a plan holds, in an order in which a restore can save it (parents first),
@@ -136,6 +138,10 @@ TEXT_FIELDS = {
 }
 
 
+# The key of the colophon's organisations among the section ids of a revision's texts.
+COLOPHON = 0
+
+
 @dataclass
 class SectionChange:
     section_id: int
@@ -158,6 +164,12 @@ def _texts(revision) -> dict[int, tuple[str, list[str]]]:
     items: dict[int, list[tuple[int, str]]] = {}
     for version in revision.version_set.all():
         name = version.content_type.model
+        if name == "plan":
+            # The colophon's list of organisations, shown like a section (id 0: no section).
+            rows = contributors_rows(version.field_dict.get("contributing_organisations"))
+            lines = [" · ".join(v for v in (r["name"], r["role"], r["url"]) if v) for r in rows]
+            sections[COLOPHON] = (str(_("Bijdragende organisaties")), lines)
+            continue
         if name not in TEXT_FIELDS:
             continue
         data = version.field_dict

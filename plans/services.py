@@ -61,6 +61,7 @@ from .models import (
     SurveyQuestion,
     TemplateSection,
     Theme,
+    contributors_rows,
 )
 from .pdf import content_hash, plan_html, render_pdf
 from .selectors import plan_document
@@ -770,6 +771,86 @@ def _copy_section(section: Section, target: Plan, parent, order: int, theme_for)
     for n, child in enumerate(source.children.all()):
         _copy_section(child, target, copy, n, theme_for)
     return copy
+
+
+# --- colophon ----------------------------------------------------------------------------
+
+CONTRIBUTORS_MAX = 60
+
+
+class StaleContributors(Exception):
+    """The list changed since the editor loaded it; `current` is the list as it is now."""
+
+    def __init__(self, current: list[dict]):
+        super().__init__("the contributing organisations changed")
+        self.current = current
+
+
+def contributors_digest(rows) -> str:
+    """What an editor form carries to notice that someone else changed the list meanwhile."""
+    import hashlib
+    import json
+
+    text = json.dumps(contributors_rows(rows), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def contributors_clean(rows: Iterable[dict]) -> list[dict]:
+    """Rows as typed (name, role, url) into rows to store: blank rows are dropped, every
+    problem is reported by row number in Dutch, all at once."""
+    from django.core.validators import URLValidator
+
+    validate_url = URLValidator(schemes=["http", "https"])
+    clean, errors, seen = [], [], {}
+    for number, row in enumerate(rows, start=1):
+        name, role, url = (str(row.get(key) or "").strip() for key in ("name", "role", "url"))
+        if not (name or role or url):
+            continue
+        if not name:
+            errors.append(_("Rij %(row)s: vul de naam van de organisatie in.") % {"row": number})
+        elif len(name) > 200:
+            errors.append(_("Rij %(row)s: de naam is langer dan 200 tekens.") % {"row": number})
+        elif name.casefold() in seen:
+            errors.append(
+                _("Rij %(row)s: %(name)s staat al op rij %(other)s.")
+                % {"row": number, "name": name, "other": seen[name.casefold()]}
+            )
+        else:
+            seen[name.casefold()] = number
+        if len(role) > 200:
+            errors.append(_("Rij %(row)s: de rol is langer dan 200 tekens.") % {"row": number})
+        if url:
+            if "://" not in url and " " not in url and "." in url:
+                url = "https://" + url
+            try:
+                validate_url(url)
+            except ValidationError:
+                errors.append(
+                    _("Rij %(row)s: %(url)s is geen webadres (bijvoorbeeld https://www.ggd.nl).")
+                    % {"row": number, "url": url}
+                )
+        clean.append({"name": name, "role": role, "url": url})
+    if len(clean) > CONTRIBUTORS_MAX:
+        errors.append(_("Een plan noemt ten hoogste %(max)s organisaties.") % {"max": CONTRIBUTORS_MAX})
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+@transaction.atomic
+def plan_contributors_update(*, plan: Plan, rows: Iterable[dict], expected_digest: str | None = None) -> list[dict]:
+    """Replace the plan's contributing organisations (in the order given) after checking
+    every row; against a list that changed since `expected_digest` raise StaleContributors."""
+    _begin(plan=plan)
+    locked = Plan.objects.select_for_update().only("pk", "contributing_organisations").get(pk=plan.pk)
+    current = contributors_rows(locked.contributing_organisations)
+    if expected_digest is not None and expected_digest != contributors_digest(current):
+        raise StaleContributors(current)
+    clean = contributors_clean(list(rows))
+    Plan.objects.filter(pk=plan.pk).update(contributing_organisations=clean)
+    plan.contributing_organisations = clean
+    plan_touch(plan=plan, what=_("Bijdragende organisaties gewijzigd"))
+    return clean
 
 
 # --- the next period -----------------------------------------------------------------------

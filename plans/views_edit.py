@@ -23,6 +23,7 @@ from gebiedsplan.numbers import DecimalCommaField, IntegerCommaField
 from matrix.models import MatrixItem
 
 from . import services
+from .drafts import draft_take, login_required_keep_draft
 from .forms import CitationForm
 from .history import word_diff
 from .models import (
@@ -536,3 +537,70 @@ def plan_comments(request: HttpRequest, code) -> HttpResponse:
         "plans/plan_comments.html",
         {"plan": plan, "sections": sections, "in_review": plan.status == Plan.Status.REVIEW},
     )
+
+
+def _posted_rows(data) -> list[dict]:
+    """The rows of the contributors form in the order they were posted (name, role, url
+    are repeated fields, one of each per row)."""
+    names, roles, urls = (data.getlist(f"org-{key}") for key in ("name", "role", "url"))
+    count = max(len(names), len(roles), len(urls))
+    pad = lambda values: values + [""] * (count - len(values))  # noqa: E731
+    return [{"name": n, "role": r, "url": u} for n, r, u in zip(pad(names), pad(roles), pad(urls), strict=True)]
+
+
+def _apply_row_action(rows: list[dict], action: str) -> list[dict]:
+    """The buttons of a row without JavaScript: remove it, or move it one place."""
+    what, _sep, index = action.partition(":")
+    try:
+        index = int(index)
+    except ValueError:
+        return rows
+    if not 0 <= index < len(rows):
+        return rows
+    if what == "remove":
+        return rows[:index] + rows[index + 1:]
+    target = index + (-1 if what == "up" else 1 if what == "down" else 0)
+    if 0 <= target < len(rows) and target != index:
+        rows = list(rows)
+        rows.insert(target, rows.pop(index))
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+@login_required_keep_draft
+def plan_contributors(request: HttpRequest, code) -> HttpResponse:
+    """The colophon's contributing organisations, edited as a list: add, change, remove
+    and reorder rows (name, role, web address). Every button posts the whole list, so it
+    works without JavaScript; with it rows are added, removed and moved in the page
+    (also by dragging) and saved together."""
+    plan = get_plan_for_user(request.user, code, roles=(COORDINATOR,))
+    adopted = plan.status == Plan.Status.ADOPTED
+    current = plan.contributors
+    context = {"plan": plan, "adopted": adopted, "errors": [], "conflict": None}
+    rows, digest, status = current, services.contributors_digest(current), 200
+    if request.method == "POST":
+        rows = _apply_row_action(_posted_rows(request.POST), request.POST.get("action", ""))
+        try:
+            services.plan_contributors_update(plan=plan, rows=rows, expected_digest=request.POST.get("digest"))
+        except services.StaleContributors as stale:
+            context["conflict"] = {"theirs": stale.current}
+            context["errors"] = [
+                _(
+                    "Iemand anders heeft de lijst opgeslagen terwijl u die bewerkte. Hieronder staan beide "
+                    "versies; uw lijst staat nog in het formulier. Voeg ze samen en sla opnieuw op."
+                )
+            ]
+            digest, status = services.contributors_digest(stale.current), 409
+        except ValidationError as error:
+            context["errors"] = error.messages
+            status = 400
+        else:
+            messages.success(request, _("De bijdragende organisaties zijn opgeslagen."))
+            return redirect("plans:plan_contributors", code=plan.code)
+    else:
+        draft = draft_take(request)
+        if draft is not None:
+            rows = _posted_rows(draft)
+            digest = draft.get("digest") or digest
+    context.update(rows=[*rows, {"name": "", "role": "", "url": ""}], digest=digest)
+    return render(request, "plans/plan_contributors.html", context, status=status)
