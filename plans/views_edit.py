@@ -16,6 +16,7 @@ from django.forms import modelform_factory
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -130,7 +131,7 @@ def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@login_required_keep_draft
 def plan_edit(request: HttpRequest, code) -> HttpResponse:
     """The plan's sections in order: add, move, remove; and the workflow."""
     plan = get_plan_for_user(request.user, code, roles=(COORDINATOR, FACILITATOR))
@@ -147,6 +148,7 @@ def plan_edit(request: HttpRequest, code) -> HttpResponse:
     if plan.user_role != COORDINATOR:
         sections = [s for s in sections if s.kind == SectionKind.MATRIX]
     tree = [(s, [c for c in sections if c.parent_id == s.pk]) for s in sections if s.parent_id is None]
+    draft = draft_take(request)
     return render(
         request,
         "plans/plan_edit.html",
@@ -165,6 +167,9 @@ def plan_edit(request: HttpRequest, code) -> HttpResponse:
                 if plan.previous_version_id else None
             ),
             "moved_figures": moved_citations(plan) if plan.user_role == COORDINATOR else [],
+            # What was typed before a login (a new section's heading, a status note).
+            "draft": {"action": draft.get("action", ""), "heading": draft.get("heading", ""), "note": draft.get("note", "")}
+            if draft else {},
         },
     )
 
@@ -228,7 +233,7 @@ def _plan_edit_action(request, plan: Plan, sections: list[Section]) -> HttpRespo
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@login_required_keep_draft
 def section_edit(request: HttpRequest, code, section_code) -> HttpResponse:
     plan = get_plan_for_user(request.user, code, roles=(COORDINATOR, FACILITATOR))
     try:
@@ -250,9 +255,36 @@ def section_edit(request: HttpRequest, code, section_code) -> HttpResponse:
         if done and not request.htmx:
             return redirect("plans:section_edit", code=plan.code, section_code=section.code)
         section.refresh_from_db()
+    else:
+        draft = draft_take(request)
+        if draft is not None:
+            _restore_draft(draft, section, context)
     context.update(_editor_context(section, context))
     template = "plans/section_edit.html" + ("#editor" if request.htmx else "")
     return render(request, template, context, status=409 if context["conflict"] else 200)
+
+
+def _restore_draft(draft, section: Section, context: dict) -> None:
+    """Put what was typed before the login back into the form it was typed in, unsaved,
+    with the revision it was typed against (so a save after someone else's shows the
+    conflict rather than overwriting theirs)."""
+    action = draft.get("action", "")
+    context["revision"] = draft.get("revision") or section.revision
+    if action == "section-save":
+        context["typed"] = {name: draft.get(name, "") for name in ("heading", "contents_label", "intro")}
+        return
+    if section.kind not in ITEM_MODELS:
+        return
+    model, form_class = _item_form_class(section)
+    if action == "item-add":
+        context["new_form"] = form_class(draft, prefix="new")
+        _limit_choices(context["new_form"], section)
+    elif action == "item-save":
+        item = model.objects.filter(pk=draft.get("item") or 0, section=section).first() if draft.get("item", "").isdigit() else None
+        if item is not None:
+            form = form_class(draft, instance=item, prefix=f"i{item.pk}")
+            _limit_choices(form, section)
+            context.setdefault("item_forms", {})[item.pk] = form
 
 
 def _section_action(request, section: Section, context: dict) -> bool:
@@ -411,18 +443,53 @@ def _citation_action(request, section: Section, action: str, revision, context: 
     return True
 
 
+def _shown(field, value) -> str:
+    """A form value as a person reads it: the label of a choice, the text of a text."""
+    if value is None:
+        return ""
+    choices = getattr(field, "choices", None)
+    if choices is not None:
+        labels = {str(key): str(label) for key, label in choices}
+        values = value if isinstance(value, list | tuple) else [value]
+        return ", ".join(labels.get(str(v), str(v)) for v in values if str(v) != "")
+    return str(value)
+
+
 def _conflict(request, current: Section, context: dict) -> None:
     """Someone saved this section in the meantime: show theirs beside ours, keep ours."""
-    mine = {
-        "heading": request.POST.get("heading", ""),
-        "intro": request.POST.get("intro", ""),
-    }
+    action = request.POST.get("action")
+    mine = {}
     rows = []
-    if request.POST.get("action") == "section-save":
+    if action == "section-save":
+        mine = {name: request.POST.get(name, "") for name in ("heading", "contents_label", "intro")}
         for name, label in (("heading", _("Kop")), ("intro", _("Tekst"))):
             theirs, ours = word_diff(getattr(current, name), mine[name])
             rows.append({"label": label, "theirs": theirs, "ours": ours, "changed": getattr(current, name) != mine[name]})
-    context["conflict"] = {"rows": rows, "mine": mine, "action": request.POST.get("action")}
+    elif action in {"item-save", "item-add"} and current.kind in ITEM_MODELS:
+        model, form_class = _item_form_class(current)
+        item = None
+        if action == "item-save" and request.POST.get("item", "").isdigit():
+            item = model.objects.filter(pk=int(request.POST["item"]), section=current).first()
+        if action == "item-add":
+            # Adding changes nobody's text: the form keeps what was typed, saving adds it.
+            context["new_form"] = form_class(request.POST, prefix="new")
+            _limit_choices(context["new_form"], current)
+        elif item is not None:
+            # The item's form keeps what was typed; beside it, field by field, what is stored now.
+            form = form_class(request.POST, instance=item, prefix=f"i{item.pk}")
+            _limit_choices(form, current)
+            context.setdefault("item_forms", {})[item.pk] = form
+            stored = form_class(instance=item, prefix=f"i{item.pk}")
+            _limit_choices(stored, current)
+            for name, field in form.fields.items():
+                bound = form[name]
+                theirs_text = _shown(field, stored[name].value())
+                ours_text = _shown(field, bound.data)
+                if theirs_text == ours_text:
+                    continue
+                theirs, ours = word_diff(theirs_text, ours_text)
+                rows.append({"label": capfirst(str(field.label)), "theirs": theirs, "ours": ours, "changed": True})
+    context["conflict"] = {"rows": rows, "mine": mine, "action": action}
     context["errors"] = [
         _(
             "Iemand anders heeft dit onderdeel opgeslagen terwijl u het bewerkte. Hieronder staan beide "
@@ -466,12 +533,15 @@ def _editor_context(section: Section, context: dict) -> dict:
         new_form = context.get("new_form") or form_class(prefix="new")
         _limit_choices(new_form, section, shared)
     conflict = context.get("conflict")
+    typed = (conflict and conflict["mine"]) or context.get("typed") or {}
     return {
         "items": items,
         "item_forms": item_forms,
         "new_form": new_form,
-        "heading_value": conflict["mine"]["heading"] if conflict else section.heading,
-        "intro_value": conflict["mine"]["intro"] if conflict else section.intro,
+        "revision": context.get("revision") or section.revision,
+        "heading_value": typed.get("heading", section.heading),
+        "contents_label_value": typed.get("contents_label", section.contents_label),
+        "intro_value": typed.get("intro", section.intro),
         "figures_url": reverse("plans:plan_figures", args=[section.plan.code]) + f"?onderdeel={section.code.hex}",
         "adopted": section.plan.status == Plan.Status.ADOPTED,
     }
@@ -506,7 +576,7 @@ def plan_history_view(request: HttpRequest, code) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@login_required_keep_draft
 def plan_comments(request: HttpRequest, code) -> HttpResponse:
     """Review: managers and the coordinator comment per section; the coordinator resolves."""
     from .models import SectionComment
@@ -532,10 +602,17 @@ def plan_comments(request: HttpRequest, code) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect("plans:plan_comments", code=plan.code)
+    draft = draft_take(request)
     return render(
         request,
         "plans/plan_comments.html",
-        {"plan": plan, "sections": sections, "in_review": plan.status == Plan.Status.REVIEW},
+        {
+            "plan": plan,
+            "sections": sections,
+            "in_review": plan.status == Plan.Status.REVIEW,
+            "draft_section": draft.get("section", "") if draft else "",
+            "draft_text": draft.get("text", "") if draft else "",
+        },
     )
 
 
