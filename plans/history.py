@@ -162,6 +162,8 @@ def _texts(revision) -> dict[int, tuple[str, list[str]]]:
     """Per section id: its heading and the lines a reader sees, as in this revision."""
     sections: dict[int, tuple[str, list[str]]] = {}
     items: dict[int, list[tuple[int, str]]] = {}
+    answers: list[tuple[int, int, str]] = []
+    question_sections: dict[int, int] = {}
     for version in revision.version_set.all():
         name = version.content_type.model
         if name == "plan":
@@ -170,9 +172,15 @@ def _texts(revision) -> dict[int, tuple[str, list[str]]]:
             lines = [" · ".join(v for v in (r["name"], r["role"], r["url"]) if v) for r in rows]
             sections[COLOPHON] = (str(_("Bijdragende organisaties")), lines)
             continue
+        if name == "surveyanswer":
+            data = version.field_dict
+            answers.append((data.get("question_id"), int(data.get("order") or 0), f"{data.get('label', '')}: {data.get('count')}"))
+            continue
         if name not in TEXT_FIELDS:
             continue
         data = version.field_dict
+        if name == "surveyquestion":
+            question_sections[int(version.object_id)] = data.get("section_id")
         if name == "section":
             lines = [data.get("heading", ""), *(line for line in (data.get("intro") or "").splitlines() if line.strip())]
             sections[int(version.object_id)] = (data.get("heading", ""), lines)
@@ -180,6 +188,10 @@ def _texts(revision) -> dict[int, tuple[str, list[str]]]:
         text = " · ".join(str(data.get(f) or "") for f in TEXT_FIELDS[name] if data.get(f) not in (None, ""))
         if data.get("section_id") is not None:
             items.setdefault(int(data["section_id"]), []).append((int(data.get("order") or 0), text))
+    for question_id, order, text in answers:
+        # An answer reads as a line of its section, after the questions (in their order).
+        if question_sections.get(question_id) is not None:
+            items.setdefault(int(question_sections[question_id]), []).append((10**6 + order, text))
     return {
         pk: (heading, lines + [text for _order, text in sorted(items.get(pk, []))])
         for pk, (heading, lines) in sections.items()

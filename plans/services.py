@@ -591,6 +591,30 @@ def content_update(*, item, expected_revision: int | None = None, **fields):
 
 
 @transaction.atomic
+def survey_answer_add(
+    *, question: SurveyQuestion, label: str, count: int, expected_revision: int | None = None
+) -> SurveyAnswer:
+    """An answer to a survey question with how many people gave it (drawn as a bar)."""
+    section = question.section
+    _begin(plan=section.plan, section=section, expected_revision=expected_revision)
+    label = label.strip()
+    if not label:
+        raise ValidationError(_("Vul het antwoord in."))
+    if count is None or count < 0:
+        raise ValidationError(_("Het aantal is een heel getal van 0 of meer."))
+    if question.respondents is not None and count > question.respondents:
+        raise ValidationError(
+            _("Het aantal (%(count)s) is groter dan het aantal respondenten (%(respondents)s).")
+            % {"count": count, "respondents": question.respondents}
+        )
+    answer = SurveyAnswer(question=question, label=label, count=count, order=_next_order(question.answers.all()))
+    answer.full_clean(exclude=["question"])
+    answer.save()
+    plan_touch(plan=section.plan, section=section)
+    return answer
+
+
+@transaction.atomic
 def content_delete(*, item, expected_revision: int | None = None) -> None:
     section = _section_of(item)
     _begin(plan=section.plan, section=section, expected_revision=expected_revision)

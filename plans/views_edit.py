@@ -302,6 +302,8 @@ def _section_action(request, section: Section, context: dict) -> bool:
         )
         messages.success(request, _("Het onderdeel is opgeslagen."))
         return True
+    if action in {"answer-add", "answer-delete"} and section.kind == SectionKind.SURVEY:
+        return _answer_action(request, section, action, revision)
     if action in {"cite-add", "cite-delete"} and section.kind in CITING:
         return _citation_action(request, section, action, revision, context)
     if section.kind not in ITEM_MODELS:
@@ -353,6 +355,37 @@ def _section_action(request, section: Section, context: dict) -> bool:
         messages.success(request, _("Opgeslagen."))
         return True
     raise Http404
+
+
+def _answer_action(request, section: Section, action: str, revision) -> bool:
+    """A survey question's answers: add one (label and count) or remove one."""
+    from gebiedsplan.numbers import number_from_post
+
+    from .models import SurveyAnswer
+
+    try:
+        question = SurveyQuestion.objects.select_related("section__plan").get(
+            pk=int(request.POST.get("item", "")), section=section
+        )
+    except (ValueError, SurveyQuestion.DoesNotExist):
+        raise Http404 from None
+    if action == "answer-delete":
+        try:
+            answer = question.answers.get(pk=int(request.POST.get("answer", "")))
+        except (ValueError, SurveyAnswer.DoesNotExist):
+            raise Http404 from None
+        services.content_delete(item=answer, expected_revision=revision)
+        messages.success(request, _("Het antwoord is verwijderd."))
+        return True
+    try:
+        count = number_from_post(request.POST.get("count"), default=None)
+    except ValueError as error:
+        raise ValidationError(_("Aantal: %(problem)s") % {"problem": error.args[0]}) from None
+    if count is None:
+        raise ValidationError(_("Vul bij het antwoord het aantal in."))
+    services.survey_answer_add(question=question, label=request.POST.get("label", ""), count=count, expected_revision=revision)
+    messages.success(request, _("Het antwoord is toegevoegd."))
+    return True
 
 
 # Items that can cite figures (indicator, region, year), per section kind.
@@ -504,6 +537,8 @@ def _editor_context(section: Section, context: dict) -> dict:
         model, form_class = _item_form_class(section)
         posted = context.get("item_forms", {})
         queryset = model.objects.filter(section=section).order_by("order", "id")
+        if model is SurveyQuestion:
+            queryset = queryset.prefetch_related("answers")
         citing = section.kind in CITING
         if citing:
             queryset = queryset.prefetch_related(
