@@ -366,6 +366,12 @@ def plan_create(
     if period_end < period_start:
         raise ValidationError(_("Het laatste jaar ligt voor het eerste jaar."))
     document_type = document_type or (template.document_type if template else "Gebiedsplan")
+    if Plan.objects.filter(
+        area=area, document_type=document_type, period_start=period_start, version=fields.get("version", 1)
+    ).exists():
+        raise ValidationError(
+            _("Er bestaat al een %(type)s voor %(year)s in dit gebied.") % {"type": document_type.lower(), "year": period_start}
+        )
     plan = Plan(
         area=area,
         template=template,

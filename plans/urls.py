@@ -6,6 +6,7 @@ app_name = "plans"
 
 urlpatterns = [
     path("", views.area_list, name="area_list"),
+    path("gebieden/<uuid:code>/nieuw-plan/", views_edit.plan_new, name="plan_new"),
     path("plannen/<uuid:code>/", views.plan_detail, name="plan_detail"),
     path("openbaar/<uuid:public_code>/", views.plan_public, name="plan_public"),
     path("openbaar/<uuid:public_code>/pdf/", views.plan_public_pdf, name="plan_public_pdf"),

@@ -43,7 +43,7 @@ from .models import (
     SurveyQuestion,
 )
 from .sanitize import SanitisedTextField
-from .selectors import get_plan_for_user, moved_citations
+from .selectors import get_area_for_user, get_plan_for_user, moved_citations
 
 COORDINATOR = Membership.Role.COORDINATOR
 FACILITATOR = Membership.Role.FACILITATOR
@@ -716,3 +716,45 @@ def plan_contributors(request: HttpRequest, code) -> HttpResponse:
             digest = draft.get("digest") or digest
     context.update(rows=[*rows, {"name": "", "role": "", "url": ""}], digest=digest)
     return render(request, "plans/plan_contributors.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required_keep_draft
+def plan_new(request: HttpRequest, code) -> HttpResponse:
+    """Start a plan for an area from one of its organisation's templates (or empty)."""
+    from django.utils import timezone
+
+    from gebiedsplan.numbers import number_from_post
+
+    area = get_area_for_user(request.user, code, roles=(COORDINATOR,))
+    templates = list(area.organisation.templates.order_by("order", "name"))
+    values = {"template": str(templates[0].pk) if templates else "", "year": str(timezone.now().year + 1), "title": ""}
+    errors = []
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "").strip() for name in values}
+        template = next((t for t in templates if str(t.pk) == values["template"]), None)
+        if values["template"] and template is None:
+            raise Http404
+        try:
+            year = number_from_post(values["year"], default=None)
+        except ValueError as error:
+            errors.append(_("Eerste jaar: %(problem)s") % {"problem": error.args[0]})
+            year = None
+        if year is None and not errors:
+            errors.append(_("Vul het eerste jaar van het plan in."))
+        elif year is not None and not 2000 <= year <= 2100:
+            errors.append(_("Het eerste jaar ligt tussen 2000 en 2100."))
+        if not errors:
+            try:
+                plan = services.plan_create(area=area, period_start=year, template=template, title=values["title"])
+            except ValidationError as error:
+                errors.extend(error.messages)
+            else:
+                messages.success(request, _("%(heading)s is gemaakt. Vul nu de onderdelen.") % {"heading": plan.heading})
+                return redirect("plans:plan_edit", code=plan.code)
+    return render(
+        request,
+        "plans/plan_new.html",
+        {"area": area, "templates": templates, "values": values, "errors": errors},
+        status=400 if errors else 200,
+    )
