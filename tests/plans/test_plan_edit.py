@@ -191,7 +191,9 @@ class TestSectionEdit:
         )
         body = response.content.decode()
         assert response.status_code == 200 and "<html" not in body and 'id="editor"' in body
+        assert "Het onderdeel is opgeslagen." in body  # the swapped editor says so itself
         assert fresh(story).heading == "Kop"
+        assert "Het onderdeel is opgeslagen." not in client.get(section_url(story)).content.decode()  # said once
 
     def test_a_section_of_another_plan_is_not_found(self, client, people, demo):
         client.force_login(people.coordinator)
