@@ -174,6 +174,42 @@ def plan_edit(request: HttpRequest, code) -> HttpResponse:
     )
 
 
+def _copied_summary(plan: Plan, *, years: int) -> str:
+    """What a copy to the next period brought along, as a person counts it."""
+    from django.utils.text import get_text_list
+    from django.utils.translation import ngettext
+
+    from .models import FigureTable
+
+    counts = [
+        (plan.sections.count(), "%(n)s onderdeel", "%(n)s onderdelen"),
+        (plan.themes.count(), "%(n)s thema", "%(n)s thema's"),
+        (Card.objects.filter(section__plan=plan).count(), "%(n)s kaart", "%(n)s kaarten"),
+        (MatrixItem.objects.filter(section__plan=plan).count(), "%(n)s matrixactie", "%(n)s matrixacties"),
+        (FocusPoint.objects.filter(section__plan=plan).count(), "%(n)s focuspunt", "%(n)s focuspunten"),
+        (Intervention.objects.filter(section__plan=plan).count(), "%(n)s interventie", "%(n)s interventies"),
+        (Activity.objects.filter(section__plan=plan).count(), "%(n)s activiteit", "%(n)s activiteiten"),
+        (Goal.objects.filter(section__plan=plan).count(), "%(n)s doel", "%(n)s doelen"),
+        (SurveyQuestion.objects.filter(section__plan=plan).count(), "%(n)s enquêtevraag", "%(n)s enquêtevragen"),
+        (FigureTable.objects.filter(section__plan=plan).count(), "%(n)s cijfertabel", "%(n)s cijfertabellen"),
+    ]
+    parts = [ngettext(one, many, n) % {"n": n} for n, one, many in counts if n]
+    milestones = Milestone.objects.filter(section__plan=plan).count()
+    if milestones:
+        parts.append(
+            ngettext(
+                "%(n)s mijlpaal (%(years)s jaar later)", "%(n)s mijlpalen (%(years)s jaar later)", milestones
+            ) % {"n": milestones, "years": years}
+        )
+    contributors = len(plan.contributors)
+    parts.append(
+        ngettext("het colofon met %(n)s bijdragende organisatie", "het colofon met %(n)s bijdragende organisaties", contributors)
+        % {"n": contributors}
+        if contributors else _("het colofon")
+    )
+    return get_text_list(parts, _("en"))
+
+
 def _plan_edit_action(request, plan: Plan, sections: list[Section]) -> HttpResponse | None:
     action = request.POST.get("action", "")
     if action == "new-version":
@@ -189,7 +225,11 @@ def _plan_edit_action(request, plan: Plan, sections: list[Section]) -> HttpRespo
         return redirect("plans:plan_edit", code=new.code)
     if action == "copy-next":
         new = services.plan_copy_to_next_period(plan=plan)
-        messages.success(request, _("%(heading)s is gemaakt als kopie van dit plan.") % {"heading": new.heading})
+        messages.success(
+            request,
+            _("%(heading)s is gemaakt als kopie van dit plan. Meegekopieerd: %(copied)s.")
+            % {"heading": new.heading, "copied": _copied_summary(new, years=new.period_start - plan.period_start)},
+        )
         return redirect("plans:plan_edit", code=new.code)
     if action == "reorder":
         parent = request.POST.get("parent") or None
