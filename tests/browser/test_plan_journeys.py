@@ -40,7 +40,8 @@ def test_two_people_edit_one_card_and_the_second_merges(plan, login, second_pers
     fill_text(saskia, theirs.get_by_label("Tekst"), "Veel vrijwilligers in de buurthuizen.")
     theirs.get_by_role("button", name="Opslaan").click()
     conflict = saskia.locator("section.conflict")
-    expect(conflict).to_be_visible()
+    expect(conflict).to_be_in_viewport()  # brought into view, though the card is further down
+    expect(saskia.get_by_role("heading", name="Twee versies")).to_be_focused()
     expect(conflict.locator(".conflict__theirs")).to_have_text("Veel actieve vrijwilligers.")
     expect(conflict.locator(".conflict__ours")).to_have_text("Veel vrijwilligers in de buurthuizen.")
     expect(conflict.locator(".conflict__theirs del")).to_have_text("actieve vrijwilligers.")
