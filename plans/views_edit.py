@@ -312,6 +312,7 @@ def _restore_draft(draft, section: Section, context: dict) -> None:
     context["revision"] = draft.get("revision") or section.revision
     if action == "section-save":
         context["typed"] = {name: draft.get(name, "") for name in ("heading", "contents_label", "intro")}
+        context["typed"].update(numbered=bool(draft.get("numbered")), appendix=bool(draft.get("appendix")))
         return
     if section.kind not in ITEM_MODELS:
         return
@@ -535,6 +536,7 @@ def _conflict(request, current: Section, context: dict) -> None:
     rows = []
     if action == "section-save":
         mine = {name: request.POST.get(name, "") for name in ("heading", "contents_label", "intro")}
+        mine.update(numbered=bool(request.POST.get("numbered")), appendix=bool(request.POST.get("appendix")))
         for name, label in (("heading", _("Kop")), ("intro", _("Tekst"))):
             theirs, ours = word_diff(getattr(current, name), mine[name])
             rows.append({"label": label, "theirs": theirs, "ours": ours, "changed": getattr(current, name) != mine[name]})
@@ -617,6 +619,8 @@ def _editor_context(section: Section, context: dict) -> dict:
         "heading_value": typed.get("heading", section.heading),
         "contents_label_value": typed.get("contents_label", section.contents_label),
         "intro_value": typed.get("intro", section.intro),
+        "numbered_value": typed.get("numbered", section.numbered),
+        "appendix_value": typed.get("appendix", section.appendix),
         "figures_url": reverse("plans:plan_figures", args=[section.plan.code]) + f"?onderdeel={section.code.hex}",
         "adopted": section.plan.status == Plan.Status.ADOPTED,
     }

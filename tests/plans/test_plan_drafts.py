@@ -40,7 +40,7 @@ class TestDraftAfterExpiredSession:
         section = people.plan.sections.get(kind="text")
         log_in_and_expire(client, people.coordinator)
         typed = {"action": "section-save", "revision": section.revision, "heading": "Het verhaal van de wijk",
-                 "contents_label": "", "intro": "Een lange tekst die niet verloren mag gaan."}
+                 "contents_label": "Verhaal", "intro": "Een lange tekst die niet verloren mag gaan.", "appendix": "1"}
         response = client.post(section_url(section), typed)
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
         assert Section.objects.get(pk=section.pk).intro == "Een wijk in beweging."  # nothing saved yet
@@ -51,7 +51,8 @@ class TestDraftAfterExpiredSession:
         assert back.startswith(section_url(section) + "?concept=")
         body = client.get(back).content.decode()
         assert "Een lange tekst die niet verloren mag gaan." in body
-        assert 'value="Het verhaal van de wijk"' in body
+        assert 'value="Het verhaal van de wijk"' in body and 'value="Verhaal"' in body
+        assert 'name="appendix" value="1" checked' in body and 'name="numbered" value="1" checked' not in body
         assert "teruggezet, maar nog niet opgeslagen" in body
         # Saving it now stores it (the form carries the revision it was typed against).
         client.post(section_url(section), {**typed})
