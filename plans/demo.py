@@ -53,6 +53,7 @@ from .models import (
     SurveyQuestion,
     TemplateSection,
     Theme,
+    contributors_rows,
 )
 from .richtext import markup_to_html
 from .sanitize import to_clean_html
@@ -255,6 +256,8 @@ def _load_plan(data, organisation, template, figures: Figures, sections: list[di
     if "colophon_text" in fields:
         fields["colophon_text"] = markup_to_html(fields["colophon_text"])
     fields.update(document_type=template.document_type, period_end=end, template=template)
+    if "contributing_organisations" in fields:
+        fields["contributing_organisations"] = contributors_rows(fields["contributing_organisations"])
     plan, _ = Plan.objects.update_or_create(area=area, document_type=template.document_type, period_start=start, defaults=fields)
     # Rebuild the content, so that a second load leaves the same plan.
     plan.cards.all().delete()

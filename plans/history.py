@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 from reversion.models import Version
 
 from matrix.models import MatrixItem
@@ -49,6 +50,7 @@ from .models import (
     Section,
     SurveyAnswer,
     SurveyQuestion,
+    contributors_rows,
 )
 from .sanitize import looks_like_html
 
@@ -399,6 +401,10 @@ TEXT_FIELDS = {
 }
 
 
+# The key of the colophon's organisations among the section ids of a revision's texts.
+COLOPHON = 0
+
+
 @dataclass
 class SectionChange:
     section_id: int
@@ -415,15 +421,23 @@ class RevisionView:
     changes: list[SectionChange] = field(default_factory=list)
 
 
+# The key of the colophon's organisations among the section ids of a revision's changes.
+COLOPHON = 0
+
+
 def _texts(versions) -> dict[str, tuple[str, list[str]]]:
     """Per section (its id as text): its heading and the lines a reader sees, from the
     versions of one stored part."""
     heading, lines, items = None, [], []
     for version in versions:
         name = version.content_type.model
+        data = getattr(version, "fields", None) or _fields(version)
+        if name == "surveyanswer":
+            # An answer reads as a line of its section, after the questions (in their order).
+            items.append((10**6 + int(data.get("order") or 0), f"{data.get('label', '')}: {data.get('count')}"))
+            continue
         if name not in TEXT_FIELDS:
             continue
-        data = getattr(version, "fields", None) or _fields(version)
         if name == "section":
             heading = data.get("heading", "")
             lines = [heading, *visible_lines(data.get("intro") or "")]
@@ -434,6 +448,12 @@ def _texts(versions) -> dict[str, tuple[str, list[str]]]:
     if heading is None:
         return None
     return heading, lines + [text for _order, text in sorted(items, key=lambda item: item[0])]
+
+
+def _colophon_lines(plan_version) -> list[str]:
+    """The colophon's list of organisations in a stored plan row, one line per organisation."""
+    rows = contributors_rows(_fields(plan_version).get("contributing_organisations"))
+    return [" · ".join(v for v in (r["name"], r["role"], r["url"]) if v) for r in rows]
 
 
 def word_diff(old: str, new: str) -> tuple[SafeString, SafeString]:
@@ -508,4 +528,13 @@ def plan_history(plan: Plan, limit: int = 50) -> list[RevisionView]:
         left, right = _diff(old[1] if old else [], new[1] if new else [])
         kind = "added" if old is None else "removed" if new is None else "changed"
         view.changes.append(SectionChange(section_id=int(key), heading=heading, old=left, new=right, kind=kind))
+    # The plan row is stored with every revision: its colophon list shows like a section.
+    for i, view in enumerate(views[:limit]):
+        new = _colophon_lines(view.version)
+        old = _colophon_lines(views[i + 1].version) if i + 1 < len(views) else []
+        if old != new:
+            left, right = _diff(old, new)
+            kind = "added" if not old else "removed" if not new else "changed"
+            heading = str(_("Bijdragende organisaties"))
+            view.changes.insert(0, SectionChange(section_id=COLOPHON, heading=heading, old=left, new=right, kind=kind))
     return views[:limit]

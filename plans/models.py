@@ -139,6 +139,17 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.area}"
 
 
+def contributors_rows(value) -> list[dict]:
+    """Contributing organisations as stored (names, or rows) as rows {name, role, url}."""
+    rows = []
+    for entry in value or []:
+        if isinstance(entry, str):
+            entry = {"name": entry}
+        if isinstance(entry, dict) and str(entry.get("name", "")).strip():
+            rows.append({key: str(entry.get(key) or "").strip() for key in ("name", "role", "url")})
+    return rows
+
+
 class Plan(models.Model):
     """A plan document of one area for a period: a cover, a colophon and ordered sections.
 
@@ -196,6 +207,8 @@ class Plan(models.Model):
     design = models.CharField(_("vormgeving"), max_length=200, blank=True)
     photography = models.CharField(_("fotografie"), max_length=200, blank=True)
     copyright = models.CharField(_("copyright"), max_length=200, blank=True)
+    # An ordered list of {"name", "role", "url"} (role and url may be empty), written by
+    # services.plan_contributors_update, which validates every row.
     contributing_organisations = models.JSONField(
         _("bijdragende organisaties"), default=list, blank=True
     )
@@ -240,6 +253,12 @@ class Plan(models.Model):
     def heading(self) -> str:
         """What the cover and running header say: "Gebiedsplan 2025", "Wijkplan Sociaal 2026–2030"."""
         return f"{self.document_type} {self.period_label}"
+
+    @property
+    def contributors(self) -> list[dict]:
+        """The contributing organisations as rows with name, role and url (rows written
+        before roles existed were plain names)."""
+        return contributors_rows(self.contributing_organisations)
 
     @property
     def version_label(self) -> str:

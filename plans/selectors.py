@@ -53,6 +53,22 @@ def areas_for_user(user) -> QuerySet[Area]:
     return areas.annotate(user_role=member_role).filter(memberships__user=user).distinct()
 
 
+def get_area_for_user(user, code, *, roles: tuple[str, ...] | None = None) -> Area:
+    """The area with this code for a user with a role in it: 404 without a role (codes
+    cannot be probed), 403 with a role not in `roles`."""
+    try:
+        area = Area.objects.select_related("organisation").get(code=_uuid(code))
+    except (Area.DoesNotExist, ValueError):
+        raise Http404 from None
+    role = role_for_user(user, area)
+    if role is None:
+        raise Http404
+    if roles is not None and role not in roles:
+        raise PermissionDenied
+    area.user_role = role
+    return area
+
+
 def _is_staff_of(user, organisation_id: int) -> bool:
     if user.is_superuser:
         return True

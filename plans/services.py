@@ -55,9 +55,11 @@ from .models import (
     Section,
     SectionComment,
     SectionKind,
+    SurveyAnswer,
     SurveyQuestion,
     TemplateSection,
     Theme,
+    contributors_rows,
 )
 from .pdf import content_hash, plan_html, render_pdf
 from .selectors import plan_document
@@ -374,6 +376,12 @@ def plan_create(
     if period_end < period_start:
         raise ValidationError(_("Het laatste jaar ligt voor het eerste jaar."))
     document_type = document_type or (template.document_type if template else "Gebiedsplan")
+    if Plan.objects.filter(
+        area=area, document_type=document_type, period_start=period_start, version=fields.get("version", 1)
+    ).exists():
+        raise ValidationError(
+            _("Er bestaat al een %(type)s voor %(year)s in dit gebied.") % {"type": document_type.lower(), "year": period_start}
+        )
     plan = Plan(
         area=area,
         template=template,
@@ -600,6 +608,30 @@ def content_update(*, item, expected_revision: int | None = None, **fields):
 
 
 @transaction.atomic
+def survey_answer_add(
+    *, question: SurveyQuestion, label: str, count: int, expected_revision: int | None = None
+) -> SurveyAnswer:
+    """An answer to a survey question with how many people gave it (drawn as a bar)."""
+    section = question.section
+    _begin(plan=section.plan, section=section, expected_revision=expected_revision)
+    label = label.strip()
+    if not label:
+        raise ValidationError(_("Vul het antwoord in."))
+    if count is None or count < 0:
+        raise ValidationError(_("Het aantal is een heel getal van 0 of meer."))
+    if question.respondents is not None and count > question.respondents:
+        raise ValidationError(
+            _("Het aantal (%(count)s) is groter dan het aantal respondenten (%(respondents)s).")
+            % {"count": count, "respondents": question.respondents}
+        )
+    answer = SurveyAnswer(question=question, label=label, count=count, order=_next_order(question.answers.all()))
+    answer.full_clean(exclude=["question"])
+    answer.save()
+    plan_touch(plan=section.plan, section=section)
+    return answer
+
+
+@transaction.atomic
 def content_delete(*, item, expected_revision: int | None = None) -> None:
     section = _section_of(item)
     _begin(plan=section.plan, section=section, expected_revision=expected_revision)
@@ -782,6 +814,86 @@ def _copy_section(section: Section, target: Plan, parent, order: int, theme_for)
     for n, child in enumerate(source.children.all()):
         _copy_section(child, target, copy, n, theme_for)
     return copy
+
+
+# --- colophon ----------------------------------------------------------------------------
+
+CONTRIBUTORS_MAX = 60
+
+
+class StaleContributors(Exception):
+    """The list changed since the editor loaded it; `current` is the list as it is now."""
+
+    def __init__(self, current: list[dict]):
+        super().__init__("the contributing organisations changed")
+        self.current = current
+
+
+def contributors_digest(rows) -> str:
+    """What an editor form carries to notice that someone else changed the list meanwhile."""
+    import hashlib
+    import json
+
+    text = json.dumps(contributors_rows(rows), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def contributors_clean(rows: Iterable[dict]) -> list[dict]:
+    """Rows as typed (name, role, url) into rows to store: blank rows are dropped, every
+    problem is reported by row number in Dutch, all at once."""
+    from django.core.validators import URLValidator
+
+    validate_url = URLValidator(schemes=["http", "https"])
+    clean, errors, seen = [], [], {}
+    for number, row in enumerate(rows, start=1):
+        name, role, url = (str(row.get(key) or "").strip() for key in ("name", "role", "url"))
+        if not (name or role or url):
+            continue
+        if not name:
+            errors.append(_("Rij %(row)s: vul de naam van de organisatie in.") % {"row": number})
+        elif len(name) > 200:
+            errors.append(_("Rij %(row)s: de naam is langer dan 200 tekens.") % {"row": number})
+        elif name.casefold() in seen:
+            errors.append(
+                _("Rij %(row)s: %(name)s staat al op rij %(other)s.")
+                % {"row": number, "name": name, "other": seen[name.casefold()]}
+            )
+        else:
+            seen[name.casefold()] = number
+        if len(role) > 200:
+            errors.append(_("Rij %(row)s: de rol is langer dan 200 tekens.") % {"row": number})
+        if url:
+            if "://" not in url and " " not in url and "." in url:
+                url = "https://" + url
+            try:
+                validate_url(url)
+            except ValidationError:
+                errors.append(
+                    _("Rij %(row)s: %(url)s is geen webadres (bijvoorbeeld https://www.ggd.nl).")
+                    % {"row": number, "url": url}
+                )
+        clean.append({"name": name, "role": role, "url": url})
+    if len(clean) > CONTRIBUTORS_MAX:
+        errors.append(_("Een plan noemt ten hoogste %(max)s organisaties.") % {"max": CONTRIBUTORS_MAX})
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+@transaction.atomic
+def plan_contributors_update(*, plan: Plan, rows: Iterable[dict], expected_digest: str | None = None) -> list[dict]:
+    """Replace the plan's contributing organisations (in the order given) after checking
+    every row; against a list that changed since `expected_digest` raise StaleContributors."""
+    _begin(plan=plan)
+    locked = Plan.objects.select_for_update().only("pk", "contributing_organisations").get(pk=plan.pk)
+    current = contributors_rows(locked.contributing_organisations)
+    if expected_digest is not None and expected_digest != contributors_digest(current):
+        raise StaleContributors(current)
+    clean = contributors_clean(list(rows))
+    Plan.objects.filter(pk=plan.pk).update(contributing_organisations=clean)
+    plan.contributing_organisations = clean
+    plan_touch(plan=plan, what=_("Bijdragende organisaties gewijzigd"))
+    return clean
 
 
 # --- the next period -----------------------------------------------------------------------

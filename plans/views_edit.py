@@ -17,6 +17,7 @@ from django.forms import modelform_factory
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_prose_editor.widgets import ProseEditorWidget
@@ -25,6 +26,7 @@ from gebiedsplan.numbers import DecimalCommaField, IntegerCommaField
 from matrix.models import MatrixItem
 
 from . import services
+from .drafts import draft_take, login_required_keep_draft
 from .forms import CitationForm
 from .history import visible_text, word_diff
 from .models import (
@@ -43,7 +45,7 @@ from .models import (
     SurveyQuestion,
 )
 from .sanitize import RichTextField, SanitisedTextField, rich_text_media
-from .selectors import get_plan_for_user, moved_citations
+from .selectors import get_area_for_user, get_plan_for_user, moved_citations
 from .widgets import EditorRenderer
 
 COORDINATOR = Membership.Role.COORDINATOR
@@ -158,7 +160,7 @@ def _choices(field) -> list:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@login_required_keep_draft
 def plan_edit(request: HttpRequest, code) -> HttpResponse:
     """The plan's sections in order: add, move, remove; and the workflow."""
     plan = get_plan_for_user(request.user, code, roles=(COORDINATOR, FACILITATOR))
@@ -175,6 +177,7 @@ def plan_edit(request: HttpRequest, code) -> HttpResponse:
     if plan.user_role != COORDINATOR:
         sections = [s for s in sections if s.kind == SectionKind.MATRIX]
     tree = [(s, [c for c in sections if c.parent_id == s.pk]) for s in sections if s.parent_id is None]
+    draft = draft_take(request)
     return render(
         request,
         "plans/plan_edit.html",
@@ -193,8 +196,47 @@ def plan_edit(request: HttpRequest, code) -> HttpResponse:
                 if plan.previous_version_id else None
             ),
             "moved_figures": moved_citations(plan) if plan.user_role == COORDINATOR else [],
+            # What was typed before a login (a new section's heading, a status note).
+            "draft": {"action": draft.get("action", ""), "heading": draft.get("heading", ""), "note": draft.get("note", "")}
+            if draft else {},
         },
     )
+
+
+def _copied_summary(plan: Plan, *, years: int) -> str:
+    """What a copy to the next period brought along, as a person counts it."""
+    from django.utils.text import get_text_list
+    from django.utils.translation import ngettext
+
+    from .models import FigureTable
+
+    counts = [
+        (plan.sections.count(), "%(n)s onderdeel", "%(n)s onderdelen"),
+        (plan.themes.count(), "%(n)s thema", "%(n)s thema's"),
+        (Card.objects.filter(section__plan=plan).count(), "%(n)s kaart", "%(n)s kaarten"),
+        (MatrixItem.objects.filter(section__plan=plan).count(), "%(n)s matrixactie", "%(n)s matrixacties"),
+        (FocusPoint.objects.filter(section__plan=plan).count(), "%(n)s focuspunt", "%(n)s focuspunten"),
+        (Intervention.objects.filter(section__plan=plan).count(), "%(n)s interventie", "%(n)s interventies"),
+        (Activity.objects.filter(section__plan=plan).count(), "%(n)s activiteit", "%(n)s activiteiten"),
+        (Goal.objects.filter(section__plan=plan).count(), "%(n)s doel", "%(n)s doelen"),
+        (SurveyQuestion.objects.filter(section__plan=plan).count(), "%(n)s enquêtevraag", "%(n)s enquêtevragen"),
+        (FigureTable.objects.filter(section__plan=plan).count(), "%(n)s cijfertabel", "%(n)s cijfertabellen"),
+    ]
+    parts = [ngettext(one, many, n) % {"n": n} for n, one, many in counts if n]
+    milestones = Milestone.objects.filter(section__plan=plan).count()
+    if milestones:
+        parts.append(
+            ngettext(
+                "%(n)s mijlpaal (%(years)s jaar later)", "%(n)s mijlpalen (%(years)s jaar later)", milestones
+            ) % {"n": milestones, "years": years}
+        )
+    contributors = len(plan.contributors)
+    parts.append(
+        ngettext("het colofon met %(n)s bijdragende organisatie", "het colofon met %(n)s bijdragende organisaties", contributors)
+        % {"n": contributors}
+        if contributors else _("het colofon")
+    )
+    return get_text_list(parts, _("en"))
 
 
 def _plan_edit_action(request, plan: Plan, sections: list[Section]) -> HttpResponse | None:
@@ -212,7 +254,11 @@ def _plan_edit_action(request, plan: Plan, sections: list[Section]) -> HttpRespo
         return redirect("plans:plan_edit", code=new.code)
     if action == "copy-next":
         new = services.plan_copy_to_next_period(plan=plan)
-        messages.success(request, _("%(heading)s is gemaakt als kopie van dit plan.") % {"heading": new.heading})
+        messages.success(
+            request,
+            _("%(heading)s is gemaakt als kopie van dit plan. Meegekopieerd: %(copied)s.")
+            % {"heading": new.heading, "copied": _copied_summary(new, years=new.period_start - plan.period_start)},
+        )
         return redirect("plans:plan_edit", code=new.code)
     if action == "reorder":
         parent = request.POST.get("parent") or None
@@ -256,7 +302,7 @@ def _plan_edit_action(request, plan: Plan, sections: list[Section]) -> HttpRespo
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@login_required_keep_draft
 def section_edit(request: HttpRequest, code, section_code) -> HttpResponse:
     plan = get_plan_for_user(request.user, code, roles=(COORDINATOR, FACILITATOR))
     try:
@@ -280,9 +326,37 @@ def section_edit(request: HttpRequest, code, section_code) -> HttpResponse:
             return redirect("plans:section_edit", code=plan.code, section_code=section.code)
         section.refresh_from_db()
         section.plan = plan
+    else:
+        draft = draft_take(request)
+        if draft is not None:
+            _restore_draft(draft, section, context)
     context.update(_editor_context(section, context))
     template = "plans/section_edit.html" + ("#editor" if request.htmx else "")
     return render(request, template, context, status=409 if context["conflict"] else 200)
+
+
+def _restore_draft(draft, section: Section, context: dict) -> None:
+    """Put what was typed before the login back into the form it was typed in, unsaved,
+    with the revision it was typed against (so a save after someone else's shows the
+    conflict rather than overwriting theirs)."""
+    action = draft.get("action", "")
+    context["revision"] = draft.get("revision") or section.revision
+    if action == "section-save":
+        context["typed"] = {name: draft.get(name, "") for name in ("heading", "contents_label", "intro")}
+        context["typed"].update(numbered=bool(draft.get("numbered")), appendix=bool(draft.get("appendix")))
+        return
+    if section.kind not in ITEM_MODELS:
+        return
+    model, form_class = _item_form_class(section)
+    if action == "item-add":
+        context["new_form"] = form_class(draft, prefix="new")
+        _limit_choices(context["new_form"], section)
+    elif action == "item-save":
+        item = model.objects.filter(pk=draft.get("item") or 0, section=section).first() if draft.get("item", "").isdigit() else None
+        if item is not None:
+            form = form_class(draft, instance=item, prefix=f"i{item.pk}")
+            _limit_choices(form, section)
+            context.setdefault("item_forms", {})[item.pk] = form
 
 
 def _section_action(request, section: Section, context: dict) -> bool:
@@ -300,6 +374,8 @@ def _section_action(request, section: Section, context: dict) -> bool:
         )
         messages.success(request, _("Het onderdeel is opgeslagen."))
         return True
+    if action in {"answer-add", "answer-delete"} and section.kind == SectionKind.SURVEY:
+        return _answer_action(request, section, action, revision)
     if action in {"cite-add", "cite-delete"} and section.kind in CITING:
         return _citation_action(request, section, action, revision, context)
     if section.kind not in ITEM_MODELS:
@@ -352,6 +428,37 @@ def _section_action(request, section: Section, context: dict) -> bool:
         messages.success(request, _("Opgeslagen."))
         return True
     raise Http404
+
+
+def _answer_action(request, section: Section, action: str, revision) -> bool:
+    """A survey question's answers: add one (label and count) or remove one."""
+    from gebiedsplan.numbers import number_from_post
+
+    from .models import SurveyAnswer
+
+    try:
+        question = SurveyQuestion.objects.select_related("section__plan").get(
+            pk=int(request.POST.get("item", "")), section=section
+        )
+    except (ValueError, SurveyQuestion.DoesNotExist):
+        raise Http404 from None
+    if action == "answer-delete":
+        try:
+            answer = question.answers.get(pk=int(request.POST.get("answer", "")))
+        except (ValueError, SurveyAnswer.DoesNotExist):
+            raise Http404 from None
+        services.content_delete(item=answer, expected_revision=revision)
+        messages.success(request, _("Het antwoord is verwijderd."))
+        return True
+    try:
+        count = number_from_post(request.POST.get("count"), default=None)
+    except ValueError as error:
+        raise ValidationError(_("Aantal: %(problem)s") % {"problem": error.args[0]}) from None
+    if count is None:
+        raise ValidationError(_("Vul bij het antwoord het aantal in."))
+    services.survey_answer_add(question=question, label=request.POST.get("label", ""), count=count, expected_revision=revision)
+    messages.success(request, _("Het antwoord is toegevoegd."))
+    return True
 
 
 # Items that can cite figures (indicator, region, year), per section kind.
@@ -442,19 +549,55 @@ def _citation_action(request, section: Section, action: str, revision, context: 
     return True
 
 
+def _shown(field, value) -> str:
+    """A form value as a person reads it: the label of a choice, the text of a text."""
+    if value is None:
+        return ""
+    choices = getattr(field, "choices", None)
+    if choices is not None:
+        labels = {str(key): str(label) for key, label in choices}
+        values = value if isinstance(value, list | tuple) else [value]
+        return ", ".join(labels.get(str(v), str(v)) for v in values if str(v) != "")
+    return str(value)
+
+
 def _conflict(request, current: Section, context: dict) -> None:
     """Someone saved this section in the meantime: show theirs beside ours, keep ours."""
-    mine = {
-        "heading": request.POST.get("heading", ""),
-        "intro": request.POST.get("intro", ""),
-    }
+    action = request.POST.get("action")
+    mine = {}
     rows = []
-    if request.POST.get("action") == "section-save":
+    if action == "section-save":
+        mine = {name: request.POST.get(name, "") for name in ("heading", "contents_label", "intro")}
+        mine.update(numbered=bool(request.POST.get("numbered")), appendix=bool(request.POST.get("appendix")))
         for name, label in (("heading", _("Kop")), ("intro", _("Tekst"))):
             # The intro is HTML: the words a reader sees are compared, not its tags.
             theirs, ours = word_diff(visible_text(getattr(current, name)), visible_text(mine[name]))
             rows.append({"label": label, "theirs": theirs, "ours": ours, "changed": getattr(current, name) != mine[name]})
-    context["conflict"] = {"rows": rows, "mine": mine, "action": request.POST.get("action")}
+    elif action in {"item-save", "item-add"} and current.kind in ITEM_MODELS:
+        model, form_class = _item_form_class(current)
+        item = None
+        if action == "item-save" and request.POST.get("item", "").isdigit():
+            item = model.objects.filter(pk=int(request.POST["item"]), section=current).first()
+        if action == "item-add":
+            # Adding changes nobody's text: the form keeps what was typed, saving adds it.
+            context["new_form"] = form_class(request.POST, prefix="new")
+            _limit_choices(context["new_form"], current)
+        elif item is not None:
+            # The item's form keeps what was typed; beside it, field by field, what is stored now.
+            form = form_class(request.POST, instance=item, prefix=f"i{item.pk}")
+            _limit_choices(form, current)
+            context.setdefault("item_forms", {})[item.pk] = form
+            stored = form_class(instance=item, prefix=f"i{item.pk}")
+            _limit_choices(stored, current)
+            for name, field in form.fields.items():
+                bound = form[name]
+                theirs_text = _shown(field, stored[name].value())
+                ours_text = _shown(field, bound.data)
+                if theirs_text == ours_text:
+                    continue
+                theirs, ours = word_diff(theirs_text, ours_text)
+                rows.append({"label": capfirst(str(field.label)), "theirs": theirs, "ours": ours, "changed": True})
+    context["conflict"] = {"rows": rows, "mine": mine, "action": action}
     context["errors"] = [
         _(
             "Iemand anders heeft dit onderdeel opgeslagen terwijl u het bewerkte. Hieronder staan beide "
@@ -477,6 +620,8 @@ def _editor_context(section: Section, context: dict) -> dict:
         model, form_class = _item_form_class(section)
         posted = context.get("item_forms", {})
         queryset = model.objects.filter(section=section).order_by("order", "id")
+        if model is SurveyQuestion:
+            queryset = queryset.prefetch_related("answers")
         citing = section.kind in CITING
         if citing:
             queryset = queryset.prefetch_related(
@@ -506,13 +651,18 @@ def _editor_context(section: Section, context: dict) -> dict:
         new_form = context.get("new_form") or form_class(prefix="new")
         _limit_choices(new_form, section, shared)
     conflict = context.get("conflict")
+    typed = (conflict and conflict["mine"]) or context.get("typed") or {}
     return {
         "items": items,
         "item_forms": item_forms,
         "new_form": new_form,
-        "heading_value": conflict["mine"]["heading"] if conflict else section.heading,
-        "intro_widget": _intro_widget(conflict["mine"]["intro"] if conflict else section.intro, section),
+        "revision": context.get("revision") or section.revision,
+        "heading_value": typed.get("heading", section.heading),
+        "contents_label_value": typed.get("contents_label", section.contents_label),
+        "intro_widget": _intro_widget(typed.get("intro", section.intro), section),
         "rich_text_media": rich_text_media(),
+        "numbered_value": typed.get("numbered", section.numbered),
+        "appendix_value": typed.get("appendix", section.appendix),
         "figures_url": reverse("plans:plan_figures", args=[section.plan.code]) + f"?onderdeel={section.code.hex}",
         "adopted": section.plan.status == Plan.Status.ADOPTED,
     }
@@ -547,7 +697,7 @@ def plan_history_view(request: HttpRequest, code) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@login_required_keep_draft
 def plan_comments(request: HttpRequest, code) -> HttpResponse:
     """Review: managers and the coordinator comment per section; the coordinator resolves."""
     from .models import SectionComment
@@ -573,8 +723,124 @@ def plan_comments(request: HttpRequest, code) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect("plans:plan_comments", code=plan.code)
+    draft = draft_take(request)
     return render(
         request,
         "plans/plan_comments.html",
-        {"plan": plan, "sections": sections, "in_review": plan.status == Plan.Status.REVIEW},
+        {
+            "plan": plan,
+            "sections": sections,
+            "in_review": plan.status == Plan.Status.REVIEW,
+            "draft_section": draft.get("section", "") if draft else "",
+            "draft_text": draft.get("text", "") if draft else "",
+        },
+    )
+
+
+def _posted_rows(data) -> list[dict]:
+    """The rows of the contributors form in the order they were posted (name, role, url
+    are repeated fields, one of each per row)."""
+    names, roles, urls = (data.getlist(f"org-{key}") for key in ("name", "role", "url"))
+    count = max(len(names), len(roles), len(urls))
+    pad = lambda values: values + [""] * (count - len(values))  # noqa: E731
+    return [{"name": n, "role": r, "url": u} for n, r, u in zip(pad(names), pad(roles), pad(urls), strict=True)]
+
+
+def _apply_row_action(rows: list[dict], action: str) -> list[dict]:
+    """The buttons of a row without JavaScript: remove it, or move it one place."""
+    what, _sep, index = action.partition(":")
+    try:
+        index = int(index)
+    except ValueError:
+        return rows
+    if not 0 <= index < len(rows):
+        return rows
+    if what == "remove":
+        return rows[:index] + rows[index + 1:]
+    target = index + (-1 if what == "up" else 1 if what == "down" else 0)
+    if 0 <= target < len(rows) and target != index:
+        rows = list(rows)
+        rows.insert(target, rows.pop(index))
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+@login_required_keep_draft
+def plan_contributors(request: HttpRequest, code) -> HttpResponse:
+    """The colophon's contributing organisations, edited as a list: add, change, remove
+    and reorder rows (name, role, web address). Every button posts the whole list, so it
+    works without JavaScript; with it rows are added, removed and moved in the page
+    (also by dragging) and saved together."""
+    plan = get_plan_for_user(request.user, code, roles=(COORDINATOR,))
+    adopted = plan.status == Plan.Status.ADOPTED
+    current = plan.contributors
+    context = {"plan": plan, "adopted": adopted, "errors": [], "conflict": None}
+    rows, digest, status = current, services.contributors_digest(current), 200
+    if request.method == "POST":
+        rows = _apply_row_action(_posted_rows(request.POST), request.POST.get("action", ""))
+        try:
+            services.plan_contributors_update(plan=plan, rows=rows, expected_digest=request.POST.get("digest"))
+        except services.StaleContributors as stale:
+            context["conflict"] = {"theirs": stale.current}
+            context["errors"] = [
+                _(
+                    "Iemand anders heeft de lijst opgeslagen terwijl u die bewerkte. Hieronder staan beide "
+                    "versies; uw lijst staat nog in het formulier. Voeg ze samen en sla opnieuw op."
+                )
+            ]
+            digest, status = services.contributors_digest(stale.current), 409
+        except ValidationError as error:
+            context["errors"] = error.messages
+            status = 400
+        else:
+            messages.success(request, _("De bijdragende organisaties zijn opgeslagen."))
+            return redirect("plans:plan_contributors", code=plan.code)
+    else:
+        draft = draft_take(request)
+        if draft is not None:
+            rows = _posted_rows(draft)
+            digest = draft.get("digest") or digest
+    context.update(rows=[*rows, {"name": "", "role": "", "url": ""}], digest=digest)
+    return render(request, "plans/plan_contributors.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required_keep_draft
+def plan_new(request: HttpRequest, code) -> HttpResponse:
+    """Start a plan for an area from one of its organisation's templates (or empty)."""
+    from django.utils import timezone
+
+    from gebiedsplan.numbers import number_from_post
+
+    area = get_area_for_user(request.user, code, roles=(COORDINATOR,))
+    templates = list(area.organisation.templates.order_by("order", "name"))
+    values = {"template": str(templates[0].pk) if templates else "", "year": str(timezone.now().year + 1), "title": ""}
+    errors = []
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "").strip() for name in values}
+        template = next((t for t in templates if str(t.pk) == values["template"]), None)
+        if values["template"] and template is None:
+            raise Http404
+        try:
+            year = number_from_post(values["year"], default=None)
+        except ValueError as error:
+            errors.append(_("Eerste jaar: %(problem)s") % {"problem": error.args[0]})
+            year = None
+        if year is None and not errors:
+            errors.append(_("Vul het eerste jaar van het plan in."))
+        elif year is not None and not 2000 <= year <= 2100:
+            errors.append(_("Het eerste jaar ligt tussen 2000 en 2100."))
+        if not errors:
+            try:
+                plan = services.plan_create(area=area, period_start=year, template=template, title=values["title"])
+            except ValidationError as error:
+                errors.extend(error.messages)
+            else:
+                messages.success(request, _("%(heading)s is gemaakt. Vul nu de onderdelen.") % {"heading": plan.heading})
+                return redirect("plans:plan_edit", code=plan.code)
+    return render(
+        request,
+        "plans/plan_new.html",
+        {"area": area, "templates": templates, "values": values, "errors": errors},
+        status=400 if errors else 200,
     )

@@ -71,3 +71,17 @@ class People:
         Membership.objects.create(area=area, user=people.facilitator, role=Membership.Role.FACILITATOR)
         Membership.objects.create(area=area, user=people.manager, role=Membership.Role.MANAGER)
         return people
+
+
+def expire_session(session_key: str) -> None:
+    """Let a login session run out as it does in production: its row's expiry date passes
+    (and the cached copy ages out with it), so the next request is anonymous."""
+    from datetime import timedelta
+
+    from django.contrib.sessions.backends.cached_db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    Session.objects.filter(session_key=session_key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    store = SessionStore(session_key=session_key)
+    store._cache.delete(store.cache_key)

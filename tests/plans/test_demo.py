@@ -139,7 +139,7 @@ def test_it_keeps_the_colophon():
     assert plan.authors == "Saskia Hordijk en Ellen Huinink"
     assert plan.design == "VisionArt Creatie & Communicatie"
     assert plan.publication_date.strftime("%Y-%m") == "2024-12"
-    assert "Jongerenwerk073" in plan.contributing_organisations
+    assert "Jongerenwerk073" in [row["name"] for row in plan.contributors]
 
 
 def test_it_parses_figures_as_the_seeds_print_them():

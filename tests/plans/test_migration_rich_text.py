@@ -1,5 +1,5 @@
 """Plan texts written in the old light markup become the HTML the rich-text editor saves
-(migration plans 0015, with its own frozen converter); a freshly loaded demo holds the
+(migration plans 0017, with its own frozen converter); a freshly loaded demo holds the
 same HTML as a migrated old one."""
 
 import importlib
@@ -13,9 +13,9 @@ from django.db.migrations.executor import MigrationExecutor
 from plans.richtext import markup_to_html
 from plans.sanitize import to_clean_html
 
-rich_text = importlib.import_module("plans.migrations.0015_rich_text_html")
+rich_text = importlib.import_module("plans.migrations.0017_rich_text_html")
 
-BEFORE = [("plans", "0014_figure_citations")]
+BEFORE = [("plans", "0016_history_states_backfill")]
 OLD_STORY = (
     "## Kop\n\n### Tussenkop\n\nDe wijk **leeft** en *groeit*.\nZelfde alinea.\n\n- een\n- twee\n\n1. eerst\n2. dan\n\n"
     "Zie [de gemeente](https://www.s-hertogenbosch.nl/wijken) of [mail](mailto:wijk@example.nl).\n\n"
@@ -75,7 +75,7 @@ def test_old_texts_become_html_and_cards_go_back_to_plain_text():
 
         back = migrate(BEFORE)
         assert back.get_model("plans", "Card").objects.get(section_id=cards.pk).text == "Sterk & **samen**"
-        # The marked-up texts keep their HTML, which the code before 0015 rendered as well.
+        # The marked-up texts keep their HTML, which the code before 0017 rendered as well.
         assert back.get_model("plans", "Section").objects.get(pk=section.pk).intro == NEW_STORY
     finally:
         migrate()

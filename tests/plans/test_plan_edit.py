@@ -103,6 +103,34 @@ class TestSectionEdit:
         client.post(section_url(story), {"action": "section-save", "revision": current, "heading": "Het verhaal", "intro": "Samen."})
         assert fresh(story).intro == "<p>Samen.</p>"
 
+    def test_two_people_saving_one_card_see_both_texts_and_keep_theirs(self, client, people):
+        cards = people.plan.sections.get(kind="cards")
+        kind, theme = cards.card_kinds.first(), people.plan.themes.first()
+        from plans import services
+
+        card = services.card_add(section=cards, kind=kind, theme=theme, text="Veel vrijwilligers.")
+        seen = fresh(cards).revision
+        client.force_login(people.coordinator)
+
+        def save(text, revision):
+            return client.post(section_url(cards), {
+                "action": "item-save", "item": card.pk, "revision": revision,
+                f"i{card.pk}-kind": kind.pk, f"i{card.pk}-theme": theme.pk, f"i{card.pk}-topic": "", f"i{card.pk}-text": text,
+            })
+
+        save("Veel actieve vrijwilligers.", seen)
+        response = save("Veel vrijwilligers in de buurthuizen.", seen)
+        assert response.status_code == 409
+        body = response.content.decode()
+        assert "Iemand anders heeft dit onderdeel opgeslagen" in body
+        assert "Veel <del>actieve vrijwilligers.</del>" in body  # theirs
+        assert "Veel <ins>vrijwilligers in de buurthuizen.</ins>" in body  # beside mine
+        assert "\nVeel vrijwilligers in de buurthuizen.</textarea>" in body  # the card's form keeps what was typed
+        assert 'value="Krachten en kansen"' in body  # the section's own form is untouched
+        assert fresh(card).text == "Veel actieve vrijwilligers."
+        assert save("Veel actieve vrijwilligers in de buurthuizen.", fresh(cards).revision).status_code == 302
+        assert fresh(card).text == "Veel actieve vrijwilligers in de buurthuizen."
+
     def test_editing_different_sections_never_conflicts(self, client, people):
         story, matrix = people.plan.sections.get(kind="text"), people.plan.sections.get(kind="matrix")
         story_seen, matrix_seen = story.revision, matrix.revision
@@ -163,7 +191,9 @@ class TestSectionEdit:
         )
         body = response.content.decode()
         assert response.status_code == 200 and "<html" not in body and 'id="editor"' in body
+        assert "Het onderdeel is opgeslagen." in body  # the swapped editor says so itself
         assert fresh(story).heading == "Kop"
+        assert "Het onderdeel is opgeslagen." not in client.get(section_url(story)).content.decode()  # said once
 
     def test_a_section_of_another_plan_is_not_found(self, client, people, demo):
         client.force_login(people.coordinator)

@@ -190,7 +190,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("plans", "0014_figure_citations"),
+        ("plans", "0016_history_states_backfill"),
     ]
 
     operations = [
