@@ -9,13 +9,14 @@ class ExecutionConfig(AppConfig):
     def ready(self) -> None:
         from plans import document, history
 
-        from .models import Action, ExecutionPlan, Review, Target
+        from .models import Action, BudgetLine, ExecutionPlan, Review, Target
 
         history.register()
         for model, lookup in (
             (ExecutionPlan, "plan"),
             (Action, "execution_plan__plan"),
             (Target, "execution_plan__plan"),
+            (BudgetLine, "execution_plan__plan"),
             (Review, "execution_plan__plan"),
         ):
             history.register_content(model, lookup)
