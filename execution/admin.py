@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import Action, BudgetLine, ExecutionPlan, PartnerLink, PartnerLinkUse, ReminderSent, Review, Target
+from .models import (
+    Action,
+    BudgetLine,
+    ExecutionPlan,
+    PartnerLink,
+    PartnerLinkUse,
+    ReminderSent,
+    Review,
+    Target,
+)
 
 
 class ActionInline(admin.TabularInline):

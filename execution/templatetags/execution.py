@@ -2,7 +2,6 @@ from decimal import Decimal
 
 from django import template
 
-
 register = template.Library()
 
 
