@@ -24,3 +24,9 @@ class ExecutionConfig(AppConfig):
         from .selectors import execution_plans_for
 
         document.register_part("execution", execution_plans_for)
+
+        from plans import demo as plans_demo
+
+        from . import demo
+
+        plans_demo.register_extra("execution", demo.load)
