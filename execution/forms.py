@@ -21,7 +21,7 @@ def _style(form: forms.Form) -> None:
             widget.attrs.setdefault("class", "utrecht-select")
         elif isinstance(widget, forms.Textarea):
             widget.attrs.setdefault("class", "utrecht-textarea")
-            widget.attrs.setdefault("rows", 3)
+            widget.attrs["rows"] = 3
         else:
             widget.attrs.setdefault("class", "utrecht-textbox")
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import F, Prefetch
+from django.utils.translation import gettext as _
 
 from wijkdata.models import IndicatorValue
 from wijkdata.selectors import visible_values
@@ -118,11 +119,12 @@ def overview(plan, today: date) -> Overview:
     result = Overview()
     labels = dict(Action.Status.choices)
     result.by_status = dict.fromkeys(labels.values(), 0)
-    result.by_status["Zonder status"] = 0
+    without = str(_("Zonder status"))
+    result.by_status[without] = 0
     by_focus: dict = {}
     for p in plans:
         for a in p.actions.all():
-            result.by_status[labels.get(a.status, "Zonder status")] += 1
+            result.by_status[labels.get(a.status, without)] += 1
             if a.due_date and a.due_date < today and a.status not in (Action.Status.DONE, Action.Status.STOPPED):
                 result.overdue.append(a)
         if not any(r.year == year and r.quarter == quarter and r.completed_at for r in p.reviews.all()):

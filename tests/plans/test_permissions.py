@@ -33,6 +33,10 @@ EXPECTED = {
     "execution_detail": [302, 200, 200, 200, 404, 200],
     "execution_export": [302, 200, 200, 200, 404, 200],
     "review_detail": [302, 200, 200, 200, 404, 200],
+    "execution_edit": [302, 200, 403, 403, 404, 200],
+    "execution_delete": [302, 200, 403, 403, 404, 200],
+    "item_edit": [302, 200, 403, 403, 404, 200],
+    "item_delete": [302, 200, 403, 403, 404, 200],
 }
 
 
@@ -52,12 +56,17 @@ def url_for(name: str, people) -> str:
         return reverse("plans:organisation_settings", args=[people.organisation.code])
     if name in ("area_data", "import_upload"):
         return reverse(f"wijkdata:{name}", args=[people.area.code])
-    if name.startswith(("execution", "review")):
+    if name.startswith(("execution", "review", "item_")):
         from execution.services import execution_plan_create
 
         ep = plan.execution_plans.first() or execution_plan_create(plan=plan, title="Uitvoering")
         if name in ("execution_list", "execution_overview"):
             return reverse(f"execution:{name}", args=[plan.code])
+        if name.startswith("item_"):
+            from execution.services import action_add
+
+            action = ep.actions.first() or action_add(execution_plan=ep, title="Actie")
+            return reverse(f"execution:{name}", args=[plan.code, ep.code, "actie", action.pk])
         if name == "execution_export":
             return reverse("execution:execution_export", args=[plan.code, ep.code, "csv"])
         if name == "review_detail":
