@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from plans.models import Membership, Plan
@@ -87,6 +87,7 @@ def execution_list(request, code):
 
 
 @login_required
+@require_GET
 def execution_overview(request, code):
     plan = get_plan_for_user(request.user, code)
     return render(request, "execution/execution_overview.html", {
@@ -331,6 +332,7 @@ def _cell(value) -> str:
 
 
 @login_required
+@require_GET
 def execution_export(request, code, ep_code, fmt):
     plan, execution_plan = _get_execution_plan_for_user(request, code, ep_code)
     header = [_("Actie"), _("Eigenaar"), _("Contact"), _("Gepland kwartaal"), _("Gepland klaar"), _("Status"),

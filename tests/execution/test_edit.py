@@ -292,3 +292,18 @@ def test_an_adopted_plan_keeps_its_execution_plans_as_they_are(client, people, e
     client.post(detail_url(people, ep), {"what": "status", "action": action.pk, "status": "running", "update": "Open"})
     action.refresh_from_db()
     assert (action.status, action.last_update) == ("running", "Open")
+
+
+def test_overview_and_exports_answer_only_get(client, people, ep):
+    client.force_login(people.coordinator)
+    for url in (reverse("execution:execution_overview", args=[people.plan.code]),
+                reverse("execution:execution_export", args=[people.plan.code, ep.code, "csv"])):
+        assert client.get(url).status_code == 200
+        assert client.post(url).status_code == 405
+
+
+def test_the_export_has_the_planned_quarter(client, people, ep):
+    services.action_add(execution_plan=ep, title="Buurtkamer", planned_year=2025, planned_quarter=3)
+    client.force_login(people.manager)
+    text = client.get(reverse("execution:execution_export", args=[people.plan.code, ep.code, "csv"])).content.decode()
+    assert "Gepland kwartaal" in text and "Buurtkamer;;;2025-K3" in text
