@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import Action, ExecutionPlan, PartnerLink, PartnerLinkUse, ReminderSent, Review, Target
+from .models import (
+    Action,
+    BudgetLine,
+    ExecutionPlan,
+    PartnerLink,
+    PartnerLinkUse,
+    ReminderSent,
+    Review,
+    Target,
+)
 
 
 class ActionInline(admin.TabularInline):
@@ -13,11 +22,16 @@ class TargetInline(admin.TabularInline):
     extra = 0
 
 
+class BudgetLineInline(admin.TabularInline):
+    model = BudgetLine
+    extra = 0
+
+
 @admin.register(ExecutionPlan)
 class ExecutionPlanAdmin(admin.ModelAdmin):
     list_display = ["title", "plan", "lead"]
     list_select_related = ["plan"]
-    inlines = [ActionInline, TargetInline]
+    inlines = [ActionInline, TargetInline, BudgetLineInline]
 
 
 @admin.register(Review)

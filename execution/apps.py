@@ -9,13 +9,14 @@ class ExecutionConfig(AppConfig):
     def ready(self) -> None:
         from plans import document, history
 
-        from .models import Action, ExecutionPlan, Review, Target
+        from .models import Action, BudgetLine, ExecutionPlan, Review, Target
 
         history.register()
         for model, lookup in (
             (ExecutionPlan, "plan"),
             (Action, "execution_plan__plan"),
             (Target, "execution_plan__plan"),
+            (BudgetLine, "execution_plan__plan"),
             (Review, "execution_plan__plan"),
         ):
             history.register_content(model, lookup)
@@ -23,3 +24,9 @@ class ExecutionConfig(AppConfig):
         from .selectors import execution_plans_for
 
         document.register_part("execution", execution_plans_for)
+
+        from plans import demo as plans_demo
+
+        from . import demo
+
+        plans_demo.register_extra("execution", demo.load)

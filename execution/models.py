@@ -27,7 +27,6 @@ class ExecutionPlan(models.Model):
     feasibility = models.TextField(_("haalbaarheid"), blank=True)
     lead = models.CharField(_("kartrekker"), max_length=200, blank=True)
     work_group = models.TextField(_("werkgroep"), blank=True)
-    budget = models.TextField(_("budget per jaar en bron"), blank=True)
     order = models.PositiveIntegerField(_("volgorde"), default=0)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -39,6 +38,27 @@ class ExecutionPlan(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class BudgetLine(models.Model):
+    """One year's budget of an execution plan from one funding source ("SPUK/GALA",
+    "programmabegroting"); a year may have several sources."""
+
+    execution_plan = models.ForeignKey(ExecutionPlan, on_delete=models.CASCADE, related_name="budget_lines")
+    year = models.PositiveSmallIntegerField(_("jaar"))
+    amount = models.DecimalField(_("bedrag (euro)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    source = models.CharField(_("financieringsbron"), max_length=200)
+    note = models.CharField(_("toelichting"), max_length=300, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("budgetregel")
+        verbose_name_plural = _("budgetregels")
+        ordering = ["execution_plan", "year", "source", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.year} · {self.source}"
 
 
 class Action(models.Model):
@@ -60,6 +80,9 @@ class Action(models.Model):
     owner = models.CharField(_("eigenaar (organisatie)"), max_length=200, blank=True)
     contact_email = models.EmailField(_("e-mail contactpersoon"), blank=True)
     due_date = models.DateField(_("gepland klaar"), null=True, blank=True)
+    # A planned quarter instead of (or as well as) a date: "2026-K3".
+    planned_year = models.PositiveSmallIntegerField(_("gepland jaar"), null=True, blank=True)
+    planned_quarter = models.PositiveSmallIntegerField(_("gepland kwartaal"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, blank=True)
     kind = models.CharField(_("soort"), max_length=16, choices=Kind.choices, default=Kind.NEW)
     notes = models.TextField(_("notities"), blank=True)
@@ -73,9 +96,21 @@ class Action(models.Model):
         verbose_name = _("actie")
         verbose_name_plural = _("acties")
         ordering = ["execution_plan", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(planned_year__isnull=True, planned_quarter__isnull=True)
+                           | models.Q(planned_year__isnull=False, planned_quarter__gte=1, planned_quarter__lte=4)),
+                name="execution_action_planned_quarter_whole",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def planned(self) -> str:
+        """The planned quarter as people write it ("2026-K3"), or ""."""
+        return f"{self.planned_year}-K{self.planned_quarter}" if self.planned_year else ""
 
 
 class Target(models.Model):

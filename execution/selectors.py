@@ -4,11 +4,13 @@ the current value of targets tied to an indicator."""
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
+from django.utils.translation import gettext as _
 
 from wijkdata.models import IndicatorValue
+from wijkdata.selectors import visible_values
 
-from .models import Action, ExecutionPlan, Review, Target
+from .models import Action, BudgetLine, ExecutionPlan, Review, Target
 
 # Progress rule (said on the page too): done counts 1, running 0.5, planned 0; stopped
 # actions and actions without a status are left out, not counted as 0.
@@ -38,8 +40,8 @@ def counted(actions) -> int:
 
 
 def execution_plans_for(plan) -> list[ExecutionPlan]:
-    """Execution plans of a plan with actions, targets (with current values) and reviews,
-    in five queries whatever their number."""
+    """Execution plans of a plan with actions, targets (with current values), budget lines
+    and reviews, in seven queries whatever their number."""
     plans = list(
         ExecutionPlan.objects.filter(plan=plan)
         .select_related("focus_point", "intervention")
@@ -47,31 +49,53 @@ def execution_plans_for(plan) -> list[ExecutionPlan]:
             Prefetch("actions", queryset=Action.objects.order_by("order", "id")),
             Prefetch("targets", queryset=Target.objects.select_related("indicator", "neighbourhood")),
             Prefetch("reviews", queryset=Review.objects.order_by("year", "quarter")),
+            Prefetch("budget_lines", queryset=BudgetLine.objects.order_by("year", "source", "id")),
         )
     )
-    attach_current_values([t for p in plans for t in p.targets.all()])
+    attach_current_values([t for p in plans for t in p.targets.all()], organisation_id=plan.area.organisation_id)
     for p in plans:
         p.progress = progress(p.actions.all())
         p.counted = counted(p.actions.all())
+        p.budget_total = sum((b.amount for b in p.budget_lines.all() if b.amount is not None), start=0)
+        p.budget_years = budget_by_year(p.budget_lines.all())
     return plans
 
 
-def attach_current_values(targets: list[Target]) -> None:
-    """Give each target tied to an indicator `current` (latest value) and `current_year`,
-    and `on_track` (moving the right way from the baseline), in one query."""
-    tied = [t for t in targets if t.indicator_id]
+def budget_by_year(lines) -> list[tuple[int, list[BudgetLine], object]]:
+    """(year, its lines, the year's total) in year order."""
+    years: dict[int, list[BudgetLine]] = {}
+    for line in lines:
+        years.setdefault(line.year, []).append(line)
+    return [
+        (year, rows, sum((r.amount for r in rows if r.amount is not None), start=0))
+        for year, rows in sorted(years.items())
+    ]
+
+
+def attach_current_values(targets: list[Target], *, organisation_id: int | None) -> None:
+    """Give each target tied to an indicator `current` (the newest imported value for its
+    region) and `current_year`, and `on_track` (moving from the baseline towards the
+    goal), in one query. Regions are matched by CBS code, because each year's import has
+    its own region rows; only figures the organisation may see count (public and its own,
+    its own first in a year that has both)."""
+    tied = [t for t in targets if t.indicator_id and t.neighbourhood_id]
     for t in targets:
         t.current = t.current_year = t.on_track = None
     if not tied:
         return
-    values = IndicatorValue.objects.filter(
-        indicator_id__in={t.indicator_id for t in tied}, value__isnull=False
-    ).order_by("year").values_list("indicator_id", "neighbourhood_id", "year", "value")
+    values = visible_values(
+        organisation_id,
+        IndicatorValue.objects.filter(
+            indicator_id__in={t.indicator_id for t in tied},
+            neighbourhood__code__in={t.neighbourhood.code for t in tied},
+            value__isnull=False,
+        ),
+    ).order_by("year", F("owner_id").asc(nulls_first=True)).values_list("indicator_id", "neighbourhood__code", "year", "value")
     latest: dict[tuple, tuple] = {}
-    for indicator_id, neighbourhood_id, year, value in values:
-        latest[(indicator_id, neighbourhood_id)] = (year, value)
+    for indicator_id, code, year, value in values:
+        latest[(indicator_id, code)] = (year, value)
     for t in tied:
-        key = (t.indicator_id, t.neighbourhood_id)
+        key = (t.indicator_id, t.neighbourhood.code)
         if key not in latest:
             continue
         t.current_year, t.current = latest[key]
@@ -95,11 +119,12 @@ def overview(plan, today: date) -> Overview:
     result = Overview()
     labels = dict(Action.Status.choices)
     result.by_status = dict.fromkeys(labels.values(), 0)
-    result.by_status["Zonder status"] = 0
+    without = str(_("Zonder status"))
+    result.by_status[without] = 0
     by_focus: dict = {}
     for p in plans:
         for a in p.actions.all():
-            result.by_status[labels.get(a.status, "Zonder status")] += 1
+            result.by_status[labels.get(a.status, without)] += 1
             if a.due_date and a.due_date < today and a.status not in (Action.Status.DONE, Action.Status.STOPPED):
                 result.overdue.append(a)
         if not any(r.year == year and r.quarter == quarter and r.completed_at for r in p.reviews.all()):
@@ -123,5 +148,18 @@ def review_diff(review: Review, previous: Review | None) -> list[dict]:
             "title": a["title"], "status": a["status_label"], "update": a["update"],
             "old_status": old["status_label"] if old else None, "old_update": old["update"] if old else None,
             "changed": old is None or old["status"] != a["status"] or old["update"] != a["update"],
+        })
+    return rows
+
+
+def target_diff(review: Review, previous: Review | None) -> list[dict]:
+    """Per target in the frozen snapshot: its value then and the quarter before."""
+    before = {t["id"]: t for t in (previous.snapshot.get("targets", []) if previous else [])}
+    rows = []
+    for t in review.snapshot.get("targets", []):
+        old = before.get(t["id"])
+        rows.append({
+            **t, "old_current": old.get("current") if old else None, "old_year": old.get("current_year") if old else None,
+            "changed": old is None or old.get("current") != t.get("current"),
         })
     return rows

@@ -13,11 +13,42 @@ from django.utils.translation import gettext as _
 
 from plans.services import _begin, plan_touch
 
-from .models import Action, ExecutionPlan, PartnerLink, PartnerLinkUse, ReminderSent, Review, Target
+from .models import (
+    Action,
+    BudgetLine,
+    ExecutionPlan,
+    PartnerLink,
+    PartnerLinkUse,
+    ReminderSent,
+    Review,
+    Target,
+)
 from .selectors import attach_current_values
 
 LINK_SALT = "execution.partner-link"
 LINK_DAYS = 30
+
+
+def _begin_progress(*, plan) -> None:
+    """Progress (an action's status and update, a quarterly review, a partner's update) is
+    the record of carrying out a plan, which happens after adoption: it stays possible on an
+    adopted plan. Only what the plan *says* (execution plans, actions, targets, budget)
+    follows the plan's read-only rule (`_begin`)."""
+
+
+def _check_belongs(plan, fields: dict) -> None:
+    """A focus point or intervention of another plan is refused, whatever the caller sends."""
+    for name in ("focus_point", "intervention"):
+        item = fields.get(name)
+        if item is not None and item.section.plan_id != plan.pk:
+            raise ValidationError(_("Kies een focuspunt of interventie uit dit plan."))
+
+
+def _save(item, plan, what: str):
+    item.full_clean(exclude=[f.name for f in item._meta.fields if f.is_relation])
+    item.save()
+    plan_touch(plan=plan, what=what, changed=[], own=True)
+    return item
 
 
 @transaction.atomic
@@ -25,9 +56,32 @@ def execution_plan_create(*, plan, title: str, **fields) -> ExecutionPlan:
     _begin(plan=plan)
     if not title.strip():
         raise ValidationError(_("Geef het uitvoeringsplan een titel."))
-    item = ExecutionPlan.objects.create(plan=plan, title=title.strip(), order=plan.execution_plans.count(), **fields)
-    plan_touch(plan=plan, what=_("Uitvoeringsplan toegevoegd: %(title)s") % {"title": item.title}, changed=[], own=True)
-    return item
+    _check_belongs(plan, fields)
+    item = ExecutionPlan(plan=plan, title=title.strip(), order=plan.execution_plans.count(), **fields)
+    return _save(item, plan, _("Uitvoeringsplan toegevoegd: %(title)s") % {"title": item.title})
+
+
+@transaction.atomic
+def execution_plan_update(*, execution_plan: ExecutionPlan, **fields) -> ExecutionPlan:
+    plan = execution_plan.plan
+    _begin(plan=plan)
+    _check_belongs(plan, fields)
+    for name, value in fields.items():
+        setattr(execution_plan, name, value.strip() if isinstance(value, str) else value)
+    if not execution_plan.title:
+        raise ValidationError(_("Geef het uitvoeringsplan een titel."))
+    return _save(execution_plan, plan, _("Uitvoeringsplan gewijzigd: %(title)s") % {"title": execution_plan.title})
+
+
+@transaction.atomic
+def execution_plan_delete(*, execution_plan: ExecutionPlan) -> None:
+    """Removes it with its actions, targets, budget, reviews and links (the plan's history
+    keeps the state before)."""
+    plan = execution_plan.plan
+    _begin(plan=plan)
+    title = execution_plan.title
+    execution_plan.delete()
+    plan_touch(plan=plan, what=_("Uitvoeringsplan verwijderd: %(title)s") % {"title": title}, changed=[], own=True)
 
 
 @transaction.atomic
@@ -36,23 +90,51 @@ def action_add(*, execution_plan: ExecutionPlan, title: str, **fields) -> Action
     if not title.strip():
         raise ValidationError(_("Geef de actie een titel."))
     action = Action(execution_plan=execution_plan, title=title.strip(), order=execution_plan.actions.count(), **fields)
-    action.full_clean()
-    action.save()
-    plan_touch(plan=execution_plan.plan, what=_("Actie toegevoegd: %(title)s") % {"title": action.title}, changed=[], own=True)
-    return action
+    return _save(action, execution_plan.plan, _("Actie toegevoegd: %(title)s") % {"title": action.title})
+
+
+@transaction.atomic
+def action_edit(*, action: Action, **fields) -> Action:
+    """Change what the plan says about an action (title, owner, planning, kind, notes)."""
+    plan = action.execution_plan.plan
+    _begin(plan=plan)
+    for name, value in fields.items():
+        setattr(action, name, value.strip() if isinstance(value, str) else value)
+    if not action.title:
+        raise ValidationError(_("Geef de actie een titel."))
+    return _save(action, plan, _("Actie gewijzigd: %(title)s") % {"title": action.title})
+
+
+@transaction.atomic
+def action_delete(*, action: Action) -> None:
+    plan = action.execution_plan.plan
+    _begin(plan=plan)
+    title = action.title
+    action.delete()
+    plan_touch(plan=plan, what=_("Actie verwijderd: %(title)s") % {"title": title}, changed=[], own=True)
+
+
+def _apply_progress(action: Action, status: str | None, update: str | None) -> bool:
+    """Set status and update on the row (not saved); True when something changed."""
+    changed = False
+    if status is not None:
+        if status and status not in Action.Status.values:
+            raise ValidationError(_("Kies een geldige status."))
+        changed |= action.status != status
+        action.status = status
+    if update is not None and update.strip() != action.last_update:
+        action.last_update = update.strip()
+        action.last_update_at = timezone.now()
+        changed = True
+    return changed
 
 
 @transaction.atomic
 def action_update(*, action: Action, status: str | None = None, update: str | None = None) -> Action:
+    """An action's progress: its status and a short update."""
     plan = action.execution_plan.plan
-    _begin(plan=plan)
-    if status is not None:
-        if status and status not in Action.Status.values:
-            raise ValidationError(_("Kies een geldige status."))
-        action.status = status
-    if update is not None:
-        action.last_update = update.strip()
-        action.last_update_at = timezone.now()
+    _begin_progress(plan=plan)
+    _apply_progress(action, status, update)
     action.save()
     plan_touch(plan=plan, what=_("Actie bijgewerkt: %(title)s") % {"title": action.title}, changed=[], own=True)
     return action
@@ -63,15 +145,64 @@ def target_add(*, execution_plan: ExecutionPlan, statement: str, **fields) -> Ta
     _begin(plan=execution_plan.plan)
     if not statement.strip():
         raise ValidationError(_("Beschrijf het doel."))
-    target = Target.objects.create(execution_plan=execution_plan, statement=statement.strip(), **fields)
-    plan_touch(plan=execution_plan.plan, what=_("Doel toegevoegd: %(statement)s") % {"statement": target.statement}, changed=[], own=True)
-    return target
+    target = Target(execution_plan=execution_plan, statement=statement.strip(),
+                    order=execution_plan.targets.count(), **fields)
+    return _save(target, execution_plan.plan, _("Doel toegevoegd: %(statement)s") % {"statement": target.statement})
+
+
+@transaction.atomic
+def target_update(*, target: Target, **fields) -> Target:
+    plan = target.execution_plan.plan
+    _begin(plan=plan)
+    for name, value in fields.items():
+        setattr(target, name, value.strip() if isinstance(value, str) else value)
+    if not target.statement:
+        raise ValidationError(_("Beschrijf het doel."))
+    return _save(target, plan, _("Doel gewijzigd: %(statement)s") % {"statement": target.statement})
+
+
+@transaction.atomic
+def target_delete(*, target: Target) -> None:
+    plan = target.execution_plan.plan
+    _begin(plan=plan)
+    statement = target.statement
+    target.delete()
+    plan_touch(plan=plan, what=_("Doel verwijderd: %(statement)s") % {"statement": statement}, changed=[], own=True)
+
+
+@transaction.atomic
+def budget_line_add(*, execution_plan: ExecutionPlan, year: int, source: str, **fields) -> BudgetLine:
+    _begin(plan=execution_plan.plan)
+    if not source.strip():
+        raise ValidationError(_("Noem de financieringsbron, bijvoorbeeld SPUK/GALA of programmabegroting."))
+    line = BudgetLine(execution_plan=execution_plan, year=year, source=source.strip(), **fields)
+    return _save(line, execution_plan.plan, _("Budget toegevoegd: %(line)s") % {"line": line})
+
+
+@transaction.atomic
+def budget_line_update(*, line: BudgetLine, **fields) -> BudgetLine:
+    plan = line.execution_plan.plan
+    _begin(plan=plan)
+    for name, value in fields.items():
+        setattr(line, name, value.strip() if isinstance(value, str) else value)
+    if not line.source:
+        raise ValidationError(_("Noem de financieringsbron, bijvoorbeeld SPUK/GALA of programmabegroting."))
+    return _save(line, plan, _("Budget gewijzigd: %(line)s") % {"line": line})
+
+
+@transaction.atomic
+def budget_line_delete(*, line: BudgetLine) -> None:
+    plan = line.execution_plan.plan
+    _begin(plan=plan)
+    text = str(line)
+    line.delete()
+    plan_touch(plan=plan, what=_("Budget verwijderd: %(line)s") % {"line": text}, changed=[], own=True)
 
 
 def _snapshot(execution_plan: ExecutionPlan) -> dict:
     labels = dict(Action.Status.choices)
-    targets = list(execution_plan.targets.select_related("indicator"))
-    attach_current_values(targets)
+    targets = list(execution_plan.targets.select_related("indicator", "neighbourhood"))
+    attach_current_values(targets, organisation_id=execution_plan.plan.area.organisation_id)
     return {
         "actions": [
             {"id": a.pk, "title": a.title, "owner": a.owner, "status": a.status,
@@ -81,16 +212,23 @@ def _snapshot(execution_plan: ExecutionPlan) -> dict:
         "targets": [
             {"id": t.pk, "statement": t.statement, "baseline": None if t.baseline is None else str(t.baseline),
              "goal": None if t.goal is None else str(t.goal),
-             "current": None if t.current is None else str(t.current), "current_year": t.current_year}
+             "current": None if t.current is None else str(t.current), "current_year": t.current_year,
+             "on_track": t.on_track}
             for t in targets
         ],
     }
 
 
 @transaction.atomic
-def review_save(*, execution_plan: ExecutionPlan, year: int, quarter: int, complete: bool = False, **notes) -> Review:
-    """Save a quarter's notes; `complete` freezes the snapshot. A completed review no longer changes."""
-    _begin(plan=execution_plan.plan)
+def review_save(
+    *, execution_plan: ExecutionPlan, year: int, quarter: int, complete: bool = False,
+    progress: dict[int, tuple[str, str]] | None = None, **notes,
+) -> Review:
+    """Save a quarter's notes and, per action, its status and short update (`progress`:
+    action id -> (status, update)); `complete` freezes the snapshot. A completed review no
+    longer changes. Everything or nothing: a bad status leaves notes and actions as they were."""
+    plan = execution_plan.plan
+    _begin_progress(plan=plan)
     if quarter not in (1, 2, 3, 4):
         raise ValidationError(_("Een kwartaal is 1, 2, 3 of 4."))
     review, _created = Review.objects.select_for_update().get_or_create(
@@ -98,13 +236,21 @@ def review_save(*, execution_plan: ExecutionPlan, year: int, quarter: int, compl
     )
     if review.completed_at:
         raise ValidationError(_("Deze kwartaalreview is al afgerond en kan niet meer veranderen."))
+    if progress:
+        actions = {a.pk: a for a in execution_plan.actions.filter(pk__in=list(progress))}
+        if set(progress) - set(actions):
+            raise ValidationError(_("Een van de acties hoort niet bij dit uitvoeringsplan."))
+        changed = [a for pk, a in actions.items() if _apply_progress(a, *progress[pk])]
+        for action in changed:
+            action.updated = timezone.now()
+        Action.objects.bulk_update(changed, ["status", "last_update", "last_update_at", "updated"])
     for name, value in notes.items():
         setattr(review, name, value)
     if complete:
         review.snapshot = _snapshot(execution_plan)
         review.completed_at = timezone.now()
     review.save()
-    plan_touch(plan=execution_plan.plan, what=_("Kwartaalreview %(year)s-K%(quarter)s") % {"year": year, "quarter": quarter}, changed=[], own=True)
+    plan_touch(plan=plan, what=_("Kwartaalreview %(year)s-K%(quarter)s") % {"year": year, "quarter": quarter}, changed=[], own=True)
     return review
 
 

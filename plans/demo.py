@@ -16,6 +16,7 @@ plans keep their codes, so their addresses stay the same.
 """
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -116,6 +117,15 @@ class Figures:
     neighbourhoods: dict[str, Neighbourhood]
 
 
+# Other apps add their demo content to the loaded plans (execution adds execution plans),
+# so plans never imports them: name -> function(result), called in load_demo's transaction.
+EXTRAS: dict[str, Callable[[DemoResult], None]] = {}
+
+
+def register_extra(name: str, loader: Callable[[DemoResult], None]) -> None:
+    EXTRAS[name] = loader
+
+
 @transaction.atomic
 def load_demo() -> DemoResult:
     common = _read("common.toml")
@@ -137,6 +147,8 @@ def load_demo() -> DemoResult:
     for plan in result.plans + result.others:
         for user, role in users:
             Membership.objects.update_or_create(area=plan.area, user=user, defaults={"role": role})
+    for loader in EXTRAS.values():
+        loader(result)
     return result
 
 
