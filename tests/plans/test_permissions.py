@@ -32,12 +32,20 @@ ROLES = [
 EXPECTED: dict[tuple[str, str], list[int]] = {
     ("execution:execution_detail", "GET"): [302, 404, 200, 200, 200, 404, 200, 404, 200],
     ("execution:execution_detail", "POST"): [302, 404, 403, 403, 302, 404, 302, 404, 302],  # an empty form: the coordinator is sent back
+    ("execution:execution_delete", "GET"): [302, 404, 403, 403, 200, 404, 200, 404, 200],
+    ("execution:execution_delete", "POST"): [302, 404, 403, 403, 302, 404, 302, 404, 302],  # a fresh one per person
+    ("execution:execution_edit", "GET"): [302, 404, 403, 403, 200, 404, 200, 404, 200],
+    ("execution:execution_edit", "POST"): [302, 404, 403, 403, 200, 404, 200, 404, 200],  # an empty form: shown again
+    ("execution:item_delete", "GET"): [302, 404, 403, 403, 200, 404, 200, 404, 200],
+    ("execution:item_delete", "POST"): [302, 404, 403, 403, 302, 404, 302, 404, 302],  # a fresh one per person
+    ("execution:item_edit", "GET"): [302, 404, 403, 403, 200, 404, 200, 404, 200],
+    ("execution:item_edit", "POST"): [302, 404, 403, 403, 200, 404, 200, 404, 200],
     ("execution:execution_export", "GET"): [302, 404, 200, 200, 200, 404, 200, 404, 200],
-    ("execution:execution_export", "POST"): [302, 404, 200, 200, 200, 404, 200, 404, 200],
+    ("execution:execution_export", "POST"): [302, 405, 405, 405, 405, 405, 405, 405, 405],  # GET only
     ("execution:execution_list", "GET"): [302, 404, 200, 200, 200, 404, 200, 404, 200],
-    ("execution:execution_list", "POST"): [302, 404, 403, 403, 302, 404, 302, 404, 302],
+    ("execution:execution_list", "POST"): [302, 404, 403, 403, 400, 404, 400, 404, 400],  # an empty form: 400 with its errors
     ("execution:execution_overview", "GET"): [302, 404, 200, 200, 200, 404, 200, 404, 200],
-    ("execution:execution_overview", "POST"): [302, 404, 200, 200, 200, 404, 200, 404, 200],
+    ("execution:execution_overview", "POST"): [302, 405, 405, 405, 405, 405, 405, 405, 405],
     ("execution:partner_page", "GET"): [200, 200, 200, 200, 200, 200, 200, 200, 200],
     ("execution:partner_page", "POST"): [302, 302, 302, 302, 302, 302, 302, 302, 302],
     ("execution:review_detail", "GET"): [302, 404, 200, 200, 200, 404, 200, 404, 200],
@@ -76,6 +84,8 @@ EXPECTED: dict[tuple[str, str], list[int]] = {
     ("plans:organisation_settings", "POST"): [302, 404, 403, 403, 404, 404, 404, 404, 404],  # no action named: 404
     ("plans:plan_comments", "GET"): [302, 404, 200, 403, 200, 404, 200, 404, 200],
     ("plans:plan_comments", "POST"): [302, 404, 404, 403, 404, 404, 404, 404, 404],  # no section named: 404
+    ("plans:plan_contributors", "GET"): [302, 404, 403, 403, 200, 404, 200, 404, 200],
+    ("plans:plan_contributors", "POST"): [302, 404, 403, 403, 302, 404, 302, 404, 302],
     ("plans:plan_detail", "GET"): [302, 404, 200, 200, 200, 404, 200, 404, 200],
     ("plans:plan_detail", "POST"): [405, 405, 405, 405, 405, 405, 405, 405, 405],
     ("plans:plan_edit", "GET"): [302, 404, 403, 200, 200, 404, 200, 404, 200],
@@ -84,6 +94,8 @@ EXPECTED: dict[tuple[str, str], list[int]] = {
     ("plans:plan_figures", "POST"): [302, 404, 403, 403, 200, 404, 200, 404, 200],
     ("plans:plan_history", "GET"): [302, 404, 403, 403, 200, 404, 200, 404, 200],
     ("plans:plan_history", "POST"): [302, 404, 403, 403, 404, 404, 404, 404, 404],  # no revision named: 404
+    ("plans:plan_new", "GET"): [302, 404, 403, 403, 200, 404, 200, 404, 200],
+    ("plans:plan_new", "POST"): [302, 404, 403, 403, 400, 404, 400, 404, 400],  # nothing chosen: the form again, 400
     ("plans:plan_pdf", "GET"): [302, 404, 200, 200, 200, 404, 200, 404, 200],
     ("plans:plan_pdf", "POST"): [302, 404, 302, 302, 302, 404, 302, 404, 302],
     ("plans:plan_pdf_download", "GET"): [302, 404, 200, 200, 200, 404, 200, 404, 200],
@@ -203,7 +215,7 @@ def world(settings, tmp_path):
     }
     return {
         "people": people, "plan": plan, "section": plan.sections.get(kind="text"), "matrix": matrix,
-        "session": session, "item": item, "ep": ep, "token": token, "export": export, "adopted": adopted,
+        "session": session, "item": item, "ep": ep, "action": action, "token": token, "export": export, "adopted": adopted,
         "batch": batch, "template": template, "template_section": template.sections.first(), "users": users,
     }
 
@@ -237,6 +249,11 @@ def url_for(name: str, w: dict) -> str:
         "execution:execution_overview": [plan.code],
         "execution:execution_detail": [plan.code, w["ep"].code],
         "execution:execution_export": [plan.code, w["ep"].code, "csv"],
+        "execution:execution_edit": [plan.code, w["ep"].code],
+        "execution:execution_delete": [plan.code, w["ep"].code],
+        "execution:item_edit": [plan.code, w["ep"].code, "actie", w["action"].pk],
+        "execution:item_delete": [plan.code, w["ep"].code, "actie", w["action"].pk],
+        "plans:plan_new": [w["people"].area.code],
         "execution:review_detail": [plan.code, w["ep"].code, 2026, 1],
         "execution:partner_page": [w["token"]],
     }
@@ -245,6 +262,21 @@ def url_for(name: str, w: dict) -> str:
     if name.startswith("matrix:"):
         return reverse(name, args=[session.code])
     return reverse(name, args=[plan.code])
+
+
+def _fresh(name: str, w: dict) -> str:
+    """A delete that works removes its object: each person asks to remove one of their own."""
+    from execution import services as execution_services
+
+    plan = w["plan"]
+    ep = execution_services.execution_plan_create(plan=plan, title="Weg te halen")
+    if name == "execution:execution_delete":
+        return reverse(name, args=[plan.code, ep.code])
+    action = execution_services.action_add(execution_plan=ep, title="Weg", owner="GGD")
+    return reverse(name, args=[plan.code, ep.code, "actie", action.pk])
+
+
+FRESH = {("execution:execution_delete", "POST"), ("execution:item_delete", "POST")}
 
 
 def answer(client, user, method: str, url: str) -> tuple[int, bytes]:
@@ -262,7 +294,10 @@ def test_every_person_gets_exactly_their_answer_on_every_url(client, world):
     area_name = world["people"].area.name.encode()
     for (name, method), expected in EXPECTED.items():
         url = url_for(name, world)
-        answers = [answer(client, world["users"][role], method, url) for role in ROLES]
+        answers = [
+            answer(client, world["users"][role], method, _fresh(name, world) if (name, method) in FRESH else url)
+            for role in ROLES
+        ]
         got = [status for status, _body in answers]
         if got != expected:
             wrong.append(f"{name} {method}: expected {expected}, got {got}")
