@@ -143,7 +143,8 @@ FIELDS: dict[str, set[str]] = {
     "execution.ExecutionPlan.feasibility": {"execution"},
     "execution.ExecutionPlan.lead": {"execution"},
     "execution.ExecutionPlan.work_group": set(),  # not shown anywhere yet
-    "execution.ExecutionPlan.budget": {"execution"},
+    "execution.BudgetLine.source": PLAN | {"execution"},
+    "execution.BudgetLine.note": PLAN | {"execution"},
     "execution.Action.title": {"execution", "review", "partner"},
     "execution.Action.owner": {"execution", "partner"},
     "execution.Action.notes": set(),
@@ -167,6 +168,7 @@ FIELDS: dict[str, set[str]] = {
 }
 
 NOT_FILLED = {
+    "plans.PlanHistoryState.parts": "internal: which stored revision holds each part of the plan; never shown",
     # Checked against a fixed form, so no markup can be stored.
     "plans.Organisation.municipality_code": "validated: GM and four digits",
     "plans.Organisation.colour": "validated: #rrggbb (and validated again before the PDF uses it)",
@@ -262,6 +264,7 @@ class Inspector(HTMLParser):
         self.problems: list[str] = []
         self.stack: list[str] = []
         self.json_script = False
+        self.import_map = False
 
     def handle_starttag(self, tag, attrs):
         self._check(tag, attrs)
@@ -281,7 +284,8 @@ class Inspector(HTMLParser):
         if tag == "script":
             src = attrs.get("src") or ""
             self.json_script = attrs.get("type") == "application/json"
-            if attrs.get("type") != "application/json" and not src.startswith("/static/"):
+            self.import_map = attrs.get("type") == "importmap"
+            if attrs.get("type") not in ("application/json", "importmap") and not src.startswith("/static/"):
                 self.problems.append(f"<script {attrs}>")
         if tag in ("iframe", "object", "embed", "base"):
             self.problems.append(f"<{tag}>")
@@ -310,6 +314,11 @@ class Inspector(HTMLParser):
             for text in _strings(json.loads(data)):
                 if re.search(r"<(?!br>|/?extra>)[a-z/!]", text, re.IGNORECASE):
                     self.problems.append(f"json <script>: {text[:120]}")
+        elif inside == "script" and self.import_map:
+            # The rich-text editor's import map (django-prose-editor): only our own files.
+            targets = list(_strings(json.loads(data)))
+            if not targets or not all(t.startswith("/static/") for t in targets):
+                self.problems.append(f"importmap: {data[:120]}")
         elif inside == "script" and data.strip():
             self.problems.append(f"<script>{data[:120]}")
         if inside not in ("script", "style"):
@@ -516,7 +525,10 @@ def build(fill: Filled) -> dict:
     # Execution: a plan with an action, a target, a review and a partner's update.
     ep = execution_services.execution_plan_create(
         plan=plan, title=fill("execution.ExecutionPlan.title"), focus_point=point,
-        **{n: fill(f"execution.ExecutionPlan.{n}") for n in ("urgency", "reach", "feasibility", "lead", "work_group", "budget")},
+        **{n: fill(f"execution.ExecutionPlan.{n}") for n in ("urgency", "reach", "feasibility", "lead", "work_group")},
+    )
+    execution_services.budget_line_add(
+        execution_plan=ep, year=2026, source=fill("execution.BudgetLine.source"), note=fill("execution.BudgetLine.note"),
     )
     action = execution_services.action_add(
         execution_plan=ep, title=fill("execution.Action.title"), owner=fill("execution.Action.owner"),
