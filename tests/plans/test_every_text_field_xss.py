@@ -291,6 +291,10 @@ class Inspector(HTMLParser):
             self.problems.append(f"<{tag}>")
         if tag == "img" and not (attrs.get("src") or "").startswith(("/static/", "/media/", "data:image/")):
             self.problems.append(f"<img {attrs}>")
+        if tag in ("link", "source", "video", "audio") and any(
+            urlsplit(attrs.get(name) or "").netloc not in _OUR_HOSTS for name in ("href", "src")
+        ):
+            self.problems.append(f"<{tag} {attrs}>")  # something loaded from elsewhere
         if tag == "meta" and (attrs.get("http-equiv") or "").lower() == "refresh":
             self.problems.append("<meta refresh>")
         if tag == "input" and attrs.get("type") not in ("hidden", "checkbox", "radio"):
