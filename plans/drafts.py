@@ -39,8 +39,18 @@ def _key(token: str) -> str:
     return f"plans:draft:{token}"
 
 
-def draft_stash(request: HttpRequest) -> str:
-    """Keep what this request posted; the signed token that finds it again."""
+# Anyone can post to an editing address without a session: keep at most this many drafts
+# per address (a person whose session ran out posts once or twice; a script, thousands).
+DRAFT_RATE = "30/h"
+
+
+def draft_stash(request: HttpRequest) -> str | None:
+    """Keep what this request posted; the signed token that finds it again (None when the
+    address has posted too many drafts already)."""
+    from django_ratelimit.core import is_ratelimited
+
+    if is_ratelimited(request, group="plans.drafts", key="ip", rate=DRAFT_RATE, increment=True):
+        return None
     data = {name: request.POST.getlist(name) for name in request.POST if name not in _DROP}
     token = secrets.token_urlsafe(18)
     cache.set(_key(token), {"path": request.path, "data": data}, DRAFT_SECONDS)
@@ -75,8 +85,9 @@ def login_required_keep_draft(view):
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
         back = request.path
-        if request.method == "POST":
-            back += "?" + urlencode({DRAFT_PARAM: draft_stash(request)})
+        token = draft_stash(request) if request.method == "POST" else None
+        if token:
+            back += "?" + urlencode({DRAFT_PARAM: token})
             messages.warning(
                 request,
                 _("U was niet meer ingelogd. Log opnieuw in; daarna staat wat u had ingevuld weer in het formulier."),

@@ -14,6 +14,16 @@ from tests.browser.text import fill_text, text_of
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Drafts and their per-address limit live in the cache; start every journey clean.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def plan(demo):
     """A concept plan from the demo template (the demo's own plans are adopted or finished)."""

@@ -3,6 +3,7 @@
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from plans.models import Card, Plan, Section
@@ -11,6 +12,14 @@ from tests.base import PASSWORD, People, expire_session
 pytestmark = pytest.mark.django_db
 
 SECTIONS = [("text", "Het verhaal", "Een wijk in beweging."), ("cards", "Krachten en kansen")]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # Drafts are kept in the cache and counted per address there (django-ratelimit).
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -127,3 +136,14 @@ class TestDraftAfterExpiredSession:
         body = client.get(back).content.decode()
         assert 'value="GGD"' in body and 'value="partner"' in body
         assert Plan.objects.get(pk=people.plan.pk).contributors == []
+
+    def test_an_address_keeps_only_so_many_drafts(self, client, people):
+        from plans.drafts import DRAFT_RATE
+
+        section = people.plan.sections.get(kind="text")
+        limit = int(DRAFT_RATE.split("/")[0])
+        for _n in range(limit):
+            assert "concept" in client.post(section_url(section), {"action": "section-save", "intro": "x"})["Location"]
+        response = client.post(section_url(section), {"action": "section-save", "intro": "x"})
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+        assert "concept" not in response["Location"]  # sent to the login all the same, nothing kept
