@@ -34,6 +34,11 @@ _SHAPING_FILES = [
     "wijkdata/selectors.py",  # source labels: "eigen cijfers <organisatie>"
     "wijkdata/templatetags/figures.py",
     "locale/en/LC_MESSAGES/django.mo",
+    # The execution part after the sections (registered by the execution app).
+    "templates/execution/_plan_part.html",
+    "templates/execution/_budget.html",
+    "execution/selectors.py",
+    "execution/templatetags/execution.py",
 ]
 
 

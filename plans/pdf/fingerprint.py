@@ -40,6 +40,11 @@ _CODE = [
     "wijkdata/formatting.py",
     "wijkdata/palettes.py",
     "locale",
+    # The execution part after the sections (registered by the execution app).
+    "templates/execution/_plan_part.html",
+    "templates/execution/_budget.html",
+    "execution/selectors.py",
+    "execution/templatetags/execution.py",
 ]
 _code_digest: bytes | None = None
 

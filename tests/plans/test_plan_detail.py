@@ -158,7 +158,9 @@ def test_it_uses_the_same_number_of_queries_for_ten_times_the_content(client, bi
     large = _count_queries(client, url)
     assert client.get(url).content.decode().count('class="matrix__item"') == 90
     assert small == large
-    assert small[0] <= 18  # first render: user, plan header, full plan, 15 for the document
+    # First render: user, plan header, full plan, 15 for the document, and 5 more for the
+    # demo's execution plan (its actions, targets, budget lines, reviews, target figures).
+    assert small[0] <= 23
     assert small[1] <= 2  # cached: user, plan header with role and revision
 
 
