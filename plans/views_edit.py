@@ -558,7 +558,8 @@ def _shown(field, value) -> str:
         labels = {str(key): str(label) for key, label in choices}
         values = value if isinstance(value, list | tuple) else [value]
         return ", ".join(labels.get(str(v), str(v)) for v in values if str(v) != "")
-    return str(value)
+    # A rich text (HTML) is compared by the words a reader sees, not by its tags.
+    return visible_text(value)
 
 
 def _conflict(request, current: Section, context: dict) -> None:

@@ -57,13 +57,13 @@ def test_two_people_edit_one_card_and_the_second_merges(plan, login, second_pers
     expect(conflict.locator(".conflict__theirs del")).to_have_text("actieve vrijwilligers.")
     field = saskia.locator(f"li.item-editor[data-id='{card.pk}']").get_by_label("Tekst")
     assert text_of(field) == "Veel vrijwilligers in de buurthuizen."  # nothing typed was lost
-    assert Card.objects.get(pk=card.pk).text == "Veel actieve vrijwilligers."
+    assert Card.objects.get(pk=card.pk).text == "<p>Veel actieve vrijwilligers.</p>"
 
     fill_text(saskia, field, "Veel actieve vrijwilligers in de buurthuizen.")
     saskia.locator(f"li.item-editor[data-id='{card.pk}']").get_by_role("button", name="Opslaan").click()
     expect(saskia.get_by_text("Opgeslagen.")).to_be_visible()
     expect(saskia.locator("section.conflict")).to_have_count(0)
-    assert Card.objects.get(pk=card.pk).text == "Veel actieve vrijwilligers in de buurthuizen."
+    assert Card.objects.get(pk=card.pk).text == "<p>Veel actieve vrijwilligers in de buurthuizen.</p>"
 
 
 def titles(page) -> list[str]:

@@ -65,7 +65,7 @@ class TestDraftAfterExpiredSession:
         assert "teruggezet, maar nog niet opgeslagen" in body
         # Saving it now stores it (the form carries the revision it was typed against).
         client.post(section_url(section), {**typed})
-        assert Section.objects.get(pk=section.pk).intro == "Een lange tekst die niet verloren mag gaan."
+        assert Section.objects.get(pk=section.pk).intro == "<p>Een lange tekst die niet verloren mag gaan.</p>"
 
     def test_the_draft_is_handed_out_once_and_only_on_its_page(self, client, people):
         section = people.plan.sections.get(kind="text")

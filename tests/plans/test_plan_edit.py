@@ -127,9 +127,9 @@ class TestSectionEdit:
         assert "Veel <ins>vrijwilligers in de buurthuizen.</ins>" in body  # beside mine
         assert "\nVeel vrijwilligers in de buurthuizen.</textarea>" in body  # the card's form keeps what was typed
         assert 'value="Krachten en kansen"' in body  # the section's own form is untouched
-        assert fresh(card).text == "Veel actieve vrijwilligers."
+        assert fresh(card).text == "<p>Veel actieve vrijwilligers.</p>"
         assert save("Veel actieve vrijwilligers in de buurthuizen.", fresh(cards).revision).status_code == 302
-        assert fresh(card).text == "Veel actieve vrijwilligers in de buurthuizen."
+        assert fresh(card).text == "<p>Veel actieve vrijwilligers in de buurthuizen.</p>"
 
     def test_editing_different_sections_never_conflicts(self, client, people):
         story, matrix = people.plan.sections.get(kind="text"), people.plan.sections.get(kind="matrix")

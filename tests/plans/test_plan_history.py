@@ -178,7 +178,7 @@ def test_it_restores_a_section_that_was_last_stored_many_revisions_earlier(clien
     save_story(client, story, "Nog later.")
     client.post(history_url(plan), {"revision_id": kept.pk, "section_id": cards.pk})
     assert list(Card.objects.filter(section=cards).values_list("text", flat=True)) == ["Blijft"]
-    assert plan.sections.get(kind="text").intro == "Nog later."
+    assert plan.sections.get(kind="text").intro == "<p>Nog later.</p>"
     # The restore is a revision whose change shows on the history page.
     newest = plan_history(plan)[0]
     assert "Onderdeel hersteld" in newest.revision.comment
