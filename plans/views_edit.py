@@ -346,10 +346,7 @@ def _section_action(request, section: Section, context: dict) -> bool:
         if model is Card:
             services.card_add(section=section, expected_revision=revision, **data)
         else:
-            m2m = {name: data.pop(name) for name in list(data) if name == "themes"}
-            item = services.content_add(model, section=section, expected_revision=revision, **data)
-            for name, value in m2m.items():
-                getattr(item, name).set(value)
+            services.content_add(model, section=section, expected_revision=revision, **data)
         messages.success(request, _("Toegevoegd."))
         return True
     try:
@@ -371,10 +368,7 @@ def _section_action(request, section: Section, context: dict) -> bool:
             context.setdefault("item_forms", {})[item.pk] = form
             return False
         data = dict(form.cleaned_data)
-        m2m = {name: data.pop(name) for name in list(data) if name == "themes"}
-        item = services.content_update(item=item, expected_revision=revision, **data)
-        for name, value in m2m.items():
-            getattr(item, name).set(value)
+        services.content_update(item=item, expected_revision=revision, **data)  # themes too, before the history
         messages.success(request, _("Opgeslagen."))
         return True
     raise Http404
