@@ -585,11 +585,21 @@ def content_add(model, *, section: Section, expected_revision: int | None = None
     _begin(plan=section.plan, section=section, expected_revision=expected_revision)
     if model is Card:
         raise TypeError("use card_add for cards")
+    many = _pop_many(model, fields)
     item = model(section=section, order=fields.pop("order", None) or _next_order(model.objects.filter(section=section)), **fields)
     item.full_clean(exclude=["section"])
     item.save()
+    for name, value in many.items():
+        getattr(item, name).set(value)
     plan_touch(plan=section.plan, section=section)
     return item
+
+
+def _pop_many(model, fields: dict) -> dict:
+    """The many-to-many values among `fields` (e.g. an intervention's themes): they are set
+    after the row is saved, and before the history records the section."""
+    names = {f.name for f in model._meta.many_to_many}
+    return {name: fields.pop(name) for name in list(fields) if name in names}
 
 
 @transaction.atomic
@@ -597,12 +607,15 @@ def content_update(*, item, expected_revision: int | None = None, **fields):
     """Change fields of any item of a plan (a card, a matrix item, a table row, …)."""
     section = _section_of(item)
     _begin(plan=section.plan, section=section, expected_revision=expected_revision)
+    many = _pop_many(type(item), fields)
     for name, value in fields.items():
         setattr(item, name, value)
     if isinstance(item, Card) and item.theme_id is not None and item.theme.plan_id != item.plan_id:
         raise ValidationError(_("Dit thema hoort niet bij dit plan."))
     item.full_clean(exclude=[f.name for f in item._meta.fields if f.is_relation])
     item.save()
+    for name, value in many.items():
+        getattr(item, name).set(value)
     plan_touch(plan=section.plan, section=section)
     return item
 

@@ -7,6 +7,9 @@ marked, and keeps what the person typed. Each form works without JavaScript (pos
 back to the page); with htmx the section editor is swapped in place.
 """
 
+import uuid
+from types import SimpleNamespace
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,8 +18,10 @@ from django.db import models
 from django.db.models import Prefetch
 from django.forms import modelform_factory
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -176,14 +181,16 @@ def plan_edit(request: HttpRequest, code) -> HttpResponse:
         return response or redirect("plans:plan_edit", code=plan.code)
     if plan.user_role != COORDINATOR:
         sections = [s for s in sections if s.kind == SectionKind.MATRIX]
-    tree = [(s, [c for c in sections if c.parent_id == s.pk]) for s in sections if s.parent_id is None]
     draft = draft_take(request)
     return render(
         request,
         "plans/plan_edit.html",
         {
             "plan": plan,
-            "tree": tree,
+            "tree": _section_rows(plan, sections),
+            "row_labels": {"drag": _("Slepen om te verplaatsen"), "appendix": _("bijlage"), "delete": _("Verwijderen")},
+            "row_tools": plan.user_role == COORDINATOR and plan.status != Plan.Status.ADOPTED,
+            "csrf_input": format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)),
             "kinds": SectionKind.choices,
             "chapters": [s for s in sections if s.parent_id is None],
             "next_statuses": [Plan.Status(s) for s in sorted(services.TRANSITIONS[plan.status])],
@@ -237,6 +244,35 @@ def _copied_summary(plan: Plan, *, years: int) -> str:
         if contributors else _("het colofon")
     )
     return get_text_list(parts, _("en"))
+
+
+def _section_rows(plan: Plan, sections: list[Section]) -> list[SimpleNamespace]:
+    """The plan's chapters with their sub-sections, each row with its link and the labels
+    of its buttons made here: a plan of a hundred sections would otherwise translate,
+    reverse and include a template a few hundred times per page."""
+    placeholder = uuid.UUID(int=0)
+    url = reverse("plans:section_edit", args=[plan.code, placeholder])
+    kinds = dict(SectionKind.choices)
+    up, down, delete = _("%(name)s omhoog"), _("%(name)s omlaag"), _("%(name)s verwijderen")
+
+    def rows(group: list[Section]) -> list[SimpleNamespace]:
+        return [
+            SimpleNamespace(
+                section=s, url=url.replace(str(placeholder), str(s.code)), kind=kinds.get(s.kind, s.kind),
+                up=up % {"name": s.heading}, down=down % {"name": s.heading}, delete=delete % {"name": s.heading},
+                first=i == 0, last=i == len(group) - 1, children=[],
+            )
+            for i, s in enumerate(group)
+        ]
+
+    children: dict[int, list[Section]] = {}
+    for s in sections:
+        if s.parent_id is not None:
+            children.setdefault(s.parent_id, []).append(s)
+    tree = rows([s for s in sections if s.parent_id is None])
+    for row in tree:
+        row.children = rows(children.get(row.section.pk, []))
+    return tree
 
 
 def _plan_edit_action(request, plan: Plan, sections: list[Section]) -> HttpResponse | None:
@@ -396,10 +432,7 @@ def _section_action(request, section: Section, context: dict) -> bool:
         if model is Card:
             services.card_add(section=section, expected_revision=revision, **data)
         else:
-            m2m = {name: data.pop(name) for name in list(data) if name == "themes"}
-            item = services.content_add(model, section=section, expected_revision=revision, **data)
-            for name, value in m2m.items():
-                getattr(item, name).set(value)
+            services.content_add(model, section=section, expected_revision=revision, **data)
         messages.success(request, _("Toegevoegd."))
         return True
     try:
@@ -421,10 +454,7 @@ def _section_action(request, section: Section, context: dict) -> bool:
             context.setdefault("item_forms", {})[item.pk] = form
             return False
         data = dict(form.cleaned_data)
-        m2m = {name: data.pop(name) for name in list(data) if name == "themes"}
-        item = services.content_update(item=item, expected_revision=revision, **data)
-        for name, value in m2m.items():
-            getattr(item, name).set(value)
+        services.content_update(item=item, expected_revision=revision, **data)  # themes too, before the history
         messages.success(request, _("Opgeslagen."))
         return True
     raise Http404

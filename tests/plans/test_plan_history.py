@@ -308,3 +308,23 @@ def test_the_history_compares_the_words_a_reader_sees_not_the_html(client, peopl
     assert str(change.old) == "" and str(change.new) == "<ins>– twee</ins>"
     body = client.get(history_url(people.plan)).content.decode()
     assert "&lt;strong&gt;" not in body and "&lt;p&gt;" not in body and "<ins>– twee</ins>" in body
+
+
+def test_an_interventions_themes_saved_in_the_editor_are_in_that_revision(client):
+    """The themes (many-to-many) are set before the history stores the section, so putting
+    the plan back to that revision brings them back."""
+    from plans.models import Intervention
+
+    people = People.create(sections=[("interventions", "Interventies")], themes=["Gezond leven", "Talent"])
+    client.force_login(people.coordinator)
+    plan, section = people.plan, people.plan.sections.get()
+    healthy, talent = plan.themes.get(name="Gezond leven"), plan.themes.get(name="Talent")
+    response = client.post(section_url(section), {
+        "action": "item-add", "revision": section.revision, "new-title": "Samen koken", "new-themes": [healthy.pk, talent.pk],
+    })
+    assert response.status_code == 302
+    kept = _latest(plan)
+    item = Intervention.objects.get()
+    services.content_update(item=item, themes=[healthy])
+    client.post(history_url(plan), {"revision_id": kept.pk})
+    assert sorted(Intervention.objects.get().themes.values_list("name", flat=True)) == ["Gezond leven", "Talent"]
