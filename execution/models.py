@@ -39,6 +39,11 @@ class ExecutionPlan(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def work_group_members(self) -> list[str]:
+        """The partner organisations of the work group, one per line as typed."""
+        return [line.strip() for line in self.work_group.splitlines() if line.strip()]
+
 
 class BudgetLine(models.Model):
     """One year's budget of an execution plan from one funding source ("SPUK/GALA",

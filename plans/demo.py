@@ -149,6 +149,8 @@ def load_demo() -> DemoResult:
             Membership.objects.update_or_create(area=plan.area, user=user, defaults={"role": role})
     for loader in EXTRAS.values():
         loader(result)
+    for plan in result.plans + result.others:
+        plan.refresh_from_db()  # the extras wrote through plan services: newer revisions
     return result
 
 

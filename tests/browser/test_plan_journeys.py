@@ -166,7 +166,7 @@ def test_a_save_after_the_session_ran_out_keeps_the_typing_through_the_login(pla
     assert type(story).objects.get(pk=story.pk).intro != typed  # not saved behind the person's back
     page.get_by_role("button", name="Opslaan").first.click()
     expect(page.get_by_text("Het onderdeel is opgeslagen.")).to_be_visible()
-    assert type(story).objects.get(pk=story.pk).intro == typed
+    assert type(story).objects.get(pk=story.pk).intro == f"<p>{typed}</p>"
 
 
 def test_contributors_are_added_moved_and_removed_as_a_list(plan, login, live_server):

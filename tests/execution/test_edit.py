@@ -95,7 +95,7 @@ def test_it_creates_an_execution_plan_tied_to_a_focus_point(client, people, focu
     ep = ExecutionPlan.objects.get()
     assert response.status_code == 302 and response["Location"] == detail_url(people, ep)
     page = client.get(detail_url(people, ep)).content.decode()
-    assert "Eenzaamheid doorbreken" in page and "Farent<br>GGD" in page and "Ouderen; 200; deelnemerslijsten" in page
+    assert "Eenzaamheid doorbreken" in page and "<li>Farent</li><li>GGD</li>" in page and "Ouderen; 200; deelnemerslijsten" in page
 
 
 def test_it_shows_the_chain_of_reasoning_of_the_intervention(client, people, intervention):
