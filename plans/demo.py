@@ -150,7 +150,7 @@ def load_demo() -> DemoResult:
     for loader in EXTRAS.values():
         loader(result)
     for plan in result.plans + result.others:
-        plan.refresh_from_db()  # the extras wrote through plan services: newer revisions
+        plan.refresh_from_db(fields=["revision", "updated"])  # the extras wrote through plan services
     return result
 
 

@@ -831,7 +831,8 @@ def plan_contributors(request: HttpRequest, code) -> HttpResponse:
         if draft is not None:
             rows = _posted_rows(draft)
             digest = draft.get("digest") or digest
-    context.update(rows=[*rows, {"name": "", "role": "", "url": ""}], digest=digest)
+    # One empty row to add an organisation; an adopted plan's list is only shown.
+    context.update(rows=rows if adopted else [*rows, {"name": "", "role": "", "url": ""}], digest=digest)
     return render(request, "plans/plan_contributors.html", context, status=status)
 
 

@@ -13,6 +13,7 @@ So an unchanged plan gets its stored file back without reading its content at al
 """
 
 import hashlib
+import json
 from pathlib import Path
 
 import django
@@ -80,10 +81,19 @@ def _file_size(file: FieldFile) -> str:
 def _row(obj) -> str:
     """Every concrete field of a loaded row (the plan, its area, its organisation)."""
     return repr([
-        (f.attname, str(getattr(obj, f.attname)))
+        (f.attname, _value(getattr(obj, f.attname)))
         for f in obj._meta.concrete_fields
         if f.attname not in ("created", "updated")
     ])
+
+
+def _value(value) -> str:
+    """A field's value as text. JSON (the contributors' rows) with its keys sorted: PostgreSQL's
+    jsonb hands keys back in its own order, so the same rows read from the database and
+    as saved would otherwise give two keys for one PDF."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return str(value)
 
 
 def content_hash(plan: Plan) -> str:
