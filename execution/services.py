@@ -51,6 +51,24 @@ def _save(item, plan, what: str):
     return item
 
 
+def _change(item, plan, fields: dict, *, required: str, missing: str, what) -> object:
+    """Set `fields` on `item` (texts stripped), refuse it without its `required` text, save."""
+    _begin(plan=plan)
+    _check_belongs(plan, fields)
+    for name, value in fields.items():
+        setattr(item, name, value.strip() if isinstance(value, str) else value)
+    if not getattr(item, required):
+        raise ValidationError(missing)
+    return _save(item, plan, what(item))
+
+
+def _remove(item, plan, what: str) -> None:
+    """Delete `item` (the plan's history keeps the state before)."""
+    _begin(plan=plan)
+    item.delete()
+    plan_touch(plan=plan, what=what, changed=[], own=True)
+
+
 @transaction.atomic
 def execution_plan_create(*, plan, title: str, **fields) -> ExecutionPlan:
     _begin(plan=plan)
@@ -63,25 +81,19 @@ def execution_plan_create(*, plan, title: str, **fields) -> ExecutionPlan:
 
 @transaction.atomic
 def execution_plan_update(*, execution_plan: ExecutionPlan, **fields) -> ExecutionPlan:
-    plan = execution_plan.plan
-    _begin(plan=plan)
-    _check_belongs(plan, fields)
-    for name, value in fields.items():
-        setattr(execution_plan, name, value.strip() if isinstance(value, str) else value)
-    if not execution_plan.title:
-        raise ValidationError(_("Geef het uitvoeringsplan een titel."))
-    return _save(execution_plan, plan, _("Uitvoeringsplan gewijzigd: %(title)s") % {"title": execution_plan.title})
+    return _change(
+        execution_plan, execution_plan.plan, fields, required="title",
+        missing=_("Geef het uitvoeringsplan een titel."),
+        what=lambda item: _("Uitvoeringsplan gewijzigd: %(title)s") % {"title": item.title},
+    )
 
 
 @transaction.atomic
 def execution_plan_delete(*, execution_plan: ExecutionPlan) -> None:
     """Removes it with its actions, targets, budget, reviews and links (the plan's history
     keeps the state before)."""
-    plan = execution_plan.plan
-    _begin(plan=plan)
-    title = execution_plan.title
-    execution_plan.delete()
-    plan_touch(plan=plan, what=_("Uitvoeringsplan verwijderd: %(title)s") % {"title": title}, changed=[], own=True)
+    _remove(execution_plan, execution_plan.plan,
+            _("Uitvoeringsplan verwijderd: %(title)s") % {"title": execution_plan.title})
 
 
 @transaction.atomic
@@ -96,22 +108,16 @@ def action_add(*, execution_plan: ExecutionPlan, title: str, **fields) -> Action
 @transaction.atomic
 def action_edit(*, action: Action, **fields) -> Action:
     """Change what the plan says about an action (title, owner, planning, kind, notes)."""
-    plan = action.execution_plan.plan
-    _begin(plan=plan)
-    for name, value in fields.items():
-        setattr(action, name, value.strip() if isinstance(value, str) else value)
-    if not action.title:
-        raise ValidationError(_("Geef de actie een titel."))
-    return _save(action, plan, _("Actie gewijzigd: %(title)s") % {"title": action.title})
+    return _change(
+        action, action.execution_plan.plan, fields, required="title",
+        missing=_("Geef de actie een titel."),
+        what=lambda item: _("Actie gewijzigd: %(title)s") % {"title": item.title},
+    )
 
 
 @transaction.atomic
 def action_delete(*, action: Action) -> None:
-    plan = action.execution_plan.plan
-    _begin(plan=plan)
-    title = action.title
-    action.delete()
-    plan_touch(plan=plan, what=_("Actie verwijderd: %(title)s") % {"title": title}, changed=[], own=True)
+    _remove(action, action.execution_plan.plan, _("Actie verwijderd: %(title)s") % {"title": action.title})
 
 
 def _apply_progress(action: Action, status: str | None, update: str | None) -> bool:
@@ -152,22 +158,17 @@ def target_add(*, execution_plan: ExecutionPlan, statement: str, **fields) -> Ta
 
 @transaction.atomic
 def target_update(*, target: Target, **fields) -> Target:
-    plan = target.execution_plan.plan
-    _begin(plan=plan)
-    for name, value in fields.items():
-        setattr(target, name, value.strip() if isinstance(value, str) else value)
-    if not target.statement:
-        raise ValidationError(_("Beschrijf het doel."))
-    return _save(target, plan, _("Doel gewijzigd: %(statement)s") % {"statement": target.statement})
+    return _change(
+        target, target.execution_plan.plan, fields, required="statement",
+        missing=_("Beschrijf het doel."),
+        what=lambda item: _("Doel gewijzigd: %(statement)s") % {"statement": item.statement},
+    )
 
 
 @transaction.atomic
 def target_delete(*, target: Target) -> None:
-    plan = target.execution_plan.plan
-    _begin(plan=plan)
-    statement = target.statement
-    target.delete()
-    plan_touch(plan=plan, what=_("Doel verwijderd: %(statement)s") % {"statement": statement}, changed=[], own=True)
+    _remove(target, target.execution_plan.plan,
+            _("Doel verwijderd: %(statement)s") % {"statement": target.statement})
 
 
 @transaction.atomic
@@ -181,22 +182,17 @@ def budget_line_add(*, execution_plan: ExecutionPlan, year: int, source: str, **
 
 @transaction.atomic
 def budget_line_update(*, line: BudgetLine, **fields) -> BudgetLine:
-    plan = line.execution_plan.plan
-    _begin(plan=plan)
-    for name, value in fields.items():
-        setattr(line, name, value.strip() if isinstance(value, str) else value)
-    if not line.source:
-        raise ValidationError(_("Noem de financieringsbron, bijvoorbeeld SPUK/GALA of programmabegroting."))
-    return _save(line, plan, _("Budget gewijzigd: %(line)s") % {"line": line})
+    return _change(
+        line, line.execution_plan.plan, fields, required="source",
+        missing=_("Noem de financieringsbron, bijvoorbeeld SPUK/GALA of programmabegroting."),
+        what=lambda item: _("Budget gewijzigd: %(line)s") % {"line": item},
+    )
 
 
 @transaction.atomic
 def budget_line_delete(*, line: BudgetLine) -> None:
-    plan = line.execution_plan.plan
-    _begin(plan=plan)
-    text = str(line)
-    line.delete()
-    plan_touch(plan=plan, what=_("Budget verwijderd: %(line)s") % {"line": text}, changed=[], own=True)
+    _remove(line, line.execution_plan.plan, _("Budget verwijderd: %(line)s") % {"line": line})
+
 
 
 def _snapshot(execution_plan: ExecutionPlan) -> dict:
