@@ -14,7 +14,9 @@ import re
 
 import nh3
 from django import forms
-from django.utils.html import escape
+from django.templatetags.static import static
+from django.utils.html import escape, format_html, json_script
+from django.utils.translation import gettext_lazy as _
 from django_prose_editor.config import allowlist_from_extensions
 from django_prose_editor.fields import ProseEditorFormField
 
@@ -104,8 +106,80 @@ class SanitisedTextField(forms.CharField):
         return clean_html(value) if looks_like_html(value) else value
 
 
-def rich_text_media():
+# The editor's own words, by the English text it uses: its buttons' tooltips (which it does
+# not translate) and its dialogs (which it passes through `window.gettext`). Shown in the
+# interface's language; static/js/prose-editor-labels.js applies them.
+EDITOR_LABELS = {
+    "paragraph": _("Alinea of tussenkop"),
+    "Paragraph": _("Alinea"),
+    "Heading 3": _("Tussenkop"),
+    "Heading 4": _("Kleine tussenkop"),
+    "unordered list": _("Opsomming"),
+    "ordered list": _("Genummerde lijst"),
+    "List properties": _("Soort lijst"),
+    "bold": _("Vet"),
+    "italic": _("Schuin"),
+    "insert link": _("Link toevoegen"),
+    "remove link": _("Link weghalen"),
+    "Insert table": _("Tabel toevoegen"),
+    "Add column": _("Kolom toevoegen"),
+    "Delete column": _("Kolom weghalen"),
+    "Add row": _("Rij toevoegen"),
+    "Delete row": _("Rij weghalen"),
+    "Merge cells": _("Cellen samenvoegen"),
+    "Split cell": _("Cel splitsen"),
+    "Toggle header cell": _("Kopcel aan of uit"),
+    "Delete table": _("Tabel weghalen"),
+    "undo": _("Ongedaan maken"),
+    "redo": _("Opnieuw doen"),
+    "Toggle fullscreen": _("Volledig scherm"),
+    # Dialogs
+    "Cancel": _("Annuleren"),
+    "Update": _("Toepassen"),
+    "Insert": _("Toevoegen"),
+    "URL": _("Adres (URL)"),
+    "Title": _("Titel"),
+    "Edit Link": _("Link bewerken"),
+    "Open in new window": _("In een nieuw venster openen"),
+    "Insert Table": _("Tabel toevoegen"),
+    "Table Properties": _("Tabel"),
+    "Rows": _("Rijen"),
+    "Columns": _("Kolommen"),
+    "Include header row": _("Met een koprij"),
+    "Yes": _("Ja"),
+    "No": _("Nee"),
+    "List type": _("Soort lijst"),
+    "Start at": _("Begint bij"),
+    "Bullets": _("Opsommingstekens"),
+    "Decimal numbers": _("Cijfers (1, 2, 3)"),
+    "Lowercase letters": _("Kleine letters (a, b, c)"),
+    "Uppercase letters": _("Hoofdletters (A, B, C)"),
+    "Lowercase Roman numerals": _("Kleine Romeinse cijfers (i, ii, iii)"),
+    "Uppercase Roman numerals": _("Romeinse cijfers (I, II, III)"),
+}
+
+
+class RichTextMedia:
     """The editor's script and styles, served from our own static files (no CDN), with the
-    import map its modules need: rendered in the page head once, also for the forms htmx
-    swaps in later (static/js/rich-text.js starts the editor on those)."""
-    return RichTextField().widget.media
+    import map its modules need, and its words in the interface's language (read at render
+    time, so the request's language). A classic script, it runs before the editor's
+    modules do: they read `window.gettext` when they load."""
+
+    def __init__(self, media):
+        self.media = media
+
+    def __str__(self):
+        return format_html(
+            '{}\n<script src="{}"></script>\n{}',
+            json_script(EDITOR_LABELS, "prose-editor-labels"),
+            static("js/prose-editor-labels.js"),
+            self.media.render(),
+        )
+
+    __html__ = __str__
+
+
+def rich_text_media():
+    """Rendered in the page head once, also for the forms htmx swaps in later
+    (static/js/rich-text.js starts the editor on those)."""
+    return RichTextMedia(RichTextField().widget.media)

@@ -56,3 +56,36 @@ def test_without_javascript_the_text_is_a_plain_textarea(demo, browser, live_ser
         "<p>Eerste alinea &amp; meer.</p><p>&lt;script&gt;alert(1)&lt;/script&gt;Tweede.</p>"
     )
     context.close()
+
+
+def test_the_editor_speaks_the_interface_language(demo, login, live_server):
+    """Its buttons are named in Dutch (the editor itself only knows English), its table
+    dialog too, and a Dutch choice still does what it says: "Ja" gives a header row."""
+    plan = plan_create(area=demo.binnenstad.area, period_start=2026)
+    section = plan.sections.filter(kind="text").first()
+    page = login("coordinator")
+    page.goto(f"{live_server.url}/plannen/{plan.code}/onderdelen/{section.code}/")
+    page.locator("#editor .prose-editor .ProseMirror[contenteditable]").wait_for()
+    menubar = page.locator("#editor .prose-menubar")
+    for name in ("Vet", "Schuin", "Opsomming", "Genummerde lijst", "Link toevoegen", "Ongedaan maken"):
+        assert menubar.get_by_role("button", name=name, exact=True).count() == 1, name
+    assert menubar.get_by_role("button", name="bold").count() == 0
+    # The icons are untouched: the tooltip changed, not the icon's ligature.
+    assert menubar.get_by_role("button", name="Ongedaan maken").inner_text() == "undo"
+
+    fill_rich_text(page, page.get_by_label("Tekst"), "Tabel hieronder.")
+    menubar.get_by_role("button", name="Tabel toevoegen").click()
+    dialog = page.locator("dialog[open]")
+    dialog.get_by_label("Met een koprij").select_option(label="Ja")
+    dialog.get_by_role("button", name="Tabel toevoegen").click()
+    page.locator("#editor .ProseMirror table th").first.wait_for()
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        page.get_by_role("button", name="Opslaan").first.click()
+    assert "<th" in Section.objects.get(pk=section.pk).intro
+
+    # In English, in English: the words come from the interface's translations.
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/plannen/{plan.code}/onderdelen/{section.code}/")
+    page.locator("#editor .prose-menubar").wait_for()
+    assert page.locator("#editor .prose-menubar").get_by_role("button", name="Bold", exact=True).count() == 1
