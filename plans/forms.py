@@ -136,7 +136,7 @@ class ColophonForm(forms.Form):
         (_("Makers en rechten"), ["authors", "design", "photography", "copyright"]),
     ]
 
-    def __init__(self, *args, disabled: bool = False, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             widget = field.widget
@@ -151,7 +151,6 @@ class ColophonForm(forms.Form):
             elif name == "publisher_phone":
                 widget.input_type = "tel"
                 widget.attrs["autocomplete"] = "tel"
-            field.disabled = disabled
 
     def groups(self):
         """The fieldsets of the editor: (legend, [bound fields])."""

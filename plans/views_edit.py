@@ -867,13 +867,13 @@ def plan_colophon(request: HttpRequest, code) -> HttpResponse:
     adopted = plan.status == Plan.Status.ADOPTED
     context = {"plan": plan, "adopted": adopted, "errors": [], "conflict": None}
     revision, status = plan.revision, 200
-    form = ColophonForm(initial=_colophon_initial(plan), disabled=adopted)
+    form = ColophonForm(initial=_colophon_initial(plan))
     if request.method == "POST":
         form = ColophonForm(request.POST)
         expected = _posted_revision(request.POST)
         if adopted:
             context["errors"] = [str(services.ADOPTED_MESSAGE)]
-            form, status = ColophonForm(initial=_colophon_initial(plan), disabled=True), 400
+            form, status = ColophonForm(initial=_colophon_initial(plan)), 400
         elif not form.is_valid():
             status = 400
         elif expected is None:
