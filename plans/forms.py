@@ -86,3 +86,72 @@ class CitationForm(forms.Form):
             del self.fields["target"]
         for field in self.fields.values():
             field.widget.attrs["class"] = "utrecht-select"
+
+
+def _label(name: str):
+    from django.utils.text import capfirst
+
+    from .models import Plan
+
+    return capfirst(Plan._meta.get_field(name).verbose_name)
+
+
+class ColophonForm(forms.Form):
+    """The colophon's own fields (plans.services.COLOPHON_FIELDS), labelled as the model
+    names them (the history uses the same labels). plans.services.colophon_clean checks
+    them again on save; here every problem is shown at its field, in Dutch."""
+
+    default_renderer = EditorRenderer()
+
+    title = forms.CharField(
+        label=_label("title"), max_length=300, error_messages={"required": _("Vul de titel van het plan in.")}
+    )
+    tagline = forms.CharField(label=_label("tagline"), max_length=300, required=False)
+    publication_date = forms.DateField(
+        label=_label("publication_date"),
+        required=False,
+        # Typed without the browser's date picker, a Dutch date reads day-month-year.
+        input_formats=["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Vul de publicatiedatum in als dag-maand-jaar, bijvoorbeeld 1-3-2026.")},
+    )
+    publisher = forms.CharField(label=_label("publisher"), max_length=200, required=False)
+    publisher_address = forms.CharField(label=_label("publisher_address"), max_length=300, required=False)
+    publisher_email = forms.EmailField(
+        label=_label("publisher_email"),
+        required=False,
+        error_messages={"invalid": _("Vul een geldig e-mailadres in, bijvoorbeeld info@welzijn.nl.")},
+    )
+    publisher_phone = forms.CharField(label=_label("publisher_phone"), max_length=40, required=False)
+    authors = forms.CharField(label=_label("authors"), max_length=300, required=False)
+    design = forms.CharField(label=_label("design"), max_length=200, required=False)
+    photography = forms.CharField(label=_label("photography"), max_length=200, required=False)
+    copyright = forms.CharField(label=_label("copyright"), max_length=200, required=False)
+    colophon_text = RichTextField(label=_label("colophon_text"), required=False)
+
+    # The editor groups the fields as the colophon reads: the document, its publisher, its makers.
+    GROUPS = [
+        (_("Het document"), ["title", "tagline", "publication_date"]),
+        (_("Uitgever"), ["publisher", "publisher_address", "publisher_email", "publisher_phone"]),
+        (_("Makers en rechten"), ["authors", "design", "photography", "copyright"]),
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if name == "colophon_text":
+                widget.attrs.update(
+                    rows=8, cols=60, **{"class": "utrecht-textarea rich-text", "aria-describedby": "colophon-text-help"}
+                )
+            else:
+                widget.attrs["class"] = "utrecht-textbox utrecht-textbox--html-input"
+            if name == "publisher_email":
+                widget.attrs["autocomplete"] = "email"
+            elif name == "publisher_phone":
+                widget.input_type = "tel"
+                widget.attrs["autocomplete"] = "tel"
+
+    def groups(self):
+        """The fieldsets of the editor: (legend, [bound fields])."""
+        return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]

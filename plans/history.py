@@ -11,6 +11,7 @@ history: the revisions of a plan, what changed per section, and the stored rows 
 part at any revision (for restoring).
 """
 
+import contextlib
 import difflib
 import json
 from contextvars import ContextVar
@@ -421,9 +422,6 @@ class RevisionView:
     changes: list[SectionChange] = field(default_factory=list)
 
 
-# The key of the colophon's organisations among the section ids of a revision's changes.
-COLOPHON = 0
-
 
 def _texts(versions) -> dict[str, tuple[str, list[str]]]:
     """Per section (its id as text): its heading and the lines a reader sees, from the
@@ -454,6 +452,55 @@ def _colophon_lines(plan_version) -> list[str]:
     """The colophon's list of organisations in a stored plan row, one line per organisation."""
     rows = contributors_rows(_fields(plan_version).get("contributing_organisations"))
     return [" · ".join(v for v in (r["name"], r["role"], r["url"]) if v) for r in rows]
+
+
+def colophon_values(row) -> dict[str, str]:
+    """The colophon's own fields (plans.services.COLOPHON_FIELDS) of a plan, or of a plan
+    row as the history stored it, as comparable texts (a date as YYYY-MM-DD)."""
+    from .services import COLOPHON_FIELDS
+
+    values = {}
+    for name in COLOPHON_FIELDS:
+        value = row.get(name) if isinstance(row, dict) else getattr(row, name)
+        values[name] = value.isoformat() if hasattr(value, "isoformat") else str(value or "")
+    return values
+
+
+def plan_row_at(plan: Plan, revision: int, *, limit: int = 500) -> dict | None:
+    """The plan row's stored fields as they were when its revision counter was `revision`:
+    the newest stored row at or below it (a counter raised without a history entry, as an
+    import does for the figures a plan shows, changed none of the row's texts). None when
+    the history does not reach back that far."""
+    versions = Version.objects.get_for_object(plan).order_by("-pk").only("serialized_data")
+    for version in versions[:limit]:
+        fields = _fields(version)
+        stored = fields.get("revision")
+        if stored is None:
+            return None
+        if int(stored) <= revision:
+            return fields
+    return None
+
+
+def _colophon_field_lines(plan_version) -> list[str]:
+    """The colophon's own fields in a stored plan row, one line per filled field: its label
+    and what a reader sees (the text of thanks by its words, a date as a date)."""
+    from datetime import date
+
+    from django.utils import formats
+    from django.utils.text import capfirst
+
+    lines = []
+    for name, value in colophon_values(_fields(plan_version)).items():
+        if not value:
+            continue
+        if name == "publication_date":
+            with contextlib.suppress(ValueError):
+                value = formats.date_format(date.fromisoformat(value), "j F Y")
+        elif name == "colophon_text":
+            value = visible_text(value)
+        lines.append(f"{capfirst(Plan._meta.get_field(name).verbose_name)}: {value}")
+    return lines
 
 
 def word_diff(old: str, new: str) -> tuple[SafeString, SafeString]:
@@ -528,13 +575,18 @@ def plan_history(plan: Plan, limit: int = 50) -> list[RevisionView]:
         left, right = _diff(old[1] if old else [], new[1] if new else [])
         kind = "added" if old is None else "removed" if new is None else "changed"
         view.changes.append(SectionChange(section_id=int(key), heading=heading, old=left, new=right, kind=kind))
-    # The plan row is stored with every revision: its colophon list shows like a section.
+    # The plan row is stored with every revision: its colophon (its own fields, and its
+    # list of organisations) shows like a section, before the sections. It is restored
+    # with the whole plan (section_id 0: no restore of its own).
+    parts = [(_("Colofon"), _colophon_field_lines), (_("Bijdragende organisaties"), _colophon_lines)]
     for i, view in enumerate(views[:limit]):
-        new = _colophon_lines(view.version)
-        old = _colophon_lines(views[i + 1].version) if i + 1 < len(views) else []
-        if old != new:
-            left, right = _diff(old, new)
-            kind = "added" if not old else "removed" if not new else "changed"
-            heading = str(_("Bijdragende organisaties"))
-            view.changes.insert(0, SectionChange(section_id=COLOPHON, heading=heading, old=left, new=right, kind=kind))
+        first = []
+        for heading, lines in parts:
+            new = lines(view.version)
+            old = lines(views[i + 1].version) if i + 1 < len(views) else []
+            if old != new:
+                left, right = _diff(old, new)
+                kind = "added" if not old else "removed" if not new else "changed"
+                first.append(SectionChange(section_id=COLOPHON, heading=str(heading), old=left, new=right, kind=kind))
+        view.changes[:0] = first
     return views[:limit]

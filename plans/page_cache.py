@@ -8,7 +8,10 @@ formatting rule or translation must not serve old articles.
 
 The article is the same for every reader: nothing in it depends on who asks. Edit links,
 review controls and the PDF button live outside it, in the page around it, which is
-rendered per request; so one reader's controls can never reach another's page.
+rendered per request; so one reader's controls can never reach another's page. The one
+control inside it, the coordinator's link in the colophon, goes into a slot
+(`COLOPHON_SLOT`, an HTML comment no user text can produce: texts are escaped, rich text
+loses its comments to the sanitiser) that each request fills after the cache.
 """
 
 import hashlib
@@ -17,6 +20,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import get_language
+
+COLOPHON_SLOT = "<!--colophon-tools-->"
+
+
+def fill_colophon_slot(article: str, tools: str = "") -> str:
+    """The cached article with this request's colophon controls (none: the slot goes)."""
+    return article.replace(COLOPHON_SLOT, tools, 1)
+
 
 _SHAPING_FILES = [
     "templates/plans/plan_detail.html",

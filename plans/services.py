@@ -909,6 +909,84 @@ def plan_contributors_update(*, plan: Plan, rows: Iterable[dict], expected_diges
     return clean
 
 
+# The colophon's own fields, in the order its editor shows them (the contributing
+# organisations have their own editor above).
+COLOPHON_FIELDS = [
+    "title", "tagline", "publication_date", "publisher", "publisher_address", "publisher_email",
+    "publisher_phone", "authors", "design", "photography", "copyright", "colophon_text",
+]
+
+
+class StaleColophon(Exception):
+    """The colophon changed since the editor loaded it; `plan` is the plan as it is now."""
+
+    def __init__(self, plan: Plan):
+        super().__init__(f"the colophon of plan {plan.pk} changed (revision {plan.revision})")
+        self.plan = plan
+
+
+def colophon_clean(fields: dict) -> dict:
+    """The colophon as typed into what is stored: texts stripped, the rich text sanitised,
+    a title required and an e-mail address that is one; every problem at once, in Dutch."""
+    from django.core.validators import validate_email
+
+    from .sanitize import to_clean_html
+
+    unknown = set(fields) - set(COLOPHON_FIELDS)
+    if unknown:
+        raise TypeError(f"not colophon fields: {sorted(unknown)}")
+    clean, errors = {}, []
+    for name, value in fields.items():
+        if name == "publication_date":
+            clean[name] = value or None
+        elif name == "colophon_text":
+            clean[name] = to_clean_html(str(value or ""))
+        else:
+            clean[name] = str(value or "").strip()
+    if "title" in clean and not clean["title"]:
+        errors.append(_("Vul de titel van het plan in."))
+    if clean.get("publisher_email"):
+        try:
+            validate_email(clean["publisher_email"])
+        except ValidationError:
+            errors.append(_("%(email)s is geen e-mailadres (bijvoorbeeld info@welzijn.nl).") % {"email": clean["publisher_email"]})
+    for name, value in clean.items():
+        limit = getattr(Plan._meta.get_field(name), "max_length", None)
+        if limit and name != "colophon_text" and len(value) > limit:
+            label = Plan._meta.get_field(name).verbose_name
+            errors.append(_("%(field)s is langer dan %(max)s tekens.") % {"field": str(label).capitalize(), "max": limit})
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+@transaction.atomic
+def plan_colophon_update(*, plan: Plan, expected_revision: int | None = None, **fields) -> Plan:
+    """Change the colophon (title, publisher, makers, copyright, the text of thanks).
+
+    `expected_revision` is the plan's revision the editor was loaded at. The plan's
+    revision moves with every edit of any section, so a moved revision alone is no
+    conflict: only when the colophon itself is no longer what it was at that revision
+    (history.plan_row_at) is StaleColophon raised, and nothing is written.
+    """
+    _begin(plan=plan)
+    locked = Plan.objects.select_for_update().get(pk=plan.pk)
+    if expected_revision is not None and int(expected_revision) != locked.revision:
+        seen = history.plan_row_at(plan, int(expected_revision))
+        if seen is None or history.colophon_values(seen) != history.colophon_values(locked):
+            raise StaleColophon(locked)
+    clean = colophon_clean(fields)
+    changed = {name: value for name, value in clean.items() if getattr(locked, name) != value}
+    for name, value in clean.items():
+        setattr(plan, name, value)
+    if not changed:
+        return plan  # saved as it was: no new revision, no empty line in the history
+    Plan.objects.filter(pk=plan.pk).update(**changed)
+    # Only the plan row changed: the history stores it (it is in every revision) and no section.
+    plan_touch(plan=plan, what=_("Colofon gewijzigd"), changed=())
+    return plan
+
+
 # --- the next period -----------------------------------------------------------------------
 
 COPIED_FIELDS = [

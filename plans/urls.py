@@ -13,6 +13,7 @@ urlpatterns = [
     path("plannen/<uuid:code>/cijfers/", views_figures.plan_figures, name="plan_figures"),
     path("plannen/<uuid:code>/bewerken/", views_edit.plan_edit, name="plan_edit"),
     path("plannen/<uuid:code>/bijdragers/", views_edit.plan_contributors, name="plan_contributors"),
+    path("plannen/<uuid:code>/colofon/", views_edit.plan_colophon, name="plan_colophon"),
     path("plannen/<uuid:code>/geschiedenis/", views_edit.plan_history_view, name="plan_history"),
     path("plannen/<uuid:code>/opmerkingen/", views_edit.plan_comments, name="plan_comments"),
     path("plannen/<uuid:code>/onderdelen/<uuid:section_code>/", views_edit.section_edit, name="section_edit"),

@@ -4,12 +4,15 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .document import newer_figures
-from .models import Plan
-from .page_cache import plan_article_key
+from .models import Membership, Plan
+from .page_cache import fill_colophon_slot, plan_article_key
 from .selectors import areas_for_user, get_plan_for_user, get_plan_header_for_user, plan_document
 
 
@@ -50,7 +53,13 @@ def plan_detail(request: HttpRequest, code) -> HttpResponse:
         cache.set(key, article)
     # The PDF control is per-request state: it stays outside the cached article and is
     # fetched by htmx once the page is there (a plain link without JavaScript).
-    context = {"plan": plan, "article": mark_safe(article)}  # noqa: S308
+    tools = ""
+    if plan.user_role == Membership.Role.COORDINATOR and plan.status != Plan.Status.ADOPTED:
+        tools = format_html(
+            '<p class="colophon__edit"><a class="utrecht-link" href="{}">{}</a></p>',
+            reverse("plans:plan_colophon", args=[plan.code]), _("Colofon bewerken"),
+        )
+    context = {"plan": plan, "article": mark_safe(fill_colophon_slot(article, tools))}  # noqa: S308
     if plan.status == Plan.Status.ADOPTED and plan.user_role == "coordinator":
         # The adopted plan keeps its figures; its coordinator hears when newer ones exist.
         context["newer"] = newer_figures(plan)
@@ -86,7 +95,8 @@ def plan_public(request: HttpRequest, public_code) -> HttpResponse:
         cache.set(key, article)
     export = plan.exports.filter(status="done", archived=True).exclude(file="").order_by("-finished").first()
     return render(
-        request, "plans/plan_public.html", {"plan": plan, "article": mark_safe(article), "export": export}  # noqa: S308
+        request, "plans/plan_public.html",
+        {"plan": plan, "article": mark_safe(fill_colophon_slot(article)), "export": export},  # noqa: S308
     )
 
 

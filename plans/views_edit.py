@@ -32,7 +32,7 @@ from matrix.models import MatrixItem
 
 from . import services
 from .drafts import draft_take, login_required_keep_draft
-from .forms import CitationForm
+from .forms import CitationForm, ColophonForm
 from .history import visible_text, word_diff
 from .models import (
     Activity,
@@ -592,6 +592,20 @@ def _shown(field, value) -> str:
     return visible_text(value)
 
 
+def _changed_fields(typed: forms.BaseForm, stored: forms.BaseForm) -> list[dict]:
+    """Field by field, where what was typed (a bound form) differs from what is stored now
+    (the same form, unbound): both as a person reads them, the differing words marked."""
+    rows = []
+    for name, field in typed.fields.items():
+        theirs_text = _shown(field, stored[name].value())
+        ours_text = _shown(field, typed[name].data)
+        if theirs_text == ours_text:
+            continue
+        theirs, ours = word_diff(theirs_text, ours_text)
+        rows.append({"label": capfirst(str(field.label)), "theirs": theirs, "ours": ours, "changed": True})
+    return rows
+
+
 def _conflict(request, current: Section, context: dict) -> None:
     """Someone saved this section in the meantime: show theirs beside ours, keep ours."""
     action = request.POST.get("action")
@@ -620,14 +634,7 @@ def _conflict(request, current: Section, context: dict) -> None:
             context.setdefault("item_forms", {})[item.pk] = form
             stored = form_class(instance=item, prefix=f"i{item.pk}")
             _limit_choices(stored, current)
-            for name, field in form.fields.items():
-                bound = form[name]
-                theirs_text = _shown(field, stored[name].value())
-                ours_text = _shown(field, bound.data)
-                if theirs_text == ours_text:
-                    continue
-                theirs, ours = word_diff(theirs_text, ours_text)
-                rows.append({"label": capfirst(str(field.label)), "theirs": theirs, "ours": ours, "changed": True})
+            rows.extend(_changed_fields(form, stored))
     context["conflict"] = {"rows": rows, "mine": mine, "action": action}
     context["errors"] = [
         _(
@@ -834,6 +841,77 @@ def plan_contributors(request: HttpRequest, code) -> HttpResponse:
     # One empty row to add an organisation; an adopted plan's list is only shown.
     context.update(rows=rows if adopted else [*rows, {"name": "", "role": "", "url": ""}], digest=digest)
     return render(request, "plans/plan_contributors.html", context, status=status)
+
+
+def _colophon_initial(plan: Plan) -> dict:
+    return {name: getattr(plan, name) for name in services.COLOPHON_FIELDS}
+
+
+def _posted_revision(data) -> int | None:
+    try:
+        return int(data.get("revision", ""))
+    except ValueError:
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@login_required_keep_draft
+def plan_colophon(request: HttpRequest, code) -> HttpResponse:
+    """The colophon's own fields: title, tagline, publication date, publisher, makers,
+    copyright and the text of thanks (rich text). The form carries the plan's revision: a
+    save after someone else changed the colophon is refused (409) with both versions side
+    by side and the typing kept in the form. With htmx the editor is swapped in place (an
+    error is a 200 then: htmx leaves 4xx answers but 409 unswapped); without it a save
+    redirects with a message. An adopted plan's colophon is only shown."""
+    plan = get_plan_for_user(request.user, code, roles=(COORDINATOR,))
+    adopted = plan.status == Plan.Status.ADOPTED
+    context = {"plan": plan, "adopted": adopted, "errors": [], "conflict": None}
+    revision, status = plan.revision, 200
+    form = ColophonForm(initial=_colophon_initial(plan))
+    if request.method == "POST":
+        form = ColophonForm(request.POST)
+        expected = _posted_revision(request.POST)
+        if adopted:
+            context["errors"] = [str(services.ADOPTED_MESSAGE)]
+            form, status = ColophonForm(initial=_colophon_initial(plan)), 400
+        elif not form.is_valid():
+            status = 400
+        elif expected is None:
+            context["errors"] = [_("Het formulier mist zijn versienummer. Laad de pagina opnieuw en typ uw wijziging nog eens.")]
+            status = 400
+        else:
+            try:
+                services.plan_colophon_update(plan=plan, expected_revision=expected, **form.cleaned_data)
+            except services.StaleColophon as stale:
+                # Theirs beside ours; the form keeps ours and now carries their revision.
+                stored = ColophonForm(initial=_colophon_initial(stale.plan))
+                context["conflict"] = {"rows": _changed_fields(form, stored)}
+                context["errors"] = [
+                    _(
+                        "Iemand anders heeft het colofon opgeslagen terwijl u het bewerkte. Hieronder staan beide "
+                        "versies; uw tekst staat nog in het formulier. Voeg ze samen en sla opnieuw op."
+                    )
+                ]
+                revision, status = stale.plan.revision, 409
+            except ValidationError as error:
+                context["errors"] = error.messages
+                status = 400
+            else:
+                messages.success(request, _("Het colofon is opgeslagen."))
+                if not request.htmx:
+                    return redirect("plans:plan_colophon", code=plan.code)
+                form, revision = ColophonForm(initial=_colophon_initial(plan)), plan.revision
+        if status == 400 and request.htmx:
+            status = 200  # shown in place: htmx swaps no 400
+    else:
+        draft = draft_take(request)
+        if draft is not None and not adopted:
+            # What was typed before the login, unsaved, against the revision it was typed at.
+            form = ColophonForm(initial={name: draft.get(name, "") for name in services.COLOPHON_FIELDS})
+            revision = _posted_revision(draft) or revision
+    context.update(form=form, revision=revision, rich_text_media=rich_text_media())
+    template = "plans/plan_colophon.html" + ("#editor" if request.htmx else "")
+    return render(request, template, context, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,7 +5,12 @@
   "use strict";
   document.addEventListener("htmx:afterSwap", function () {
     var heading = document.getElementById("h-conflict");
-    if (!heading) return;
+    if (!heading) {
+      // A save refused for a field (an empty title): go to that field, wherever it is.
+      var invalid = document.querySelector(".utrecht-form-field--invalid input, .utrecht-form-field--invalid textarea");
+      if (invalid) invalid.focus();
+      return;
+    }
     heading.setAttribute("tabindex", "-1");
     heading.scrollIntoView({ block: "start" });
     heading.focus({ preventScroll: true });

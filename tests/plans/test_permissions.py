@@ -84,6 +84,8 @@ EXPECTED: dict[tuple[str, str], list[int]] = {
     ("plans:organisation_settings", "POST"): [302, 404, 403, 403, 404, 404, 404, 404, 404],  # no action named: 404
     ("plans:plan_comments", "GET"): [302, 404, 200, 403, 200, 404, 200, 404, 200],
     ("plans:plan_comments", "POST"): [302, 404, 404, 403, 404, 404, 404, 404, 404],  # no section named: 404
+    ("plans:plan_colophon", "GET"): [302, 404, 403, 403, 200, 404, 200, 404, 200],
+    ("plans:plan_colophon", "POST"): [302, 404, 403, 403, 400, 404, 400, 404, 400],  # an empty form: no title, 400
     ("plans:plan_contributors", "GET"): [302, 404, 403, 403, 200, 404, 200, 404, 200],
     ("plans:plan_contributors", "POST"): [302, 404, 403, 403, 302, 404, 302, 404, 302],
     ("plans:plan_detail", "GET"): [302, 404, 200, 200, 200, 404, 200, 404, 200],
