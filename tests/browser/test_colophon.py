@@ -35,6 +35,9 @@ def test_the_coordinator_edits_the_colophon_and_a_second_person_merges(plan, log
     fill_text(ellen, ellen.get_by_label("Verantwoording"), "Met dank aan iedereen.")
     ellen.get_by_role("button", name="Opslaan").click()
     expect(ellen.get_by_text("Het colofon is opgeslagen.")).to_be_in_viewport()
+    # Saved in place, and the tab and the breadcrumbs already say the new title.
+    expect(ellen).to_have_title("Colofon · Gebiedsplan 2026 Binnenstad · Gebiedsplan")
+    expect(ellen.locator("nav.breadcrumbs a").first).to_have_text("Gebiedsplan 2026 Binnenstad")
     stored = Plan.objects.get(pk=plan.pk)
     assert (stored.title, stored.design, stored.colophon_text) == (
         "Gebiedsplan 2026 Binnenstad", "Studio Vorm", "<p>Met dank aan iedereen.</p>",
