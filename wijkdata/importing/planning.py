@@ -416,7 +416,8 @@ def _compare_regions(parsed: ParsedFile, frame: pd.DataFrame):
     existing["old_parent"] = existing["parent_id"].map(id_to_code)
     merged = frame.merge(existing.drop(columns=["parent_id"]), on=["code", "year"], how="left")
     is_new = merged["id"].isna().to_numpy()
-    new = merged[is_new].copy()
+    # All new (a first import): the same rows, without a copy of every column.
+    new = merged.copy(deep=False) if is_new.all() else merged[is_new].copy()
     new["provisional"] = new["name"].isna()
     new["name"] = new["name"].where(new["name"].notna(), new["code"])
     changed: list[dict] = []
@@ -451,22 +452,41 @@ def _compare_regions(parsed: ParsedFile, frame: pd.DataFrame):
     return merged, new, changed, unchanged
 
 
+def factorized(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, uniques) of a column: a categorical's own (nothing computed), else
+    pd.factorize's. uniques[codes] is the column; a categorical may have unused ones."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), column.cat.categories.to_numpy(dtype=object)
+    return pd.factorize(column.to_numpy(dtype=object))
+
+
 def _file_values(
     parsed: ParsedFile, regions: pd.DataFrame, indicator_ids: dict, source: str
 ) -> pd.DataFrame:
+    """The file's figures with what the comparison and the writing need. Columns are
+    shared with the parsed frame, not copied; the indicator's code and the source are
+    categories (per figure a small integer, not a text)."""
     values = parsed.values
     codes = [d.code for d in parsed.indicators]
+    n = len(values)
+    indicator = values["indicator"].to_numpy()
+    if n and len(set(codes)) == len(codes):
+        indicator_code = pd.Categorical.from_codes(
+            indicator, categories=pd.Index(codes, dtype=object)
+        )
+    else:
+        indicator_code = (
+            np.asarray(codes, dtype=object)[indicator.astype(int)]
+            if n
+            else np.array([], dtype=object)
+        )
     frame = pd.DataFrame(
         {
-            "code": values["code"].to_numpy(),
-            "year": values["year"].to_numpy().astype(int),
-            "indicator_code": np.asarray(codes, dtype=object)[
-                values["indicator"].to_numpy().astype(int)
-            ]
-            if len(values)
-            else np.array([], dtype=object),
-            "value": values["value"].to_numpy(dtype=float),
-            "reason": values["reason"].to_numpy(dtype=object),
+            "code": values["code"],
+            "year": values["year"],
+            "indicator_code": indicator_code,
+            "value": values["value"],
+            "reason": values["reason"],
         },
         copy=False,
     )
@@ -474,13 +494,18 @@ def _file_values(
         per_row = values["source"].to_numpy(dtype=object)
         frame["source"] = np.where(pd.isna(per_row), source, per_row)
     else:
-        frame["source"] = source
+        frame["source"] = pd.Categorical.from_codes(
+            np.zeros(n, dtype=np.int8), categories=pd.Index([source], dtype=object)
+        )
     frame["neighbourhood_id"] = _region_ids(frame, regions.dropna(subset=["id"]))
     # Each indicator's id looked up once, then spread by the figures' indicator index.
-    per_indicator = pd.array([indicator_ids.get(code) for code in codes], dtype="Int64")
+    per_indicator = pd.array(
+        [indicator_ids.get(code) for code in codes],
+        dtype="Int32" if max(indicator_ids.values(), default=0) < 2**31 else "Int64",
+    )
     frame["indicator_id"] = (
-        per_indicator.take(values["indicator"].to_numpy().astype(int))
-        if len(values)
+        per_indicator.take(indicator.astype(np.intp))
+        if n
         else pd.array([], dtype="Int64")
     )
     return frame
@@ -496,14 +521,16 @@ def _region_ids(frame: pd.DataFrame, known: pd.DataFrame) -> np.ndarray:
         return np.full(n, np.nan)
     years = frame["year"].to_numpy()
     if n and (years == years[0]).all():
-        index, uniques = pd.factorize(frame["code"].to_numpy(dtype=object))
+        index, uniques = factorized(frame["code"])
         mine = known[known["year"].to_numpy() == years[0]]
         by_code = dict(zip(mine["code"].tolist(), mine["id"].tolist(), strict=True))
         found = np.array([by_code.get(c, np.nan) for c in uniques], dtype=float)
         ids = found[index]
         return ids if np.isnan(ids).any() else ids.astype("int64")
     ids = known.set_index(["code", "year"])["id"]
-    keys = pd.MultiIndex.from_arrays([frame["code"], frame["year"]])
+    keys = pd.MultiIndex.from_arrays(
+        [frame["code"].to_numpy(dtype=object), frame["year"].to_numpy().astype("int64")]
+    )
     return ids.reindex(keys).to_numpy()
 
 
@@ -519,11 +546,14 @@ def _compare_values(
     # Compared with the same owner's figures only: an organisation's upload adds its own
     # figure next to a public one, never changes it (nor the other way round).
     existing = _existing_values(
-        frame[known], years, sorted(set(indicator_ids.values())), owner_id=owner_id
+        frame.loc[known, ["neighbourhood_id"]],
+        years,
+        sorted(set(indicator_ids.values())),
+        owner_id=owner_id,
     )
     if existing.empty:
         return frame, frame.iloc[0:0].assign(id=[], old_value=[], old_reason=[], old_source=[]), 0
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # copy on write: the columns set below are new ones
     frame["neighbourhood_id"] = frame["neighbourhood_id"].astype("float64")
     frame["indicator_id"] = frame["indicator_id"].astype("float64")
     existing["neighbourhood_id"] = existing["neighbourhood_id"].astype("float64")
