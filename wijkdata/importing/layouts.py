@@ -304,6 +304,16 @@ def _upper_stripped(column: pd.Series) -> pd.Series:
     return column.astype(str).str.strip().str.upper()
 
 
+def _has_code_in_text(column: pd.Series) -> np.ndarray:
+    """For each cell: a non-empty cell whose text (upper case) holds a region code."""
+    cells = column.to_numpy(dtype=object)
+    found = np.zeros(len(cells), dtype=bool)
+    for k, cell in enumerate(cells):
+        if cell and type(cell) is str:
+            found[k] = CODE_IN_TEXT_RE.search(cell.upper()) is not None
+    return found
+
+
 def _detect(grid: pd.DataFrame) -> tuple[str, dict]:
     sample = grid.head(400)
     for i in range(min(30, len(sample))):
@@ -312,18 +322,19 @@ def _detect(grid: pd.DataFrame) -> tuple[str, dict]:
             return "long", {"header": i}
     col_counts = {}
     distinct = {}
+    # Per row, the cells that hold a code somewhere in their text: summed over the
+    # columns, a column at a time (not a row of Python objects at a time).
+    in_text = np.zeros(len(sample), dtype=np.int64)
     for j in sample.columns:
         texts = _upper_stripped(sample[j])
         matches = texts.str.fullmatch(CODE_RE.pattern)
         col_counts[j] = int(matches.sum())
         distinct[j] = int(texts[matches].nunique())
+        in_text += _has_code_in_text(sample[j])
     # The region column is the one with the most codes and, of those, the most different
     # ones: a gemeentecode repeated on every wijk row names the wijk's municipality.
     best_col = max(col_counts, key=lambda j: (col_counts[j], distinct[j]))
-    row_counts = [
-        sum(1 for c in sample.iloc[i] if c and CODE_IN_TEXT_RE.search(cell_text(c).upper()))
-        for i in range(len(sample))
-    ]
+    row_counts = in_text.tolist()
     best_row = int(np.argmax(row_counts)) if row_counts else 0
     if col_counts[best_col] >= 2:
         return "rows", {"code_col": best_col}

@@ -111,6 +111,8 @@ _COMMA_DECIMAL_PATTERN = r"[+-]?[0-9]+,[0-9]+"
 
 
 def _text_mask(cells: np.ndarray) -> np.ndarray:
+    if len(cells) and pd.api.types.infer_dtype(cells, skipna=False) == "string":
+        return np.ones(len(cells), dtype=bool)  # every cell a text (a CSV): checked in C
     return np.fromiter((type(c) is str for c in cells), dtype=bool, count=len(cells))
 
 
