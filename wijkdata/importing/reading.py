@@ -308,7 +308,7 @@ def _read_csv(text: str, encoding: str) -> RawFile:
                 raise ImportRefused([_too_many_cells()])
             # One str object per distinct cell text: statistics files repeat a small set
             # of texts ('.', '0', codes of the level, ...) many times over.
-            rows.append([memo.setdefault(cell, cell) for cell in row])
+            rows.append(list(map(memo.setdefault, row, row)))
             numbers.append(reader.line_num)
     except csv.Error as exc:
         line = reader.line_num
@@ -556,6 +556,19 @@ _CELL_OPEN = np.frombuffer(b'<c r="', dtype=np.uint8)
 _MAX_DIGITS = 10  # a row number longer than this is out of range anyway
 
 
+def _pair_positions(buffer: bytes, pair: bytes) -> np.ndarray:
+    """Where a two-byte sequence starts in buffer: the bytes read as 16-bit numbers at
+    both alignments and compared with it, a number at a time in C."""
+    key = int.from_bytes(pair, "little")
+    found = [np.array([], dtype=np.intp)]
+    for offset in (0, 1):
+        if len(buffer) - offset < 2:
+            continue
+        view = np.frombuffer(buffer, dtype="<u2", count=(len(buffer) - offset) // 2, offset=offset)
+        found.append(np.flatnonzero(view == key) * 2 + offset)
+    return np.concatenate(found)
+
+
 def _fast_refs(buffer: bytes) -> tuple[int, int, int, int] | None:
     """(last row, last column, cells, cell tags) of the `<c r="B7"` tags in a chunk, or None
     if any of them is not of that form (1 to 3 capitals, digits, a quote): what the regular
@@ -563,14 +576,13 @@ def _fast_refs(buffer: bytes) -> tuple[int, int, int, int] | None:
     no Python object is made per cell (a national sheet has 700,000). Cell tags counts
     every `<c ` and `<c>`: where it differs from cells, some tag is of another form."""
     data = np.frombuffer(buffer + b"\0" * 16, dtype=np.uint8)
-    size = len(buffer)
-    tag = (data[:size] == _CELL_OPEN[0]) & (data[1 : size + 1] == _CELL_OPEN[1])
-    after = data[2 : size + 2]
-    written = int((tag & ((after == 32) | (after == 62))).sum())  # "<c " or "<c>"
-    hit = tag
-    for k in range(2, 6):
-        hit &= data[k : size + k] == _CELL_OPEN[k]
-    start = np.flatnonzero(hit) + 6
+    tags = _pair_positions(buffer, b"<c")  # also <col>, <cols>: told apart below
+    after = data[tags + 2]
+    written = int(((after == 32) | (after == 62)).sum())  # "<c " or "<c>"
+    hit = after == 32
+    for k in range(3, 6):
+        hit &= data[tags + k] == _CELL_OPEN[k]
+    start = tags[hit] + 6
     if not len(start):
         return 0, 0, 0, written
 
