@@ -265,9 +265,15 @@ def _grid(rows: list[list]) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame()
     width = max(len(row) for row in rows)
-    cells = np.full((len(rows), width), "", dtype=object)
-    for i, row in enumerate(rows):
-        cells[i, : len(row)] = row
+    cells = None
+    if all(len(row) == width for row in rows):  # a sheet's rows (CSV rows are padded too)
+        cells = np.array(rows, dtype=object)
+        if cells.shape != (len(rows), width):
+            cells = None
+    if cells is None:
+        cells = np.full((len(rows), width), "", dtype=object)
+        for i, row in enumerate(rows):
+            cells[i, : len(row)] = row
     missing = pd.isna(cells)
     if missing.any():
         cells[missing] = ""
