@@ -185,6 +185,7 @@ def indicators_import(
         file_name = file_name or Path(path).name
     report(2, _("bestand lezen"))
     raw = reading.read_file(data, sheet=sheet or None)
+    data = None  # the cells hold the file from here on (bounds peak memory)
     options = layouts.Options(
         year=year, sheet=sheet or None, source=source, file_name=file_name, kinds=kinds or {}
     )

@@ -111,6 +111,8 @@ _COMMA_DECIMAL_PATTERN = r"[+-]?[0-9]+,[0-9]+"
 
 
 def _text_mask(cells: np.ndarray) -> np.ndarray:
+    if len(cells) and pd.api.types.infer_dtype(cells, skipna=False) == "string":
+        return np.ones(len(cells), dtype=bool)  # every cell a text (a CSV): checked in C
     return np.fromiter((type(c) is str for c in cells), dtype=bool, count=len(cells))
 
 
@@ -146,9 +148,11 @@ def parse_numbers(raw, *, whole_numbers: bool = False) -> ParsedColumn:
             is_marker = ~empty & pd.notna(marker)
             reasons[where[empty]] = EMPTY_REASON
             reasons[where[is_marker]] = marker[is_marker]
-            plain_comma = (
-                ~empty & ~is_marker & stripped.str.fullmatch(_COMMA_DECIMAL_PATTERN).to_numpy()
-            )
+            plain_comma = ~empty & ~is_marker
+            if plain_comma.any():  # only the rest can be "76,1" (often none: all missing)
+                plain_comma[plain_comma] = (
+                    stripped[plain_comma].str.fullmatch(_COMMA_DECIMAL_PATTERN).to_numpy()
+                )
             if plain_comma.any():
                 converted = np.array(
                     [float(t.replace(",", ".")) for t in stripped[plain_comma]], dtype=float

@@ -13,6 +13,7 @@ import pandas as pd
 from django.db import connection
 from django.db.models import F
 from django.utils.translation import gettext as _
+from pandas.api.types import union_categoricals
 
 from wijkdata.models import Indicator, Neighbourhood, NeighbourhoodBoundary
 
@@ -416,7 +417,8 @@ def _compare_regions(parsed: ParsedFile, frame: pd.DataFrame):
     existing["old_parent"] = existing["parent_id"].map(id_to_code)
     merged = frame.merge(existing.drop(columns=["parent_id"]), on=["code", "year"], how="left")
     is_new = merged["id"].isna().to_numpy()
-    new = merged[is_new].copy()
+    # All new (a first import): the same rows, without a copy of every column.
+    new = merged.copy(deep=False) if is_new.all() else merged[is_new].copy()
     new["provisional"] = new["name"].isna()
     new["name"] = new["name"].where(new["name"].notna(), new["code"])
     changed: list[dict] = []
@@ -451,22 +453,41 @@ def _compare_regions(parsed: ParsedFile, frame: pd.DataFrame):
     return merged, new, changed, unchanged
 
 
+def factorized(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, uniques) of a column: a categorical's own (nothing computed), else
+    pd.factorize's. uniques[codes] is the column; a categorical may have unused ones."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), column.cat.categories.to_numpy(dtype=object)
+    return pd.factorize(column.to_numpy(dtype=object))
+
+
 def _file_values(
     parsed: ParsedFile, regions: pd.DataFrame, indicator_ids: dict, source: str
 ) -> pd.DataFrame:
+    """The file's figures with what the comparison and the writing need. Columns are
+    shared with the parsed frame, not copied; the indicator's code and the source are
+    categories (per figure a small integer, not a text)."""
     values = parsed.values
     codes = [d.code for d in parsed.indicators]
+    n = len(values)
+    indicator = values["indicator"].to_numpy()
+    if n and len(set(codes)) == len(codes):
+        indicator_code = pd.Categorical.from_codes(
+            indicator, categories=pd.Index(codes, dtype=object)
+        )
+    else:
+        indicator_code = (
+            np.asarray(codes, dtype=object)[indicator.astype(int)]
+            if n
+            else np.array([], dtype=object)
+        )
     frame = pd.DataFrame(
         {
-            "code": values["code"].to_numpy(),
-            "year": values["year"].to_numpy().astype(int),
-            "indicator_code": np.asarray(codes, dtype=object)[
-                values["indicator"].to_numpy().astype(int)
-            ]
-            if len(values)
-            else np.array([], dtype=object),
-            "value": values["value"].to_numpy(dtype=float),
-            "reason": values["reason"].to_numpy(dtype=object),
+            "code": values["code"],
+            "year": values["year"],
+            "indicator_code": indicator_code,
+            "value": values["value"],
+            "reason": values["reason"],
         },
         copy=False,
     )
@@ -474,13 +495,18 @@ def _file_values(
         per_row = values["source"].to_numpy(dtype=object)
         frame["source"] = np.where(pd.isna(per_row), source, per_row)
     else:
-        frame["source"] = source
+        frame["source"] = pd.Categorical.from_codes(
+            np.zeros(n, dtype=np.int8), categories=pd.Index([source], dtype=object)
+        )
     frame["neighbourhood_id"] = _region_ids(frame, regions.dropna(subset=["id"]))
     # Each indicator's id looked up once, then spread by the figures' indicator index.
-    per_indicator = pd.array([indicator_ids.get(code) for code in codes], dtype="Int64")
+    per_indicator = pd.array(
+        [indicator_ids.get(code) for code in codes],
+        dtype="Int32" if max(indicator_ids.values(), default=0) < 2**31 else "Int64",
+    )
     frame["indicator_id"] = (
-        per_indicator.take(values["indicator"].to_numpy().astype(int))
-        if len(values)
+        per_indicator.take(indicator.astype(np.intp))
+        if n
         else pd.array([], dtype="Int64")
     )
     return frame
@@ -496,14 +522,16 @@ def _region_ids(frame: pd.DataFrame, known: pd.DataFrame) -> np.ndarray:
         return np.full(n, np.nan)
     years = frame["year"].to_numpy()
     if n and (years == years[0]).all():
-        index, uniques = pd.factorize(frame["code"].to_numpy(dtype=object))
+        index, uniques = factorized(frame["code"])
         mine = known[known["year"].to_numpy() == years[0]]
         by_code = dict(zip(mine["code"].tolist(), mine["id"].tolist(), strict=True))
         found = np.array([by_code.get(c, np.nan) for c in uniques], dtype=float)
         ids = found[index]
         return ids if np.isnan(ids).any() else ids.astype("int64")
     ids = known.set_index(["code", "year"])["id"]
-    keys = pd.MultiIndex.from_arrays([frame["code"], frame["year"]])
+    keys = pd.MultiIndex.from_arrays(
+        [frame["code"].to_numpy(dtype=object), frame["year"].to_numpy().astype("int64")]
+    )
     return ids.reindex(keys).to_numpy()
 
 
@@ -519,27 +547,70 @@ def _compare_values(
     # Compared with the same owner's figures only: an organisation's upload adds its own
     # figure next to a public one, never changes it (nor the other way round).
     existing = _existing_values(
-        frame[known], years, sorted(set(indicator_ids.values())), owner_id=owner_id
+        frame.loc[known, ["neighbourhood_id"]],
+        years,
+        sorted(set(indicator_ids.values())),
+        owner_id=owner_id,
     )
     if existing.empty:
         return frame, frame.iloc[0:0].assign(id=[], old_value=[], old_reason=[], old_source=[]), 0
-    frame = frame.copy()
-    frame["neighbourhood_id"] = frame["neighbourhood_id"].astype("float64")
-    frame["indicator_id"] = frame["indicator_id"].astype("float64")
-    existing["neighbourhood_id"] = existing["neighbourhood_id"].astype("float64")
-    existing["indicator_id"] = existing["indicator_id"].astype("float64")
-    merged = frame.merge(existing, on=["neighbourhood_id", "indicator_id", "year"], how="left")
-    matched = merged["id"].notna().to_numpy()
-    new = merged[~matched].drop(columns=["id", "old_value", "old_reason", "old_source"])
-    both = merged[matched]
-    v, o = both["value"].to_numpy(dtype=float), both["old_value"].to_numpy(dtype=float)
-    same_value = (np.isnan(v) & np.isnan(o)) | (np.abs(v - o) < TOLERANCE)
-    same = same_value & (both["reason"].to_numpy() == both["old_reason"].to_numpy())
+    # Each figure's stored row found by its key (no join that copies every column of both
+    # sides): the position in `existing`, -1 for a figure not stored yet.
+    position = np.full(len(frame), -1, dtype=np.intp)
+    rows = np.flatnonzero(known.to_numpy())
+    if len(rows):
+        # One year throughout (the query asked for it): the key is region and indicator.
+        key = ("neighbourhood_id", "indicator_id") + (("year",) if len(years) > 1 else ())
+        position[rows] = _matching_rows(
+            (frame[column].to_numpy()[rows], existing[column].to_numpy()) for column in key
+        )
+    matched = np.flatnonzero(position >= 0)
+    take = position[matched]
+    v = frame["value"].to_numpy(dtype=float)[matched]
+    o = existing["old_value"].to_numpy(dtype=float)[take]
+    same = (np.isnan(v) & np.isnan(o)) | (np.abs(v - o) < TOLERANCE)
+    del v
+    same &= _texts(frame["reason"], matched) == _texts(existing["old_reason"], take)
     if compare_source:
-        same &= both["source"].to_numpy() == both["old_source"].to_numpy()
-    changed = both[~same].copy()
-    changed["id"] = changed["id"].astype("int64")
+        same &= _texts(frame["source"], matched) == _texts(existing["old_source"], take)
+    new = frame.iloc[np.flatnonzero(position < 0)]
+    differ, stored = matched[~same], take[~same]
+    changed = frame.iloc[differ].copy()
+    changed["id"] = existing["id"].to_numpy()[stored].astype("int64")
+    changed["old_value"] = o[~same]
+    changed["old_reason"] = _texts(existing["old_reason"], stored)
+    changed["old_source"] = _texts(existing["old_source"], stored)
     return new, changed, int(same.sum())
+
+
+def _texts(column: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """Those rows of a text column as an object array (a categorical's rows taken first)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return np.asarray(column.array.take(rows), dtype=object)
+    return column.to_numpy(dtype=object)[rows]
+
+
+def _matching_rows(pairs) -> np.ndarray:
+    """For each key on the left, the position of the same key on the right, -1 where it
+    has none (the first, should a key be there twice). `pairs` yields the key's integer
+    columns as (left, right), one at a time: each is ranked and folded into one integer per
+    key, then the right's keys are sorted and searched (no hash table of every key)."""
+    left_key = right_key = None
+    for mine, theirs in pairs:
+        mine, theirs = np.asarray(mine).astype(np.int64), np.asarray(theirs).astype(np.int64)
+        values = np.unique(np.concatenate([mine, theirs]))
+        mine, theirs = np.searchsorted(values, mine), np.searchsorted(values, theirs)
+        if left_key is None:
+            left_key, right_key = mine, theirs
+        else:
+            left_key = left_key * len(values) + mine
+            right_key = right_key * len(values) + theirs
+    if not len(right_key):
+        return np.full(len(left_key), -1, dtype=np.intp)
+    order = np.argsort(right_key, kind="stable")
+    right_key = right_key[order]
+    at = np.minimum(np.searchsorted(right_key, left_key), len(right_key) - 1)
+    return np.where(right_key[at] == left_key, order[at], -1)
 
 
 def _existing_values(
@@ -584,6 +655,11 @@ def _existing_values(
     return existing
 
 
+# Stored figures parsed per piece of this many rows (see _existing_values_copy).
+EXISTING_CHUNK = 20000
+TEXT_COLUMNS = ("old_reason", "old_source")
+
+
 def _existing_values_copy(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
     """The same query as one COPY … TO STDOUT, read by pandas' C parser.
 
@@ -592,33 +668,77 @@ def _existing_values_copy(sql: str, params: list, columns: list[str]) -> pd.Data
     formatted as such.
     """
     query = sql.replace("%s", "{}").format(*(int(p) for p in params))
-    buffer = io.BytesIO()
     statement = f"COPY ({query}) TO STDOUT WITH (FORMAT csv, NULL '\\N')"
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for block in copy:
-            buffer.write(block)
-    if not buffer.tell():
+        # Read by pandas as it arrives, not gathered first: the text of a national file's
+        # stored figures (a source per figure) is several times the file itself.
+        stream = io.BufferedReader(_CopyStream(copy), buffer_size=1 << 16)
+        try:
+            # In pieces: pandas' parser reading it whole held three times the result.
+            reader = pd.read_csv(
+                stream,
+                header=None,
+                names=columns,
+                dtype={
+                    "id": "int64",
+                    "neighbourhood_id": "int64",
+                    "indicator_id": "int64",
+                    "year": "int64",
+                    "old_value": "float64",
+                    "old_reason": object,
+                    "old_source": object,
+                },
+                na_values={"old_value": ["\\N"]},
+                keep_default_na=False,
+                encoding="utf-8",
+                chunksize=EXISTING_CHUNK,
+            )
+            pieces = []
+            for piece in reader:
+                # A few distinct texts over every figure (its source, its reason): kept as
+                # categories from each piece on, not as a text per figure.
+                for column in TEXT_COLUMNS:
+                    piece[column] = piece[column].astype("category")
+                pieces.append(piece)
+        except pd.errors.EmptyDataError:
+            pieces = []
+        for _block in copy:  # the parser stopped at the end; nothing is left
+            pass
+    if not pieces:
         return pd.DataFrame(columns=columns)
-    buffer.seek(0)
-    existing = pd.read_csv(
-        buffer,
-        header=None,
-        names=columns,
-        dtype={
-            "id": "int64",
-            "neighbourhood_id": "int64",
-            "indicator_id": "int64",
-            "year": "int64",
-            "old_value": "float64",
-            "old_reason": object,
-            "old_source": object,
-        },
-        na_values={"old_value": ["\\N"]},
-        keep_default_na=False,
-        encoding="utf-8",
+    texts = {
+        column: union_categoricals([piece[column] for piece in pieces]) for column in TEXT_COLUMNS
+    }
+    existing = pd.concat(
+        [piece.drop(columns=list(TEXT_COLUMNS)) for piece in pieces], ignore_index=True
     )
+    del pieces
+    for column, values in texts.items():
+        existing[column] = values
     existing["year"] = existing["year"].astype(int)
     return existing
+
+
+class _CopyStream(io.RawIOBase):
+    """The blocks of a COPY … TO STDOUT as a readable binary file."""
+
+    def __init__(self, blocks):
+        self._blocks = iter(blocks)
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target) -> int:
+        while not len(self._pending):
+            block = next(self._blocks, None)
+            if block is None:
+                return 0
+            self._pending = memoryview(block)
+        size = min(len(target), len(self._pending))
+        target[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
 
 
 def _compare_boundaries(plan: ImportPlan) -> None:

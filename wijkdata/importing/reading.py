@@ -14,6 +14,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -307,7 +308,7 @@ def _read_csv(text: str, encoding: str) -> RawFile:
                 raise ImportRefused([_too_many_cells()])
             # One str object per distinct cell text: statistics files repeat a small set
             # of texts ('.', '0', codes of the level, ...) many times over.
-            rows.append([memo.setdefault(cell, cell) for cell in row])
+            rows.append(list(map(memo.setdefault, row, row)))
             numbers.append(reader.line_num)
     except csv.Error as exc:
         line = reader.line_num
@@ -548,15 +549,77 @@ def _check_sheet_extents(data: bytes, sheet: str | None) -> None:
             _check_extent(name, rows=rows, columns=columns, cells=cells)
 
 
-_FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"')
 _FAST_ROW = re.compile(rb'<row r="(\d+)"')
+
+
+_CELL_OPEN = np.frombuffer(b'<c r="', dtype=np.uint8)
+_MAX_DIGITS = 10  # a row number longer than this is out of range anyway
+
+
+def _pair_positions(buffer: bytes, pair: bytes) -> np.ndarray:
+    """Where a two-byte sequence starts in buffer: the bytes read as 16-bit numbers at
+    both alignments and compared with it, a number at a time in C."""
+    key = int.from_bytes(pair, "little")
+    found = [np.array([], dtype=np.intp)]
+    for offset in (0, 1):
+        if len(buffer) - offset < 2:
+            continue
+        view = np.frombuffer(buffer, dtype="<u2", count=(len(buffer) - offset) // 2, offset=offset)
+        found.append(np.flatnonzero(view == key) * 2 + offset)
+    return np.concatenate(found)
+
+
+def _fast_refs(buffer: bytes) -> tuple[int, int, int, int] | None:
+    """(last row, last column, cells, cell tags) of the `<c r="B7"` tags in a chunk, or None
+    if any of them is not of that form (1 to 3 capitals, digits, a quote): what the regular
+    expression `<c r="([A-Z]{1,3})(\\d+)"` finds, computed with numpy on the bytes, so that
+    no Python object is made per cell (a national sheet has 700,000). Cell tags counts
+    every `<c ` and `<c>`: where it differs from cells, some tag is of another form."""
+    data = np.frombuffer(buffer + b"\0" * 16, dtype=np.uint8)
+    tags = _pair_positions(buffer, b"<c")  # also <col>, <cols>: told apart below
+    after = data[tags + 2]
+    written = int(((after == 32) | (after == 62)).sum())  # "<c " or "<c>"
+    hit = after == 32
+    for k in range(3, 6):
+        hit &= data[tags + k] == _CELL_OPEN[k]
+    start = tags[hit] + 6
+    if not len(start):
+        return 0, 0, 0, written
+
+    def is_capital(values):
+        return (values >= 65) & (values <= 90)
+
+    first, second, third = data[start], data[start + 1], data[start + 2]
+    if not is_capital(first).all():
+        return None
+    two = is_capital(second)
+    three = two & is_capital(third)
+    letters = 1 + two.astype(np.int64) + three.astype(np.int64)
+    column = first.astype(np.int64) - 64
+    column = np.where(two, column * 26 + second.astype(np.int64) - 64, column)
+    column = np.where(three, column * 26 + third.astype(np.int64) - 64, column)
+    at = start + letters
+    number = np.zeros(len(start), dtype=np.int64)
+    going = np.ones(len(start), dtype=bool)
+    digits = np.zeros(len(start), dtype=np.int64)
+    for k in range(_MAX_DIGITS + 1):
+        digit = data[at + k].astype(np.int64) - 48
+        is_digit = going & (digit >= 0) & (digit <= 9)
+        number = np.where(is_digit, number * 10 + digit, number)
+        digits += is_digit
+        going = is_digit
+    if going.any():  # more digits than any sheet has: the slow path says how many
+        return None
+    if not ((digits > 0) & (data[at + digits] == 34)).all():  # digits, then a quote
+        return None
+    return int(number.max()), int(column.max()), len(start), written
 
 
 def _scan_extent(stream) -> tuple[int, int, int]:
     """Last row, last column and number of cells of a worksheet's XML, streamed.
 
     Excel, LibreOffice and openpyxl write `<c r="B7" …>` with the reference first; those
-    chunks are scanned with one regular expression. A chunk with any other cell tag is
+    chunks are scanned with numpy (`_fast_refs`). A chunk with any other cell tag is
     walked tag by tag, counting positions as the reader does for cells without `r`.
     """
     max_row = max_column = cells = 0
@@ -569,19 +632,17 @@ def _scan_extent(stream) -> tuple[int, int, int]:
         buffer = tail + chunk
         end = buffer.rfind(b">") + 1
         buffer, tail = buffer[:end], buffer[end:]
-        refs = _FAST_CELL.findall(buffer)
-        written = buffer.count(b"<c ") + buffer.count(b"<c>")
-        if len(refs) == written and buffer.count(b"<row") == len(_FAST_ROW.findall(buffer)):
-            if refs:
-                letters = {ref[0] for ref in refs}
-                widest = max(letters, key=lambda x: (len(x), x))
-                max_column = max(max_column, _column_number(widest))
-                max_row = max(max_row, max(int(ref[1]) for ref in refs))
-                cells += len(refs)
-            rows = _FAST_ROW.findall(buffer)
+        rows = _FAST_ROW.findall(buffer)
+        fast = _fast_refs(buffer)
+        if fast is not None and fast[2] == fast[3] and buffer.count(b"<row") == len(rows):
+            chunk_row, chunk_column, found, _written = fast
+            if found:
+                max_column = max(max_column, chunk_column)
+                max_row = max(max_row, chunk_row)
+                cells += found
             if rows:
                 row = int(rows[-1])
-                max_row = max(max_row, max(int(r) for r in rows))
+                max_row = max(max_row, max(map(int, rows)))
             continue
         for match in _TAG.finditer(buffer):
             kind, attrs = match.group(1), match.group(2)

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from wijkdata.models import Indicator, IndicatorValue, Neighbourhood, NeighbourhoodBoundary
 
-from .planning import LEVEL_ORDER, ImportPlan
+from .planning import LEVEL_ORDER, ImportPlan, factorized
 
 BATCH = 5000
 # Above this many new rows, PostgreSQL checks the foreign keys once for the whole table
@@ -34,6 +34,24 @@ Progress = Callable[[int, str], None]
 
 def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
+
+
+class Repeated:
+    """One value for every row of a column, without a list holding it once per row."""
+
+    def __init__(self, value, length: int):
+        self.value, self.length = value, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, key) -> Repeated:
+        if isinstance(key, slice):
+            return Repeated(self.value, len(range(*key.indices(self.length))))
+        return Repeated(self.value, len(key))
+
+    def tolist(self) -> list:
+        return [self.value] * self.length
 
 
 _NEEDS_QUOTES = re.compile(r'[,"\n\r]|^\\N$')
@@ -51,6 +69,10 @@ def _csv_column(values) -> list[str]:
     Vectorised: integers and floats are formatted by map() in C; other columns are
     factorised, so each distinct text is escaped once and then spread with one take.
     """
+    if isinstance(values, pd.Categorical):
+        # Each category escaped once, spread by the codes (-1, a missing value: NULL).
+        escaped = [_csv_field(str(u)) for u in values.categories] + ["\\N"]
+        return np.asarray(escaped, dtype=object)[values.codes].tolist()
     array = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
     if array.dtype.kind in "iu":
         return list(map(str, array.tolist()))
@@ -75,6 +97,13 @@ def _constant(values) -> tuple[bool, object]:
     """(True, value) when every value in the column is the same non-NULL value."""
     if not len(values):
         return False, None
+    if isinstance(values, Repeated):
+        return True, values.value
+    if isinstance(values, pd.Categorical):
+        codes = values.codes
+        if not (codes == codes[0]).all():
+            return False, None
+        return True, (None if codes[0] < 0 else values.categories[codes[0]])
     if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
         first = values[0]
         return bool((values == first).all()), int(first)
@@ -112,13 +141,15 @@ def _copy_payload(columns: list, line_end: str = "\n") -> str:
 
 # Rows per COPY chunk. The chunks go to the server from a writer thread while the next
 # one is formatted: PostgreSQL's work on the rows (parsing, indexes) and ours overlap.
-# Small enough that a chunk's texts stay a few megabytes (a national file's 500,000
-# figures formatted at once would be hundreds), large enough that its cost per call is
-# nothing.
-COPY_CHUNK = 10000
-# Pieces (of at most 128 kB) waiting for the writer thread. psycopg's own queue holds
-# 1024, which let a fast formatter queue the whole payload ahead of a slow server.
-COPY_QUEUE = 16
+# Small enough that a chunk's texts (a str per field, then the lines) stay well under a
+# megabyte: at 10,000 rows they were 3 MB, a quarter of a CBS file's whole import budget
+# (issue 12: ten times the file), and the allocator kept the high-water mark. Large
+# enough that its cost per call is nothing.
+COPY_CHUNK = 2000
+# Pieces (one chunk each, some 70 kB) waiting for the writer thread. psycopg's own queue
+# holds 1024, which let a fast formatter queue the whole payload ahead of a slow server;
+# a few are enough to keep both busy.
+COPY_QUEUE = 4
 
 
 def _bounded_writer(raw_cursor):
@@ -163,7 +194,10 @@ def _copy_rows(
             return
         tail = "".join("," + _constant_field(value) for _name, value in constant) + "\n"
         if order is not None:
-            varying = [(name, np.asarray(values)) for name, values in varying]
+            varying = [
+                (name, values if isinstance(values, pd.Categorical) else np.asarray(values))
+                for name, values in varying
+            ]
         for start in range(0, rows, COPY_CHUNK):
             if order is None:
                 chunk = [values[start : start + COPY_CHUNK] for _name, values in varying]
@@ -212,12 +246,16 @@ def insert_rows(
 
 
 def _taken(values, order) -> np.ndarray:
+    if isinstance(values, Repeated):
+        return np.asarray(values.tolist(), dtype=object)
     array = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
     return array[order]
 
 
 def _python_values(values) -> list:
-    return values.tolist() if isinstance(values, np.ndarray) else list(values)
+    if isinstance(values, np.ndarray | Repeated):
+        return values.tolist()
+    return list(values)
 
 
 def update_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
@@ -291,58 +329,145 @@ def _region_owners(levels, owner_id: int | None) -> list:
     return [owner_id if level == Neighbourhood.Level.CUSTOM else None for level in levels]
 
 
+class RegionIds:
+    """Region ids by (code, year), as arrays per year looked up with a pandas index.
+
+    A dict of (code, year) tuples took 2.8 MB for a national file's 18,000 regions, a
+    quarter of that file's whole import budget (issue 12); here they take a tenth of it.
+    """
+
+    def __init__(self):
+        self._parts: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+        self._index: dict[int, tuple[pd.Index, np.ndarray]] = {}
+
+    def add(self, codes, years, ids) -> None:
+        codes = np.asarray(codes, dtype=object)
+        years = np.asarray(years).astype("int64")
+        ids = np.asarray(ids).astype("int64")
+        for year in np.unique(years).tolist():
+            mine = years == year
+            self._parts.setdefault(year, []).append((codes[mine], ids[mine]))
+            self._index.pop(year, None)
+
+    def _of(self, year: int) -> tuple[pd.Index, np.ndarray]:
+        if year not in self._index:
+            parts = self._parts.get(year, [])
+            codes = np.concatenate([p[0] for p in parts]) if parts else np.array([], dtype=object)
+            ids = np.concatenate([p[1] for p in parts]) if parts else np.array([], dtype="int64")
+            index = pd.Index(codes, dtype=object)
+            if not index.is_unique:  # read back after an insert: the later id wins
+                keep = ~index.duplicated(keep="last")
+                index, ids = index[keep], ids[keep]
+            self._parts[year] = [(index.to_numpy(dtype=object), ids)]
+            self._index[year] = (index, ids)
+        return self._index[year]
+
+    def lookup(self, codes, year: int) -> np.ndarray:
+        """The id of each code in that year, -1 where there is none."""
+        index, ids = self._of(int(year))
+        if not len(ids):
+            return np.full(len(codes), -1, dtype="int64")
+        positions = index.get_indexer(np.asarray(codes, dtype=object))
+        return np.where(positions >= 0, ids[positions], -1)
+
+    def get(self, key: tuple[str, int], default=None):
+        found = int(self.lookup([key[0]], key[1])[0])
+        return default if found < 0 else found
+
+    def __getitem__(self, key: tuple[str, int]) -> int:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def frame(self) -> pd.DataFrame:
+        parts = []
+        for year in list(self._parts):
+            index, ids = self._of(year)
+            parts.append(
+                pd.DataFrame(
+                    {"code": index.to_numpy(dtype=object), "year": year, "neighbourhood_id": ids}
+                )
+            )
+        if not parts:
+            return pd.DataFrame(columns=["code", "year", "neighbourhood_id"])
+        return pd.concat(parts, ignore_index=True)
+
+
+def _parent_ids(parents: np.ndarray, years: np.ndarray, ids: RegionIds) -> np.ndarray:
+    """The id of each region's parent (None for none), looked up a year at a time."""
+    out = np.full(len(parents), None, dtype=object)
+    has = np.fromiter((isinstance(p, str) and bool(p) for p in parents), bool, len(parents))
+    for year in np.unique(years[has]).tolist():
+        mine = has & (years == year)
+        found = ids.lookup(parents[mine], year)
+        out[np.flatnonzero(mine)] = [int(f) if f >= 0 else None for f in found.tolist()]
+    return out
+
+
 def _insert_regions_at_once(
-    table: str, new: pd.DataFrame, ids: dict, now: str, owner_id: int | None = None
+    table: str, new: pd.DataFrame, ids: RegionIds, now: str, owner_id: int | None = None
 ) -> None:
     """PostgreSQL: take ids for all new regions from the sequence in one query, then COPY
     them in one go with their parents' ids (instead of a COPY and a read-back per level).
     The parent foreign key is checked at commit, so the order of the rows does not matter."""
     with connection.cursor() as cursor:
+        # One array of ids rather than a row (a tuple) per region.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            "SELECT array_agg(nextval(pg_get_serial_sequence(%s, 'id'))) "
+            "FROM generate_series(1, %s)",
             [table, len(new)],
         )
-        new_ids = [row[0] for row in cursor.fetchall()]
-    codes = new["code"].tolist()
-    years = [int(y) for y in new["year"].tolist()]
-    for code, year, nid in zip(codes, years, new_ids, strict=True):
-        ids[(code, year)] = nid
-    parents = [
-        ids.get((parent, year)) if isinstance(parent, str) and parent else None
-        for parent, year in zip(new["parent"].tolist(), years, strict=True)
-    ]
+        new_ids = np.asarray(cursor.fetchone()[0], dtype="int64")
+    codes = new["code"].to_numpy(dtype=object)
+    years = new["year"].to_numpy().astype("int64")
+    ids.add(codes, years, new_ids)
+    parents = _parent_ids(new["parent"].to_numpy(dtype=object), years, ids)
+    names = new["name"].to_numpy(dtype=object)
+    if any(len(name) > 200 for name in names):
+        names = np.asarray([name[:200] for name in names], dtype=object)
     insert_rows(
         table,
         ["id", "code", "year", "level", "name", "parent_id", "owner_id", "created", "updated"],
         column_values=[
-            np.asarray(new_ids, dtype="int64"),
-            np.asarray(codes, dtype=object),
-            np.asarray(years, dtype="int64"),
+            new_ids,
+            codes,
+            years,
             new["level"].to_numpy(dtype=object),
-            np.asarray([name[:200] for name in new["name"].tolist()], dtype=object),
-            np.asarray(parents, dtype=object),
+            names,
+            parents,
             np.asarray(_region_owners(new["level"].tolist(), owner_id), dtype=object),
-            [now] * len(new),
-            [now] * len(new),
+            Repeated(now, len(new)),
+            Repeated(now, len(new)),
         ],
     )
 
 
-def _neighbourhood_ids(codes: np.ndarray, years: np.ndarray, ids: dict) -> np.ndarray:
-    """The region id of every figure. One year throughout (the usual file): each distinct
-    code is looked up once and spread with one take, instead of merging on text keys."""
+def _neighbourhood_ids(
+    code_index: np.ndarray, codes: np.ndarray, years, ids: RegionIds
+) -> np.ndarray:
+    """The region id of every figure, from its code's position in `codes` (a column's
+    factorisation). One year throughout (the usual file): each distinct code is looked up
+    once and spread with one take, instead of merging on text keys."""
     if len(years) and (years == years[0]).all():
-        index, uniques = pd.factorize(codes)
-        year = int(years[0])
-        found = np.fromiter((ids[(c, year)] for c in uniques), dtype="int64", count=len(uniques))
-        return found[index]
-    keys = pd.DataFrame({"code": codes, "year": years})
-    id_frame = pd.DataFrame(
-        [(code, year, nid) for (code, year), nid in ids.items()],
-        columns=["code", "year", "neighbourhood_id"],
+        # A category no figure uses (a region left out by the scope) may have no id.
+        result = ids.lookup(codes, int(years[0]))[code_index]
+        if (result < 0).any():
+            raise KeyError("a figure's region has no id")
+        return result
+    keys = pd.DataFrame(
+        {"code": codes[code_index], "year": np.asarray(years).astype("int64")}
     )
-    merged = keys.merge(id_frame, on=["code", "year"], how="left")
+    merged = keys.merge(ids.frame(), on=["code", "year"], how="left")
     return merged["neighbourhood_id"].to_numpy().astype("int64")
+
+
+def _column(series: pd.Series):
+    """A frame's column for COPY: a categorical as it is (its texts formatted once), else
+    an object array."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.array
+    return series.to_numpy(dtype=object)
 
 
 def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
@@ -385,13 +510,14 @@ def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
 
     report(10, "gebieden")
     regions = plan.regions
-    ids: dict[tuple[str, int], int] = {
-        (c, int(y)): int(i)
-        for c, y, i in zip(
-            regions["code"].tolist(), regions["year"].tolist(), regions["id"].tolist(), strict=True
+    ids = RegionIds()
+    stored = regions["id"].notna().to_numpy()
+    if stored.any():
+        ids.add(
+            regions["code"].to_numpy(dtype=object)[stored],
+            regions["year"].to_numpy()[stored],
+            regions["id"].to_numpy()[stored].astype("int64"),
         )
-        if not pd.isna(i)
-    }
     new = plan.regions_new
     table = Neighbourhood._meta.db_table
     if connection.vendor == "postgresql" and len(new):
@@ -426,10 +552,14 @@ def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
             rows,
         )
         years = sorted({int(y) for y in part["year"]})
-        for nid, code, year in Neighbourhood.objects.filter(
-            year__in=years, level=level
-        ).values_list("id", "code", "year"):
-            ids[(code, year)] = nid
+        read_back = list(
+            Neighbourhood.objects.filter(year__in=years, level=level).values_list(
+                "id", "code", "year"
+            )
+        )
+        if read_back:
+            nids, codes, region_years = zip(*read_back, strict=True)
+            ids.add(codes, region_years, nids)
     if plan.regions_changed:
         by_key = regions.set_index(["code", "year"])
         rows = []
@@ -454,12 +584,24 @@ def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
     values_table = IndicatorValue._meta.db_table
     values = plan.values_new
     if len(values):
-        years = values["year"].to_numpy().astype(int)
-        neighbourhood_ids = _neighbourhood_ids(values["code"].to_numpy(dtype=object), years, ids)
-        indicator_col = values["indicator_code"].map(indicator_ids).to_numpy().astype("int64")
+        years = values["year"].to_numpy()
+        code_index, code_uniques = factorized(values["code"])
+        neighbourhood_ids = _neighbourhood_ids(code_index, code_uniques, years, ids)
+        # Each indicator's id looked up once, spread by the figures' index into them.
+        indicator_index, indicator_codes = factorized(values["indicator_code"])
+        indicator_col = np.asarray(
+            [indicator_ids.get(c, -1) for c in indicator_codes], dtype="int64"
+        )[indicator_index]
+        # 4 bytes a figure instead of 8 where the ids allow (they always do in practice).
+        if len(indicator_col) and indicator_col.max() < 2**31:
+            indicator_col = indicator_col.astype(np.int32)
+        if len(neighbourhood_ids) and neighbourhood_ids.max() < 2**31:
+            neighbourhood_ids = neighbourhood_ids.astype(np.int32)
+        if (indicator_col < 0).any():
+            raise KeyError("a figure's indicator has no id")
         numbers = values["value"].to_numpy(dtype=float)
-        reasons = values["reason"].to_numpy(dtype=object)
-        sources = values["source"].to_numpy(dtype=object)
+        reasons = _column(values["reason"])
+        sources = _column(values["source"])
         # In the order of the unique index (neighbourhood, indicator, year): the index grows
         # at its right edge instead of being written all over.
         order = np.lexsort((years, indicator_col, neighbourhood_ids))
@@ -480,10 +622,13 @@ def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
             numbers if postgres else _decimal_texts(numbers),
             reasons,
             sources,
-            [plan.owner_id] * len(values),
+            Repeated(plan.owner_id, len(values)),
         ]
         # PostgreSQL fills the timestamps itself (db_default now(), the transaction's time):
         # not sending them spares it parsing two per figure. Elsewhere they are sent.
+        # Public figures (no owner): the column's default, NULL, rather than one per row.
+        if postgres and plan.owner_id is None:
+            columns, column_values = columns[:-1], column_values[:-1]
         if not postgres:
             columns += ["created", "updated"]
             column_values += [[now] * len(values), [now] * len(values)]
