@@ -67,17 +67,17 @@ def test_the_editor_speaks_the_interface_language(demo, login, live_server):
     page.goto(f"{live_server.url}/plannen/{plan.code}/onderdelen/{section.code}/")
     page.locator("#editor .prose-editor .ProseMirror[contenteditable]").wait_for()
     menubar = page.locator("#editor .prose-menubar")
-    for name in ("Vet", "Schuin", "Opsomming", "Genummerde lijst", "Link toevoegen", "Ongedaan maken"):
+    for name in ("Vet", "Schuin", "Opsomming", "Genummerde lijst", "Link invoegen", "Ongedaan maken"):
         assert menubar.get_by_role("button", name=name, exact=True).count() == 1, name
     assert menubar.get_by_role("button", name="bold").count() == 0
     # The icons are untouched: the tooltip changed, not the icon's ligature.
     assert menubar.get_by_role("button", name="Ongedaan maken").inner_text() == "undo"
 
     fill_rich_text(page, page.get_by_label("Tekst"), "Tabel hieronder.")
-    menubar.get_by_role("button", name="Tabel toevoegen").click()
+    menubar.get_by_role("button", name="Tabel invoegen").click()
     dialog = page.locator("dialog[open]")
     dialog.get_by_label("Met een koprij").select_option(label="Ja")
-    dialog.get_by_role("button", name="Tabel toevoegen").click()
+    dialog.get_by_role("button", name="Tabel invoegen").click()
     page.locator("#editor .ProseMirror table th").first.wait_for()
     with page.expect_response(lambda r: r.request.method == "POST"):
         page.get_by_role("button", name="Opslaan").first.click()
