@@ -25,6 +25,7 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_htmx.http import reswap, retarget
 from django_prose_editor.widgets import ProseEditorWidget
 
 from gebiedsplan.numbers import DecimalCommaField, IntegerCommaField
@@ -360,6 +361,10 @@ def section_edit(request: HttpRequest, code, section_code) -> HttpResponse:
             done = False
         if done and not request.htmx:
             return redirect("plans:section_edit", code=plan.code, section_code=section.code)
+        if done:
+            response = _htmx_saved(request, section, context)
+            if response is not None:
+                return response
         section.refresh_from_db()
         section.plan = plan
     else:
@@ -369,6 +374,29 @@ def section_edit(request: HttpRequest, code, section_code) -> HttpResponse:
     context.update(_editor_context(section, context))
     template = "plans/section_edit.html" + ("#editor" if request.htmx else "")
     return render(request, template, context, status=409 if context["conflict"] else 200)
+
+
+def _htmx_saved(request, section: Section, context: dict) -> HttpResponse | None:
+    """After an htmx save, only what it changed instead of the whole editor: a saved item
+    answers with its own row, a drop with nothing to swap (the list already shows the order). Each answer carries the
+    section's new revision out of band into every form of the editor (so the next save
+    of any of them is no conflict) and the editor's notices. None: redraw the editor."""
+    template = "plans/section_edit.html#"
+    base = {
+        "plan": section.plan, "section": section, "revision": section.revision, "errors": [],
+        "adopted": section.plan.status == Plan.Status.ADOPTED,
+    }
+    action = request.POST.get("action")
+    if action == "item-save" and "saved_item" in context:
+        item = context["saved_item"]
+        base.update(_saved_item(section, item))
+        response = render(request, template + "item-saved", base)
+        return reswap(retarget(response, f"#item-{item.pk}"), "outerHTML")
+    if action == "reorder":
+        response = render(request, template + "reordered", base)
+        response["X-Revision"] = str(section.revision)  # read by static/js/sortable-lists.js
+        return reswap(response, "none")
+    return None
 
 
 def _restore_draft(draft, section: Section, context: dict) -> None:
@@ -456,6 +484,7 @@ def _section_action(request, section: Section, context: dict) -> bool:
         data = dict(form.cleaned_data)
         services.content_update(item=item, expected_revision=revision, **data)  # themes too, before the history
         messages.success(request, _("Opgeslagen."))
+        context["saved_item"] = item
         return True
     raise Http404
 
@@ -645,39 +674,70 @@ def _intro_widget(value: str, section: Section) -> str:
     return RichTextField(required=False).widget.render("intro", value, attrs=attrs)
 
 
+def _item_prefetches(section: Section, model) -> list:
+    """What an item's row in the editor shows besides its own fields: a survey question's
+    answers, the figures a focus point or goal cites (a goal also per indicator)."""
+    if model is SurveyQuestion:
+        return ["answers"]
+    if section.kind not in CITING:
+        return []
+    citations = Prefetch("citations", queryset=FigureCitation.objects.select_related("indicator", "neighbourhood"))
+    if model is not Goal:
+        return [citations]
+    return [
+        citations,
+        Prefetch(
+            "indicators",
+            queryset=GoalIndicator.objects.select_related("indicator").prefetch_related(
+                Prefetch("citations", queryset=FigureCitation.objects.select_related("indicator", "neighbourhood"))
+            ),
+        ),
+    ]
+
+
+def _dress_item(section: Section, item, choices, posted_citations: dict) -> None:
+    """The cited figures and the citation form of an item that can cite (prefetched)."""
+    if section.kind not in CITING:
+        return
+    item.citation_list = list(item.citations.all())
+    if isinstance(item, Goal):
+        item.citation_list += [c for gi in item.indicators.all() for c in gi.citations.all()]
+    item.citation_form = posted_citations.get(item.pk) or _citation_form(section, item, choices)
+
+
+def _saved_item(section: Section, item) -> dict:
+    """The context of one item's row after it was saved: its form as stored, and whether
+    it is first or last (its ↑/↓ buttons)."""
+    from django.db.models import prefetch_related_objects
+
+    model, form_class = _item_form_class(section)
+    ids = list(model.objects.filter(section=section).order_by("order", "id").values_list("pk", flat=True))
+    prefetches = _item_prefetches(section, model)
+    if prefetches:
+        prefetch_related_objects([item], *prefetches)
+    choices = _citation_choices(section.plan) if section.kind in CITING else None
+    _dress_item(section, item, choices, {})
+    form = form_class(instance=item, prefix=f"i{item.pk}")
+    _limit_choices(form, section, {})
+    return {"item": item, "form": form, "is_first": ids[:1] == [item.pk], "is_last": ids[-1:] == [item.pk]}
+
+
 def _editor_context(section: Section, context: dict) -> dict:
     items, item_forms, new_form = [], [], None
     if section.kind in ITEM_MODELS:
         model, form_class = _item_form_class(section)
         posted = context.get("item_forms", {})
         queryset = model.objects.filter(section=section).order_by("order", "id")
-        if model is SurveyQuestion:
-            queryset = queryset.prefetch_related("answers")
-        citing = section.kind in CITING
-        if citing:
-            queryset = queryset.prefetch_related(
-                Prefetch("citations", queryset=FigureCitation.objects.select_related("indicator", "neighbourhood"))
-            )
-            if model is Goal:
-                queryset = queryset.prefetch_related(
-                    Prefetch(
-                        "indicators",
-                        queryset=GoalIndicator.objects.select_related("indicator").prefetch_related(
-                            Prefetch("citations", queryset=FigureCitation.objects.select_related("indicator", "neighbourhood"))
-                        ),
-                    )
-                )
-            choices = _citation_choices(section.plan)
+        prefetches = _item_prefetches(section, model)
+        if prefetches:
+            queryset = queryset.prefetch_related(*prefetches)
+        choices = _citation_choices(section.plan) if section.kind in CITING else None
         posted_citations = context.get("citation_forms", {})
         shared: dict = {}
         for item in queryset:
             form = posted.get(item.pk) or form_class(instance=item, prefix=f"i{item.pk}")
             _limit_choices(form, section, shared)
-            if citing:
-                item.citation_list = list(item.citations.all())
-                if model is Goal:
-                    item.citation_list += [c for gi in item.indicators.all() for c in gi.citations.all()]
-                item.citation_form = posted_citations.get(item.pk) or _citation_form(section, item, choices)
+            _dress_item(section, item, choices, posted_citations)
             item_forms.append((item, form))
         new_form = context.get("new_form") or form_class(prefix="new")
         _limit_choices(new_form, section, shared)
