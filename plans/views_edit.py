@@ -378,7 +378,8 @@ def section_edit(request: HttpRequest, code, section_code) -> HttpResponse:
 
 def _htmx_saved(request, section: Section, context: dict) -> HttpResponse | None:
     """After an htmx save, only what it changed instead of the whole editor: a saved item
-    answers with its own row, a drop with nothing to swap (the list already shows the order). Each answer carries the
+    answers with its own row, a section save with the section's form and heading, a drop
+    with nothing to swap (the list already shows the order). Each answer carries the
     section's new revision out of band into every form of the editor (so the next save
     of any of them is no conflict) and the editor's notices. None: redraw the editor."""
     template = "plans/section_edit.html#"
@@ -392,6 +393,14 @@ def _htmx_saved(request, section: Section, context: dict) -> HttpResponse | None
         base.update(_saved_item(section, item))
         response = render(request, template + "item-saved", base)
         return reswap(retarget(response, f"#item-{item.pk}"), "outerHTML")
+    if action == "section-save":
+        base.update(
+            heading_value=section.heading, contents_label_value=section.contents_label,
+            intro_widget=_intro_widget(section.intro, section), numbered_value=section.numbered,
+            appendix_value=section.appendix,
+        )
+        response = render(request, template + "section-saved", base)
+        return reswap(retarget(response, "#section-form"), "outerHTML")
     if action == "reorder":
         response = render(request, template + "reordered", base)
         response["X-Revision"] = str(section.revision)  # read by static/js/sortable-lists.js

@@ -183,7 +183,7 @@ class TestSectionEdit:
         assert response.status_code == 200
         assert not Card.objects.exists()
 
-    def test_the_htmx_branch_returns_the_editor_only(self, client, people):
+    def test_the_htmx_branch_returns_the_section_form_with_heading_notices_and_revision(self, client, people):
         client.force_login(people.coordinator)
         story = people.plan.sections.get(kind="text")
         response = client.post(
@@ -191,8 +191,17 @@ class TestSectionEdit:
             HTTP_HX_REQUEST="true",
         )
         body = response.content.decode()
-        assert response.status_code == 200 and "<html" not in body and 'id="editor"' in body
-        assert "Het onderdeel is opgeslagen." in body  # the swapped editor says so itself
+        assert response.status_code == 200 and "<html" not in body and 'id="editor"' not in body
+        assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#section-form", "outerHTML")
+        assert body.lstrip().startswith('<form method="post" class="settings-card" id="section-form"')
+        assert 'id="editor-heading" hx-swap-oob="true">Kop <span' in body  # the heading above the editor too
+        assert 'id="editor-notices" hx-swap-oob="true"' in body
+        assert "Het onderdeel is opgeslagen." in body  # the swapped notices say so themselves
+        # One out-of-band revision for every form of the editor, the section's new one.
+        new = fresh(story).revision
+        assert new == story.revision + 1
+        assert body.count(f'<input type="hidden" name="revision" value="{new}"') == 2
+        assert f'value="{new}" hx-swap-oob="outerHTML:#editor input[name=revision]"' in body
         assert fresh(story).heading == "Kop"
         assert "Het onderdeel is opgeslagen." not in client.get(section_url(story)).content.decode()  # said once
 
