@@ -170,8 +170,11 @@ def _choices(field) -> list:
 def plan_edit(request: HttpRequest, code) -> HttpResponse:
     """The plan's sections in order: add, move, remove; and the workflow."""
     plan = get_plan_for_user(request.user, code, roles=(COORDINATOR, FACILITATOR))
-    sections = list(plan.sections.all())
+    # Ordered explicitly: Section's own ordering starts with the plan's, which joins the
+    # plan and its area for nothing here (one plan).
+    sections = plan.sections.order_by("order", "id")
     if request.method == "POST":
+        sections = list(sections)
         if plan.user_role != COORDINATOR:
             raise PermissionDenied
         try:
@@ -180,6 +183,7 @@ def plan_edit(request: HttpRequest, code) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
             response = None
         return response or redirect("plans:plan_edit", code=plan.code)
+    sections = list(sections.defer("intro"))  # the page lists headings, not texts
     if plan.user_role != COORDINATOR:
         sections = [s for s in sections if s.kind == SectionKind.MATRIX]
     draft = draft_take(request)
@@ -196,10 +200,10 @@ def plan_edit(request: HttpRequest, code) -> HttpResponse:
             "kinds": SectionKind.choices,
             "chapters": [s for s in sections if s.parent_id is None],
             "next_statuses": [Plan.Status(s) for s in sorted(services.TRANSITIONS[plan.status])],
-            "status_changes": plan.status_changes.select_related("user")[:10],
+            "status_changes": plan.status_changes.select_related("user").order_by("-created")[:10],
             "adopted": plan.status == Plan.Status.ADOPTED,
             "editable": editable,
-            "next_version": Plan.objects.filter(previous_version=plan).only("code", "version", "status").first(),
+            "next_version": Plan.objects.filter(previous_version=plan).only("code", "version", "status").order_by("pk").first(),
             "previous_version": (
                 Plan.objects.only("code", "version", "status").get(pk=plan.previous_version_id)
                 if plan.previous_version_id else None
@@ -259,49 +263,50 @@ def _section_rows_html(plan: Plan, sections: list[Section], *, sortable: bool, t
     kinds = dict(SectionKind.choices)
     up, down, delete = _("%(name)s omhoog"), _("%(name)s omlaag"), _("%(name)s verwijderen")
     drag = format_html('<span class="drag-handle" aria-hidden="true" title="{}">⠿</span>', _("Slepen om te verplaatsen"))
+    drag = drag if sortable else ""
     appendix, remove = " · " + _("bijlage"), _("Verwijderen")
     disabled = mark_safe(" disabled")  # noqa: S308 - a constant
-
-    def row(s: Section, first: bool, last: bool) -> SafeString:
-        main = format_html(
-            '<p class="settings-row__main">{}<a class="utrecht-link" href="{}">{}</a>\n'
-            '    <span class="settings-row__kind">{}{}</span></p>',
-            drag if sortable else "", url.replace(placeholder, str(s.code)), s.heading,
-            kinds.get(s.kind, s.kind), appendix if s.appendix else "",
-        )
-        if not tools:
-            return format_html('<div class="settings-row">\n  {}\n</div>', main)
-        return format_html(
-            '<div class="settings-row">\n  {}\n'
-            '  <form method="post" class="settings-row__tools">{}\n'
+    # One format_html per row (every value in it escaped); a row with sub-sections gets
+    # their list before its </li>.
+    head = (
+        '<li class="settings-group" data-id="{}"><div class="settings-row">\n'
+        '  <p class="settings-row__main">{}<a class="utrecht-link" href="{}">{}</a>\n'
+        '    <span class="settings-row__kind">{}{}</span></p>'
+    )
+    if tools:
+        head += (
+            '\n  <form method="post" class="settings-row__tools">{}\n'
             '    <input type="hidden" name="section" value="{}">\n'
             '    <input type="hidden" name="revision" value="{}">\n'
             '    <button class="utrecht-button utrecht-button--subtle" type="submit" name="action" value="section-up" aria-label="{}"{}>↑</button>\n'
             '    <button class="utrecht-button utrecht-button--subtle" type="submit" name="action" value="section-down" aria-label="{}"{}>↓</button>\n'
             '    <button class="utrecht-button utrecht-button--subtle" type="submit" name="action" value="section-delete" aria-label="{}">{}</button>\n'
-            '  </form>\n</div>',
-            main, csrf_input, s.pk, s.revision,
-            up % {"name": s.heading}, disabled if first else "",
-            down % {"name": s.heading}, disabled if last else "",
-            delete % {"name": s.heading}, remove,
+            '  </form>'
         )
+    head += "\n</div>"
+
+    def row(s: Section, first: bool, last: bool) -> SafeString:
+        values = [s.pk, drag, url.replace(placeholder, str(s.code)), s.heading, kinds.get(s.kind, s.kind), appendix if s.appendix else ""]
+        if tools:
+            name = {"name": s.heading}
+            values += [
+                csrf_input, s.pk, s.revision, up % name, disabled if first else "", down % name, disabled if last else "",
+                delete % name, remove,
+            ]
+        return format_html(head, *values)
 
     def rows(group: list[Section], children: dict[int, list[Section]]) -> list[SafeString]:
         out = []
         for i, s in enumerate(group):
-            sub = children.get(s.pk, [])
-            nested = (
-                format_html(
+            html = row(s, i == 0, i == len(group) - 1)
+            sub = children.get(s.pk)
+            if sub:
+                html += format_html(
                     '\n<ol class="settings-list settings-list--sub"{}>{}</ol>',
                     format_html(' data-sortable-url="{}" data-parent="{}"', url_here, s.pk) if sortable else "",
                     mark_safe("".join(rows(sub, {}))),  # noqa: S308 - each row is escaped by format_html
                 )
-                if sub
-                else ""
-            )
-            out.append(
-                format_html('<li class="settings-group" data-id="{}">{}{}</li>', s.pk, row(s, i == 0, i == len(group) - 1), nested)
-            )
+            out.append(html + mark_safe("</li>"))  # noqa: S308 - a constant
         return out
 
     url_here = reverse("plans:plan_edit", args=[plan.code])
