@@ -651,7 +651,10 @@ def content_update(*, item, expected_revision: int | None = None, **fields):
         setattr(item, name, value)
     if isinstance(item, Card) and item.theme_id is not None and item.theme.plan_id != item.plan_id:
         raise ValidationError(_("Dit thema hoort niet bij dit plan."))
-    item.full_clean(exclude=[f.name for f in item._meta.fields if f.is_relation])
+    # Its fields, and every constraint (also those on its relations: a card's theme or
+    # topic). The relations themselves are the caller's to choose from the plan's own.
+    item.full_clean(exclude=[f.name for f in item._meta.fields if f.is_relation], validate_constraints=False)
+    item.validate_constraints()
     item.save()
     for name, value in many.items():
         getattr(item, name).set(value)

@@ -121,6 +121,22 @@ def _formfield(field, **kwargs):
 
 class _ItemForm(forms.ModelForm):
     default_renderer = EditorRenderer()
+    # False: the form only reads what was typed (each field, a choice among the plan's own
+    # rows); the service that saves validates the item (its fields and constraints), once.
+    validate_model = True
+
+    def _post_clean(self):
+        if self.validate_model:
+            super()._post_clean()
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    """A service's refusal shown on the form: beside the field it names, else above."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
 
 
 def _item_form_class(section: Section):
@@ -533,12 +549,18 @@ def _section_action(request, section: Section, context: dict) -> bool:
         return True
     if action == "item-save":
         form = form_class(request.POST, instance=item, prefix=f"i{item.pk}")
+        form.validate_model = False  # content_update validates the item
         _limit_choices(form, section)
         if not form.is_valid():
             context.setdefault("item_forms", {})[item.pk] = form
             return False
         data = dict(form.cleaned_data)
-        services.content_update(item=item, expected_revision=revision, **data)  # themes too, before the history
+        try:
+            services.content_update(item=item, expected_revision=revision, **data)  # themes too, before the history
+        except ValidationError as error:
+            _form_errors(form, error)
+            context.setdefault("item_forms", {})[item.pk] = form
+            return False
         messages.success(request, _("Opgeslagen."))
         context["saved_item"] = item
         return True

@@ -242,6 +242,27 @@ class TestSectionEdit:
         assert response.status_code == 409 and 'id="editor"' in response.content.decode()
         assert fresh(first).text == "<p>Een kaart.</p>"
 
+    def test_a_card_save_the_service_refuses_shows_why_on_the_card_and_keeps_the_typing(self, client, people):
+        from plans import services
+
+        cards = people.plan.sections.get(kind="cards")
+        kind, theme = cards.card_kinds.first(), people.plan.themes.first()
+        card = services.card_add(section=cards, kind=kind, theme=theme, text="Een.")
+        before = fresh(people.plan).revision
+        client.force_login(people.coordinator)
+        response = client.post(section_url(cards), {  # neither a theme nor a topic: the card's constraint
+            "action": "item-save", "item": card.pk, "revision": fresh(cards).revision,
+            f"i{card.pk}-kind": kind.pk, f"i{card.pk}-theme": "", f"i{card.pk}-topic": "", f"i{card.pk}-text": "Getypt.",
+        }, HTTP_HX_REQUEST="true")
+        body = response.content.decode()
+        assert response.status_code == 200 and 'id="editor"' in body
+        item = body[body.index(f'id="item-{card.pk}"'):]
+        item = item[:item.index("</li>")]
+        assert 'class="utrecht-form-field__error-message" role="alert"' in item  # on the card's own form
+        assert "\nGetypt.</textarea>" in item
+        assert fresh(card).theme == theme and fresh(card).text == "Een."  # nothing saved
+        assert fresh(people.plan).revision == before
+
     def test_an_htmx_reorder_swaps_nothing_and_answers_the_new_revision(self, client, people):
         from plans import services
 
