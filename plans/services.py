@@ -609,7 +609,7 @@ def section_update(*, section: Section, expected_revision: int | None = None, **
         raise TypeError(f"section_update cannot change {', '.join(sorted(unknown))}")
     for name, value in fields.items():
         setattr(section, name, value)
-    section.full_clean(exclude=["plan", "parent"])
+    section.full_clean(exclude=["plan", "parent", "code"])  # its code never changes: no uniqueness query
     section.save(update_fields=[*fields, "updated"])
     plan_touch(plan=section.plan, section=section)
     return section

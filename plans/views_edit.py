@@ -152,12 +152,14 @@ def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
     section with many items costs one query per field, not one per item.
     """
     plan = section.plan
+    # Ordered explicitly: the models' own ordering starts with their plan or section,
+    # which joins the section, the plan and its area for nothing (they are all one's).
     querysets = {
-        "theme": plan.themes.all,
-        "themes": plan.themes.all,
-        "kind": section.card_kinds.all,
-        "topic": section.card_topics.all,
-        "parent": lambda: section.goals.filter(parent=None),
+        "theme": lambda: plan.themes.order_by("order", "id"),
+        "themes": lambda: plan.themes.order_by("order", "id"),
+        "kind": lambda: section.card_kinds.order_by("order", "id"),
+        "topic": lambda: section.card_topics.order_by("order", "id"),
+        "parent": lambda: section.goals.filter(parent=None).order_by("order", "id"),
     }
     for name, queryset in querysets.items():
         if name not in form.fields:
