@@ -712,7 +712,8 @@ def section_reorder(*, plan: Plan, parent_id: int | None, ordered_ids: list[int]
 def content_reorder(*, section: Section, model, ordered_ids: list[int], expected_revision: int | None = None) -> None:
     """Put the items of one section in the order given (a drop)."""
     _begin(plan=section.plan, section=section, expected_revision=expected_revision)
-    items = {i.pk: i for i in model.objects.filter(section=section)}
+    # Only what a reorder writes; unordered (the default ordering joins section, plan and area).
+    items = {i.pk: i for i in model.objects.filter(section=section).order_by().only("pk", "order")}
     if set(ordered_ids) != set(items):
         raise ValidationError(_("De volgorde is intussen veranderd. Laad de pagina opnieuw."))
     for order, pk in enumerate(ordered_ids):
