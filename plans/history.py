@@ -222,13 +222,15 @@ def own_rows(plan: Plan) -> list:
 _pending: ContextVar = ContextVar("plan-history-pending", default=(None, {}))
 
 
-def record(plan: Plan, comment: str = "", *, sections=None, own: bool = True) -> None:
+def record(plan: Plan, comment: str = "", *, sections=None, own: bool = True, stored: Plan | None = None) -> None:
     """Add the plan to the revision being made (one is opened if there is none).
 
     `sections`: the ids of the sections this save changed (None: it may have changed
     anything, the whole plan is stored); `own`: it changed the plan's own rows. Sections
     that are new since the last revision are stored too; deleted ones leave the state.
     Every part not stored here keeps pointing at the revision that stored it last.
+    `stored`: the plan's row as it is now in this transaction (plan_touch has it from its
+    UPDATE … RETURNING); without it the row is read.
     """
     with reversion.create_revision(atomic=False):
         started, pending = _pending.get()
@@ -248,7 +250,9 @@ def record(plan: Plan, comment: str = "", *, sections=None, own: bool = True) ->
             del parts[part]
         changed = current if sections is None else {int(pk) for pk in sections} & current
         changed |= {pk for pk in current if str(pk) not in parts}
-        rows = [Plan.objects.select_related("area").get(pk=plan.pk)]  # its __str__ names the area
+        if stored is None:
+            stored = Plan.objects.select_related("area").get(pk=plan.pk)  # its __str__ names the area
+        rows = [stored]
         if own or sections is None or "plan" not in parts:
             rows.extend(own_rows(plan))
             parts["plan"] = None

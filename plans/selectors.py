@@ -226,9 +226,9 @@ def moved_citations(plan: Plan) -> list[dict]:
     from .models import FigureCitation
 
     citations = list(
-        FigureCitation.objects.filter(section__plan=plan, previous_year__isnull=False).select_related(
-            "indicator", "neighbourhood"
-        )
+        FigureCitation.objects.filter(section__plan=plan, previous_year__isnull=False)
+        .select_related("indicator", "neighbourhood")
+        .order_by("section__order", "section_id", "order", "id")  # the default joins the plan and area too
     )
     from wijkdata.models import IndicatorValue
     from wijkdata.selectors import visible_filter

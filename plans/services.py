@@ -20,7 +20,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -91,26 +98,51 @@ def plan_touch(
     given, the whole plan (a service that does not say what it changed). Sections that
     are new are stored anyway, deleted ones drop out.
 
-    One UPDATE with F(): two concurrent writers each get their own number, and a writer
-    whose transaction rolls back takes its revision with it.
+    One UPDATE … RETURNING per row (`_bump_revision`); the plan's row it returns is the
+    one the history stores, so it is not read again.
     """
     now = timezone.now()
-    Plan.objects.filter(pk=plan.pk).update(revision=F("revision") + 1, updated=now)
-    plan.revision = Plan.objects.filter(pk=plan.pk).values_list("revision", flat=True).get()
-    plan.updated = now
+    stored = _bump_revision(Plan, plan.pk, now, whole_row=True)
+    if Plan.area.is_cached(plan):  # the history names the area (the plan's __str__)
+        stored.area = plan.area
+    plan.revision, plan.updated = stored.revision, now
     if section is not None:
-        Section.objects.filter(pk=section.pk).update(revision=F("revision") + 1, updated=now)
-        section.revision = Section.objects.filter(pk=section.pk).values_list("revision", flat=True).get()
+        section.revision = _bump_revision(Section, section.pk, now).revision
+        section.updated = now
     if not what and section is not None:
         what = _("Gewijzigd: %(heading)s") % {"heading": section.heading}
     if section is None and changed is None and own is None:
-        history.record(plan, what)
+        history.record(plan, what, stored=stored)
     else:
         ids = {s.pk for s in changed or ()} | ({section.pk} if section is not None else set())
-        history.record(plan, what, sections=ids, own=bool(own))
+        history.record(plan, what, sections=ids, own=bool(own), stored=stored)
     if settings.PDF_PRERENDER:
         transaction.on_commit(partial(_schedule_prerender, plan.pk, plan.revision))
     return plan.revision
+
+
+def _bump_revision(model, pk: int, now, *, whole_row: bool = False):
+    """Raise a plan's or a section's revision by one: one UPDATE … RETURNING, so one round
+    trip (a queryset update and a read after it are two). Returns the row as stored after
+    the update: all of it with `whole_row` (the history keeps the plan's row), else its
+    revision. revision + 1 in SQL: two concurrent writers each get their own number, and a writer whose
+    transaction rolls back takes its revision with it."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    updated = meta.get_field("updated")
+    columns = (
+        ", ".join(quote(f.column) for f in meta.concrete_fields)
+        if whole_row
+        else f"{quote(meta.pk.column)}, {quote('revision')}"
+    )
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {quote('revision')} = {quote('revision')} + 1, "  # noqa: S608 - names from model meta
+        f"{quote(updated.column)} = %s WHERE {quote(meta.pk.column)} = %s RETURNING {columns}"
+    )
+    rows = list(model.objects.raw(sql, [updated.get_db_prep_save(now, connection), pk]))
+    if not rows:
+        raise model.DoesNotExist(f"{meta.object_name} {pk} does not exist")
+    return rows[0]
 
 
 def _schedule_prerender(plan_id: int, revision: int) -> None:
@@ -141,12 +173,19 @@ ADOPTED_MESSAGE = _(
 def _begin(*, plan: Plan, section: Section | None = None, expected_revision: int | None = None) -> None:
     """What every write checks first: the plan may still change, and the section is as the
     person editing it saw it (its row is locked until the write commits)."""
-    if Plan.objects.filter(pk=plan.pk, status=Plan.Status.ADOPTED).exists():
-        raise ValidationError(str(ADOPTED_MESSAGE))
     if section is not None and expected_revision is not None:
-        current = Section.objects.select_for_update().get(pk=section.pk)
+        # One query: the section's row, locked, with its plan's status beside it.
+        current = (
+            Section.objects.select_for_update(of=("self",))
+            .annotate(plan_status=F("plan__status"))
+            .get(pk=section.pk)
+        )
+        if current.plan_status == Plan.Status.ADOPTED:
+            raise ValidationError(str(ADOPTED_MESSAGE))
         if current.revision != int(expected_revision):
             raise StaleEdit(current)
+    elif Plan.objects.filter(pk=plan.pk, status=Plan.Status.ADOPTED).exists():
+        raise ValidationError(str(ADOPTED_MESSAGE))
 
 
 def _section_of(item) -> Section:
@@ -570,7 +609,7 @@ def section_update(*, section: Section, expected_revision: int | None = None, **
         raise TypeError(f"section_update cannot change {', '.join(sorted(unknown))}")
     for name, value in fields.items():
         setattr(section, name, value)
-    section.full_clean(exclude=["plan", "parent"])
+    section.full_clean(exclude=["plan", "parent", "code"])  # its code never changes: no uniqueness query
     section.save(update_fields=[*fields, "updated"])
     plan_touch(plan=section.plan, section=section)
     return section
@@ -612,7 +651,10 @@ def content_update(*, item, expected_revision: int | None = None, **fields):
         setattr(item, name, value)
     if isinstance(item, Card) and item.theme_id is not None and item.theme.plan_id != item.plan_id:
         raise ValidationError(_("Dit thema hoort niet bij dit plan."))
-    item.full_clean(exclude=[f.name for f in item._meta.fields if f.is_relation])
+    # Its fields, and every constraint (also those on its relations: a card's theme or
+    # topic). The relations themselves are the caller's to choose from the plan's own.
+    item.full_clean(exclude=[f.name for f in item._meta.fields if f.is_relation], validate_constraints=False)
+    item.validate_constraints()
     item.save()
     for name, value in many.items():
         getattr(item, name).set(value)
@@ -670,7 +712,8 @@ def section_reorder(*, plan: Plan, parent_id: int | None, ordered_ids: list[int]
 def content_reorder(*, section: Section, model, ordered_ids: list[int], expected_revision: int | None = None) -> None:
     """Put the items of one section in the order given (a drop)."""
     _begin(plan=section.plan, section=section, expected_revision=expected_revision)
-    items = {i.pk: i for i in model.objects.filter(section=section)}
+    # Only what a reorder writes; unordered (the default ordering joins section, plan and area).
+    items = {i.pk: i for i in model.objects.filter(section=section).order_by().only("pk", "order")}
     if set(ordered_ids) != set(items):
         raise ValidationError(_("De volgorde is intussen veranderd. Laad de pagina opnieuw."))
     for order, pk in enumerate(ordered_ids):

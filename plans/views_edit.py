@@ -8,7 +8,6 @@ back to the page); with htmx the section editor is swapped in place.
 """
 
 import uuid
-from types import SimpleNamespace
 
 from django import forms
 from django.contrib import messages
@@ -22,9 +21,11 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_htmx.http import reswap, retarget
 from django_prose_editor.widgets import ProseEditorWidget
 
 from gebiedsplan.numbers import DecimalCommaField, IntegerCommaField
@@ -120,6 +121,22 @@ def _formfield(field, **kwargs):
 
 class _ItemForm(forms.ModelForm):
     default_renderer = EditorRenderer()
+    # False: the form only reads what was typed (each field, a choice among the plan's own
+    # rows); the service that saves validates the item (its fields and constraints), once.
+    validate_model = True
+
+    def _post_clean(self):
+        if self.validate_model:
+            super()._post_clean()
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    """A service's refusal shown on the form: beside the field it names, else above."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
 
 
 def _item_form_class(section: Section):
@@ -135,12 +152,14 @@ def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
     section with many items costs one query per field, not one per item.
     """
     plan = section.plan
+    # Ordered explicitly: the models' own ordering starts with their plan or section,
+    # which joins the section, the plan and its area for nothing (they are all one's).
     querysets = {
-        "theme": plan.themes.all,
-        "themes": plan.themes.all,
-        "kind": section.card_kinds.all,
-        "topic": section.card_topics.all,
-        "parent": lambda: section.goals.filter(parent=None),
+        "theme": lambda: plan.themes.order_by("order", "id"),
+        "themes": lambda: plan.themes.order_by("order", "id"),
+        "kind": lambda: section.card_kinds.order_by("order", "id"),
+        "topic": lambda: section.card_topics.order_by("order", "id"),
+        "parent": lambda: section.goals.filter(parent=None).order_by("order", "id"),
     }
     for name, queryset in querysets.items():
         if name not in form.fields:
@@ -169,8 +188,11 @@ def _choices(field) -> list:
 def plan_edit(request: HttpRequest, code) -> HttpResponse:
     """The plan's sections in order: add, move, remove; and the workflow."""
     plan = get_plan_for_user(request.user, code, roles=(COORDINATOR, FACILITATOR))
-    sections = list(plan.sections.all())
+    # Ordered explicitly: Section's own ordering starts with the plan's, which joins the
+    # plan and its area for nothing here (one plan).
+    sections = plan.sections.order_by("order", "id")
     if request.method == "POST":
+        sections = list(sections)
         if plan.user_role != COORDINATOR:
             raise PermissionDenied
         try:
@@ -179,25 +201,27 @@ def plan_edit(request: HttpRequest, code) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
             response = None
         return response or redirect("plans:plan_edit", code=plan.code)
+    sections = list(sections.defer("intro"))  # the page lists headings, not texts
     if plan.user_role != COORDINATOR:
         sections = [s for s in sections if s.kind == SectionKind.MATRIX]
     draft = draft_take(request)
+    editable = plan.user_role == COORDINATOR and plan.status != Plan.Status.ADOPTED
     return render(
         request,
         "plans/plan_edit.html",
         {
             "plan": plan,
-            "tree": _section_rows(plan, sections),
-            "row_labels": {"drag": _("Slepen om te verplaatsen"), "appendix": _("bijlage"), "delete": _("Verwijderen")},
-            "row_tools": plan.user_role == COORDINATOR and plan.status != Plan.Status.ADOPTED,
-            "csrf_input": format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)),
+            "section_rows": _section_rows_html(
+                plan, sections, sortable=editable, tools=editable,
+                csrf_input=format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)),
+            ),
             "kinds": SectionKind.choices,
             "chapters": [s for s in sections if s.parent_id is None],
             "next_statuses": [Plan.Status(s) for s in sorted(services.TRANSITIONS[plan.status])],
-            "status_changes": plan.status_changes.select_related("user")[:10],
+            "status_changes": plan.status_changes.select_related("user").order_by("-created")[:10],
             "adopted": plan.status == Plan.Status.ADOPTED,
-            "editable": plan.user_role == COORDINATOR and plan.status != Plan.Status.ADOPTED,
-            "next_version": Plan.objects.filter(previous_version=plan).only("code", "version", "status").first(),
+            "editable": editable,
+            "next_version": Plan.objects.filter(previous_version=plan).only("code", "version", "status").order_by("pk").first(),
             "previous_version": (
                 Plan.objects.only("code", "version", "status").get(pk=plan.previous_version_id)
                 if plan.previous_version_id else None
@@ -246,33 +270,75 @@ def _copied_summary(plan: Plan, *, years: int) -> str:
     return get_text_list(parts, _("en"))
 
 
-def _section_rows(plan: Plan, sections: list[Section]) -> list[SimpleNamespace]:
-    """The plan's chapters with their sub-sections, each row with its link and the labels
-    of its buttons made here: a plan of a hundred sections would otherwise translate,
-    reverse and include a template a few hundred times per page."""
-    placeholder = uuid.UUID(int=0)
+def _section_rows_html(plan: Plan, sections: list[Section], *, sortable: bool, tools: bool, csrf_input: str) -> SafeString:
+    """The plan's chapters with their sub-sections as the list of the edit page, each row
+    with its link and its buttons (↑, ↓, remove: each a form that works without
+    JavaScript). Written here with format_html (every value escaped) rather than a
+    template partial per row: a plan of a hundred sections would otherwise render,
+    translate and localise a few thousand template nodes per page."""
+    placeholder = str(uuid.UUID(int=0))
     url = reverse("plans:section_edit", args=[plan.code, placeholder])
     kinds = dict(SectionKind.choices)
     up, down, delete = _("%(name)s omhoog"), _("%(name)s omlaag"), _("%(name)s verwijderen")
+    drag = format_html('<span class="drag-handle" aria-hidden="true" title="{}">⠿</span>', _("Slepen om te verplaatsen"))
+    drag = drag if sortable else ""
+    appendix, remove = " · " + _("bijlage"), _("Verwijderen")
+    disabled = mark_safe(" disabled")  # noqa: S308 - a constant
+    # One format_html per row (every value in it escaped); a row with sub-sections gets
+    # their list before its </li>.
+    head = (
+        '<li class="settings-group" data-id="{}"><div class="settings-row">\n'
+        '  <p class="settings-row__main">{}<a class="utrecht-link" href="{}">{}</a>\n'
+        '    <span class="settings-row__kind">{}{}</span></p>'
+    )
+    if tools:
+        head += (
+            '\n  <form method="post" class="settings-row__tools">{}\n'
+            '    <input type="hidden" name="section" value="{}">\n'
+            '    <input type="hidden" name="revision" value="{}">\n'
+            '    <button class="utrecht-button utrecht-button--subtle" type="submit" name="action" value="section-up" aria-label="{}"{}>↑</button>\n'
+            '    <button class="utrecht-button utrecht-button--subtle" type="submit" name="action" value="section-down" aria-label="{}"{}>↓</button>\n'
+            '    <button class="utrecht-button utrecht-button--subtle" type="submit" name="action" value="section-delete" aria-label="{}">{}</button>\n'
+            '  </form>'
+        )
+    head += "\n</div>"
 
-    def rows(group: list[Section]) -> list[SimpleNamespace]:
-        return [
-            SimpleNamespace(
-                section=s, url=url.replace(str(placeholder), str(s.code)), kind=kinds.get(s.kind, s.kind),
-                up=up % {"name": s.heading}, down=down % {"name": s.heading}, delete=delete % {"name": s.heading},
-                first=i == 0, last=i == len(group) - 1, children=[],
-            )
-            for i, s in enumerate(group)
-        ]
+    def row(s: Section, first: bool, last: bool) -> SafeString:
+        values = [s.pk, drag, url.replace(placeholder, str(s.code)), s.heading, kinds.get(s.kind, s.kind), appendix if s.appendix else ""]
+        if tools:
+            name = {"name": s.heading}
+            values += [
+                csrf_input, s.pk, s.revision, up % name, disabled if first else "", down % name, disabled if last else "",
+                delete % name, remove,
+            ]
+        return format_html(head, *values)
 
+    def rows(group: list[Section], children: dict[int, list[Section]]) -> list[SafeString]:
+        out = []
+        for i, s in enumerate(group):
+            html = row(s, i == 0, i == len(group) - 1)
+            sub = children.get(s.pk)
+            if sub:
+                html += format_html(
+                    '\n<ol class="settings-list settings-list--sub"{}>{}</ol>',
+                    format_html(' data-sortable-url="{}" data-parent="{}"', url_here, s.pk) if sortable else "",
+                    mark_safe("".join(rows(sub, {}))),  # noqa: S308 - each row is escaped by format_html
+                )
+            out.append(html + mark_safe("</li>"))  # noqa: S308 - a constant
+        return out
+
+    url_here = reverse("plans:plan_edit", args=[plan.code])
     children: dict[int, list[Section]] = {}
     for s in sections:
         if s.parent_id is not None:
             children.setdefault(s.parent_id, []).append(s)
-    tree = rows([s for s in sections if s.parent_id is None])
-    for row in tree:
-        row.children = rows(children.get(row.section.pk, []))
-    return tree
+    chapters = [s for s in sections if s.parent_id is None]
+    items = rows(chapters, children) or [format_html('<li class="empty">{}</li>', _("Dit plan heeft nog geen onderdelen."))]
+    return format_html(
+        '<ol class="settings-list"{}>{}</ol>',
+        format_html(' data-sortable-url="{}" data-parent=""', url_here) if sortable else "",
+        mark_safe("\n".join(items)),  # noqa: S308 - each row is escaped by format_html
+    )
 
 
 def _plan_edit_action(request, plan: Plan, sections: list[Section]) -> HttpResponse | None:
@@ -360,6 +426,10 @@ def section_edit(request: HttpRequest, code, section_code) -> HttpResponse:
             done = False
         if done and not request.htmx:
             return redirect("plans:section_edit", code=plan.code, section_code=section.code)
+        if done:
+            response = _htmx_saved(request, section, context)
+            if response is not None:
+                return response
         section.refresh_from_db()
         section.plan = plan
     else:
@@ -369,6 +439,38 @@ def section_edit(request: HttpRequest, code, section_code) -> HttpResponse:
     context.update(_editor_context(section, context))
     template = "plans/section_edit.html" + ("#editor" if request.htmx else "")
     return render(request, template, context, status=409 if context["conflict"] else 200)
+
+
+def _htmx_saved(request, section: Section, context: dict) -> HttpResponse | None:
+    """After an htmx save, only what it changed instead of the whole editor: a saved item
+    answers with its own row, a section save with the section's form and heading, a drop
+    with nothing to swap (the list already shows the order). Each answer carries the
+    section's new revision out of band into every form of the editor (so the next save
+    of any of them is no conflict) and the editor's notices. None: redraw the editor."""
+    template = "plans/section_edit.html#"
+    base = {
+        "plan": section.plan, "section": section, "revision": section.revision, "errors": [],
+        "adopted": section.plan.status == Plan.Status.ADOPTED,
+    }
+    action = request.POST.get("action")
+    if action == "item-save" and "saved_item" in context:
+        item = context["saved_item"]
+        base.update(_saved_item(section, item))
+        response = render(request, template + "item-saved", base)
+        return reswap(retarget(response, f"#item-{item.pk}"), "outerHTML")
+    if action == "section-save":
+        base.update(
+            heading_value=section.heading, contents_label_value=section.contents_label,
+            intro_widget=_intro_widget(section.intro, section), numbered_value=section.numbered,
+            appendix_value=section.appendix,
+        )
+        response = render(request, template + "section-saved", base)
+        return reswap(retarget(response, "#section-form"), "outerHTML")
+    if action == "reorder":
+        response = render(request, template + "reordered", base)
+        response["X-Revision"] = str(section.revision)  # read by static/js/sortable-lists.js
+        return reswap(response, "none")
+    return None
 
 
 def _restore_draft(draft, section: Section, context: dict) -> None:
@@ -449,13 +551,20 @@ def _section_action(request, section: Section, context: dict) -> bool:
         return True
     if action == "item-save":
         form = form_class(request.POST, instance=item, prefix=f"i{item.pk}")
+        form.validate_model = False  # content_update validates the item
         _limit_choices(form, section)
         if not form.is_valid():
             context.setdefault("item_forms", {})[item.pk] = form
             return False
         data = dict(form.cleaned_data)
-        services.content_update(item=item, expected_revision=revision, **data)  # themes too, before the history
+        try:
+            services.content_update(item=item, expected_revision=revision, **data)  # themes too, before the history
+        except ValidationError as error:
+            _form_errors(form, error)
+            context.setdefault("item_forms", {})[item.pk] = form
+            return False
         messages.success(request, _("Opgeslagen."))
+        context["saved_item"] = item
         return True
     raise Http404
 
@@ -652,39 +761,70 @@ def _intro_widget(value: str, section: Section) -> str:
     return RichTextField(required=False).widget.render("intro", value, attrs=attrs)
 
 
+def _item_prefetches(section: Section, model) -> list:
+    """What an item's row in the editor shows besides its own fields: a survey question's
+    answers, the figures a focus point or goal cites (a goal also per indicator)."""
+    if model is SurveyQuestion:
+        return ["answers"]
+    if section.kind not in CITING:
+        return []
+    citations = Prefetch("citations", queryset=FigureCitation.objects.select_related("indicator", "neighbourhood"))
+    if model is not Goal:
+        return [citations]
+    return [
+        citations,
+        Prefetch(
+            "indicators",
+            queryset=GoalIndicator.objects.select_related("indicator").prefetch_related(
+                Prefetch("citations", queryset=FigureCitation.objects.select_related("indicator", "neighbourhood"))
+            ),
+        ),
+    ]
+
+
+def _dress_item(section: Section, item, choices, posted_citations: dict) -> None:
+    """The cited figures and the citation form of an item that can cite (prefetched)."""
+    if section.kind not in CITING:
+        return
+    item.citation_list = list(item.citations.all())
+    if isinstance(item, Goal):
+        item.citation_list += [c for gi in item.indicators.all() for c in gi.citations.all()]
+    item.citation_form = posted_citations.get(item.pk) or _citation_form(section, item, choices)
+
+
+def _saved_item(section: Section, item) -> dict:
+    """The context of one item's row after it was saved: its form as stored, and whether
+    it is first or last (its ↑/↓ buttons)."""
+    from django.db.models import prefetch_related_objects
+
+    model, form_class = _item_form_class(section)
+    ids = list(model.objects.filter(section=section).order_by("order", "id").values_list("pk", flat=True))
+    prefetches = _item_prefetches(section, model)
+    if prefetches:
+        prefetch_related_objects([item], *prefetches)
+    choices = _citation_choices(section.plan) if section.kind in CITING else None
+    _dress_item(section, item, choices, {})
+    form = form_class(instance=item, prefix=f"i{item.pk}")
+    _limit_choices(form, section, {})
+    return {"item": item, "form": form, "is_first": ids[:1] == [item.pk], "is_last": ids[-1:] == [item.pk]}
+
+
 def _editor_context(section: Section, context: dict) -> dict:
     items, item_forms, new_form = [], [], None
     if section.kind in ITEM_MODELS:
         model, form_class = _item_form_class(section)
         posted = context.get("item_forms", {})
         queryset = model.objects.filter(section=section).order_by("order", "id")
-        if model is SurveyQuestion:
-            queryset = queryset.prefetch_related("answers")
-        citing = section.kind in CITING
-        if citing:
-            queryset = queryset.prefetch_related(
-                Prefetch("citations", queryset=FigureCitation.objects.select_related("indicator", "neighbourhood"))
-            )
-            if model is Goal:
-                queryset = queryset.prefetch_related(
-                    Prefetch(
-                        "indicators",
-                        queryset=GoalIndicator.objects.select_related("indicator").prefetch_related(
-                            Prefetch("citations", queryset=FigureCitation.objects.select_related("indicator", "neighbourhood"))
-                        ),
-                    )
-                )
-            choices = _citation_choices(section.plan)
+        prefetches = _item_prefetches(section, model)
+        if prefetches:
+            queryset = queryset.prefetch_related(*prefetches)
+        choices = _citation_choices(section.plan) if section.kind in CITING else None
         posted_citations = context.get("citation_forms", {})
         shared: dict = {}
         for item in queryset:
             form = posted.get(item.pk) or form_class(instance=item, prefix=f"i{item.pk}")
             _limit_choices(form, section, shared)
-            if citing:
-                item.citation_list = list(item.citations.all())
-                if model is Goal:
-                    item.citation_list += [c for gi in item.indicators.all() for c in gi.citations.all()]
-                item.citation_form = posted_citations.get(item.pk) or _citation_form(section, item, choices)
+            _dress_item(section, item, choices, posted_citations)
             item_forms.append((item, form))
         new_form = context.get("new_form") or form_class(prefix="new")
         _limit_choices(new_form, section, shared)

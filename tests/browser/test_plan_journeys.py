@@ -91,16 +91,27 @@ def test_items_reorder_by_dragging_and_by_keyboard_and_the_order_survives_reload
     for dy in (2, 0):
         page.wait_for_timeout(400)
         page.mouse.move(target[0], target[1] - dy)
-    with page.expect_navigation():  # the drop is stored, then the page shows what was stored
+    seen = type(matrix).objects.get(pk=matrix.pk).revision
+    assert page.locator("#section-form input[name=revision]").input_value() == str(seen)
+    # The drop is stored and nothing is redrawn: the list shows the order already; the
+    # new revision goes into every form of the editor, the ↑/↓ of the new ends follow.
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
         page.mouse.up()
-    page.reload()
+    assert answer.value.status == 200 and answer.value.headers["x-revision"] == str(seen + 1)
     assert titles(page) == ["We gaan wandelen", "We gaan tuinieren", "We gaan koken"]
+    for form in page.locator("#editor input[name=revision]").all():
+        expect(form).to_have_value(str(seen + 1))
+    expect(rows.nth(0).get_by_role("button", name="Omhoog")).to_be_disabled()
+    expect(rows.nth(2).get_by_role("button", name="Omlaag")).to_be_disabled()
+    expect(rows.nth(2).get_by_role("button", name="Omhoog")).to_be_enabled()
 
-    # Without a mouse: Tab to "Omhoog" of the last item and press Enter.
+    # Without a mouse, and without a reload in between (the drop's revision is no
+    # conflict): Tab to "Omhoog" of the last item and press Enter.
     up = page.locator(".item-list > li.item-editor").nth(2).get_by_role("button", name="Omhoog")
     up.focus()
     page.keyboard.press("Enter")
     expect(page.locator(".item-list > li.item-editor").nth(1).get_by_label("Titel", exact=True)).to_have_value("We gaan koken")
+    expect(page.locator("section.conflict")).to_have_count(0)
     page.reload()
     assert titles(page) == ["We gaan wandelen", "We gaan koken", "We gaan tuinieren"]
     stored = list(MatrixItem.objects.filter(section=matrix).order_by("order").values_list("title", flat=True))

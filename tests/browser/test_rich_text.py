@@ -26,11 +26,12 @@ def test_bold_typed_in_the_editor_is_saved_and_shown_after_a_reload(demo, login,
     page.keyboard.type("sterk")
     page.keyboard.press("ControlOrMeta+b")
     page.keyboard.type(" samen.")
-    page.locator("#editor").evaluate("el => el.dataset.old = '1'")  # gone once htmx swaps it
+    page.locator("#section-form").evaluate("el => el.dataset.old = '1'")  # gone once htmx swaps it
     with page.expect_response(lambda r: r.request.method == "POST"):
         page.get_by_role("button", name="Opslaan").first.click()
-    # htmx swapped the editor in place: the new form has a working editor again.
-    page.locator("#editor:not([data-old]) .prose-editor .ProseMirror[contenteditable] strong").wait_for()
+    # htmx swapped the section's form in place: the new form has a working editor again.
+    page.locator("#section-form:not([data-old]) .prose-editor .ProseMirror[contenteditable] strong").wait_for()
+    assert page.locator("#editor-notices").inner_text().strip() == "Het onderdeel is opgeslagen."
     assert Section.objects.get(pk=section.pk).intro == "<p>De wijk is <strong>sterk</strong> samen.</p>"
 
     page.reload()

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from matrix.models import MatrixItem
 from plans.models import Card, Plan, Section
@@ -182,7 +183,7 @@ class TestSectionEdit:
         assert response.status_code == 200
         assert not Card.objects.exists()
 
-    def test_the_htmx_branch_returns_the_editor_only(self, client, people):
+    def test_the_htmx_branch_returns_the_section_form_with_heading_notices_and_revision(self, client, people):
         client.force_login(people.coordinator)
         story = people.plan.sections.get(kind="text")
         response = client.post(
@@ -190,10 +191,117 @@ class TestSectionEdit:
             HTTP_HX_REQUEST="true",
         )
         body = response.content.decode()
-        assert response.status_code == 200 and "<html" not in body and 'id="editor"' in body
-        assert "Het onderdeel is opgeslagen." in body  # the swapped editor says so itself
+        assert response.status_code == 200 and "<html" not in body and 'id="editor"' not in body
+        assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#section-form", "outerHTML")
+        assert body.lstrip().startswith('<form method="post" class="settings-card" id="section-form"')
+        assert 'id="editor-heading" hx-swap-oob="true">Kop <span' in body  # the heading above the editor too
+        assert 'id="editor-notices" hx-swap-oob="true"' in body
+        assert "Het onderdeel is opgeslagen." in body  # the swapped notices say so themselves
+        # One out-of-band revision for every form of the editor, the section's new one.
+        new = fresh(story).revision
+        assert new == story.revision + 1
+        assert body.count(f'<input type="hidden" name="revision" value="{new}"') == 2
+        assert f'value="{new}" hx-swap-oob="outerHTML:#editor input[name=revision]"' in body
         assert fresh(story).heading == "Kop"
         assert "Het onderdeel is opgeslagen." not in client.get(section_url(story)).content.decode()  # said once
+
+    def test_an_htmx_item_save_returns_only_that_item_with_notices_and_the_new_revision(self, client, people):
+        from plans import services
+
+        cards = people.plan.sections.get(kind="cards")
+        kind, theme = cards.card_kinds.first(), people.plan.themes.first()
+        first = services.card_add(section=cards, kind=kind, theme=theme, text="Een.")
+        second = services.card_add(section=cards, kind=kind, theme=theme, text="Twee.")
+        seen = fresh(cards).revision
+        client.force_login(people.coordinator)
+
+        def save(card, text, revision):
+            return client.post(section_url(cards), {
+                "action": "item-save", "item": card.pk, "revision": revision,
+                f"i{card.pk}-kind": kind.pk, f"i{card.pk}-theme": theme.pk, f"i{card.pk}-topic": "", f"i{card.pk}-text": text,
+            }, HTTP_HX_REQUEST="true")
+
+        response = save(second, "Twee <script>alert(1)</script>kaarten.", seen)
+        body = response.content.decode()
+        assert response.status_code == 200 and "<html" not in body and 'id="editor"' not in body
+        assert (response["HX-Retarget"], response["HX-Reswap"]) == (f"#item-{second.pk}", "outerHTML")
+        assert body.lstrip().startswith(f'<li class="item-editor" id="item-{second.pk}" data-id="{second.pk}">')
+        assert f'id="item-{first.pk}"' not in body  # the other card is not redrawn
+        stored = fresh(second).text
+        assert f"{escape(stored)}</textarea>" in body and "<script>" not in body  # as stored, sanitised
+        assert 'value="item-down" aria-label="Omlaag" disabled' in body  # still the last card
+        assert 'id="editor-notices" hx-swap-oob="true"' in body and "Opgeslagen." in body
+        new = fresh(cards).revision
+        assert new == seen + 1 and "kaarten." in stored
+        assert body.count('hx-swap-oob="outerHTML:#editor input[name=revision]"') == 1
+        assert f'<input type="hidden" name="revision" value="{new}" hx-swap-oob=' in body
+        # The other card's form, given that revision out of band, saves without a conflict;
+        # one still at the old revision meets the conflict, shown in the whole editor.
+        assert save(first, "Een kaart.", new).status_code == 200
+        response = save(first, "Een andere kaart.", new)
+        assert response.status_code == 409 and 'id="editor"' in response.content.decode()
+        assert fresh(first).text == "<p>Een kaart.</p>"
+
+    def test_a_card_save_the_service_refuses_shows_why_on_the_card_and_keeps_the_typing(self, client, people):
+        from plans import services
+
+        cards = people.plan.sections.get(kind="cards")
+        kind, theme = cards.card_kinds.first(), people.plan.themes.first()
+        card = services.card_add(section=cards, kind=kind, theme=theme, text="Een.")
+        before = fresh(people.plan).revision
+        client.force_login(people.coordinator)
+        response = client.post(section_url(cards), {  # neither a theme nor a topic: the card's constraint
+            "action": "item-save", "item": card.pk, "revision": fresh(cards).revision,
+            f"i{card.pk}-kind": kind.pk, f"i{card.pk}-theme": "", f"i{card.pk}-topic": "", f"i{card.pk}-text": "Getypt.",
+        }, HTTP_HX_REQUEST="true")
+        body = response.content.decode()
+        assert response.status_code == 200 and 'id="editor"' in body
+        item = body[body.index(f'id="item-{card.pk}"'):]
+        item = item[:item.index("</li>")]
+        assert 'class="utrecht-form-field__error-message" role="alert"' in item  # on the card's own form
+        assert "\nGetypt.</textarea>" in item
+        assert fresh(card).theme == theme and fresh(card).text == "Een."  # nothing saved
+        assert fresh(people.plan).revision == before
+
+    def test_an_htmx_reorder_swaps_nothing_and_answers_the_new_revision(self, client, people):
+        from plans import services
+
+        cards = people.plan.sections.get(kind="cards")
+        kind, theme = cards.card_kinds.first(), people.plan.themes.first()
+        ids = [services.card_add(section=cards, kind=kind, theme=theme, text=text).pk for text in ("Een.", "Twee.", "Drie.")]
+        seen, plan_seen = fresh(cards).revision, fresh(people.plan).revision
+        client.force_login(people.coordinator)
+        order = ",".join(map(str, reversed(ids)))
+        response = client.post(section_url(cards), {"action": "reorder", "order": order, "revision": seen}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200 and response["HX-Reswap"] == "none"
+        assert response["X-Revision"] == str(seen + 1) == str(fresh(cards).revision)
+        assert 'hx-swap-oob="outerHTML:#editor input[name=revision]"' in response.content.decode()
+        assert "item-editor" not in response.content.decode()  # the list is not redrawn
+        assert list(Card.objects.filter(section=cards).order_by("order").values_list("pk", flat=True)) == ids[::-1]
+        assert fresh(people.plan).revision == plan_seen + 1
+        # The same drop again, from the revision it was shown at, is a conflict.
+        response = client.post(section_url(cards), {"action": "reorder", "order": order, "revision": seen}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 409
+
+    def test_without_htmx_an_item_save_and_a_reorder_go_back_to_the_editor(self, client, people):
+        from plans import services
+
+        cards = people.plan.sections.get(kind="cards")
+        kind, theme = cards.card_kinds.first(), people.plan.themes.first()
+        card = services.card_add(section=cards, kind=kind, theme=theme, text="Een.")
+        other = services.card_add(section=cards, kind=kind, theme=theme, text="Twee.")
+        client.force_login(people.coordinator)
+        response = client.post(section_url(cards), {
+            "action": "item-save", "item": card.pk, "revision": fresh(cards).revision,
+            f"i{card.pk}-kind": kind.pk, f"i{card.pk}-theme": theme.pk, f"i{card.pk}-topic": "", f"i{card.pk}-text": "Eén.",
+        })
+        assert response.status_code == 302 and response["Location"] == section_url(cards)
+        response = client.post(section_url(cards), {
+            "action": "reorder", "order": f"{other.pk},{card.pk}", "revision": fresh(cards).revision,
+        })
+        assert response.status_code == 302
+        body = client.get(section_url(cards)).content.decode()
+        assert "Opgeslagen." in body and body.index(f'id="item-{other.pk}"') < body.index(f'id="item-{card.pk}"')
 
     def test_a_section_of_another_plan_is_not_found(self, client, people, demo):
         client.force_login(people.coordinator)
