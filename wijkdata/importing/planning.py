@@ -406,64 +406,110 @@ def _texts_or_none(values: np.ndarray) -> np.ndarray:
 
 
 def _compare_regions(parsed: ParsedFile, frame: pd.DataFrame):
-    years = sorted({int(y) for y in frame["year"]})
-    query = Neighbourhood.objects.filter(year__in=years)
-    if len(frame) < 2000:
-        query = query.filter(code__in=set(frame["code"]))
-        parent_ids = set()
-    existing = pd.DataFrame(
-        list(query.values_list("id", "code", "year", "name", "level", "parent_id")),
-        columns=["id", "code", "year", "old_name", "old_level", "parent_id"],
+    """The file's regions (and implied parents) matched to the stored ones by code and
+    year: the frame with each one's stored id (and, for a changed one, its stored name),
+    the new ones, the changes, and how many are unchanged.
+
+    The stored regions are read a piece at a time, each with its parent's code (joined in
+    the query), and compared at once: no frame of every stored region and its texts."""
+    frame = frame.reset_index(drop=True)
+    n = len(frame)
+    codes = frame["code"].to_numpy(dtype=object)
+    years = frame["year"].to_numpy().astype("int64")
+    # Per year, the file's codes as an index (its hash table) and their rows.
+    by_year = {}
+    for year in np.unique(years):
+        rows = np.flatnonzero(years == year)
+        by_year[int(year)] = (pd.Index(codes[rows], dtype=object), rows)
+    name = frame["name"].to_numpy(dtype=object)
+    level = frame["level"].to_numpy(dtype=object)
+    parent = _texts_or_none(frame["parent"].to_numpy(dtype=object))
+    has_name = _is_text(name)
+    implied = frame["implied"].to_numpy(dtype=bool)
+    ids = np.full(n, -1, dtype=np.int64)
+    kept_names = np.full(n, None, dtype=object)
+    found: list[tuple[int, dict]] = []  # (row, change)
+    unchanged = 0
+    table = connection.ops.quote_name(Neighbourhood._meta.db_table)
+    wanted_years = sorted(by_year)
+    params: list = list(wanted_years)
+    # Only placeholders and a quoted table name are formatted in; the values are parameters.
+    sql = (
+        f"SELECT n.id, n.code, n.year, n.name, n.level, p.code FROM {table} n "  # noqa: S608
+        f"LEFT JOIN {table} p ON p.id = n.parent_id "
+        f"WHERE n.year IN ({', '.join(['%s'] * len(wanted_years))})"
     )
-    if len(frame) < 2000:
-        parent_ids = set(existing["parent_id"].dropna().astype(int)) - set(existing["id"])
-    id_to_code = dict(zip(existing["id"], existing["code"], strict=True))
-    if len(frame) < 2000 and parent_ids:
-        id_to_code.update(Neighbourhood.objects.filter(id__in=parent_ids).values_list("id", "code"))
-    existing["old_parent"] = existing["parent_id"].map(id_to_code)
-    merged = frame.merge(existing.drop(columns=["parent_id"]), on=["code", "year"], how="left")
-    is_new = merged["id"].isna().to_numpy()
+    if n < 2000:
+        wanted_codes = sorted(set(codes.tolist()))
+        sql += f" AND n.code IN ({', '.join(['%s'] * len(wanted_codes))})"
+        params += wanted_codes
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while piece := cursor.fetchmany(REGION_CHUNK):
+            columns = list(zip(*piece, strict=True))
+            del piece
+            stored_ids = np.asarray(columns[0], dtype=np.int64)
+            stored_codes = np.asarray(columns[1], dtype=object)
+            stored_years = np.asarray(columns[2], dtype=np.int64)
+            stored_names = np.asarray(columns[3], dtype=object)
+            stored_levels = np.asarray(columns[4], dtype=object)
+            stored_parents = _texts_or_none(np.asarray(columns[5], dtype=object))
+            del columns
+            rows = np.full(len(stored_ids), -1, dtype=np.intp)
+            for year in np.unique(stored_years):
+                index, year_rows = by_year.get(int(year), (None, None))
+                if index is None:
+                    continue
+                mine = np.flatnonzero(stored_years == year)
+                at = index.get_indexer(stored_codes[mine])
+                rows[mine[at >= 0]] = year_rows[at[at >= 0]]
+            hit = np.flatnonzero(rows >= 0)
+            rows = rows[hit]
+            ids[rows] = stored_ids[hit]
+            old_name, old_level = stored_names[hit], stored_levels[hit]
+            old_parent = stored_parents[hit]
+            name_changed = has_name[rows] & (name[rows] != old_name)
+            level_changed = level[rows] != old_level
+            parent_changed = parent[rows] != old_parent
+            any_changed = name_changed | level_changed | parent_changed
+            unchanged += int((~any_changed & ~implied[rows]).sum())
+            for k in np.flatnonzero(any_changed):
+                row = int(rows[k])
+                fields = {}
+                if name_changed[k]:
+                    fields["name"] = [old_name[k], name[row]]
+                if level_changed[k]:
+                    fields["level"] = [old_level[k], level[row]]
+                if parent_changed[k]:
+                    fields["parent"] = [old_parent[k], parent[row]]
+                kept_names[row] = old_name[k]
+                found.append(
+                    (
+                        row,
+                        {
+                            "id": int(stored_ids[hit[k]]),
+                            "code": codes[row],
+                            "year": int(years[row]),
+                            "fields": fields,
+                        },
+                    )
+                )
+    found.sort(key=lambda pair: pair[0])  # in the file's order
+    changed = [change for _row, change in found]
+    is_new = ids < 0
+    merged = frame.copy(deep=False)
+    merged["id"] = pd.arrays.IntegerArray(np.where(is_new, 0, ids), is_new)
+    # Writing keeps a changed region's stored name where the file gives none.
+    merged["old_name"] = kept_names
     # All new (a first import): the same rows, without a copy of every column.
     new = merged.copy(deep=False) if is_new.all() else merged[is_new].copy()
     new["provisional"] = new["name"].isna()
     new["name"] = new["name"].where(new["name"].notna(), new["code"])
-    changed: list[dict] = []
-    old = merged[~is_new]
-    # Compared a column at a time; only the changed rows are built one by one.
-    name = old["name"].to_numpy(dtype=object)
-    old_name = old["old_name"].to_numpy(dtype=object)
-    level = old["level"].to_numpy(dtype=object)
-    old_level = old["old_level"].to_numpy(dtype=object)
-    parent = _texts_or_none(old["parent"].to_numpy(dtype=object))
-    old_parent = _texts_or_none(old["old_parent"].to_numpy(dtype=object))
-    has_name = _is_text(name)
-    name_changed = has_name & (name != old_name)
-    level_changed = level != old_level
-    parent_changed = parent != old_parent
-    any_changed = name_changed | level_changed | parent_changed
-    implied = old["implied"].to_numpy(dtype=bool)
-    unchanged = int((~any_changed & ~implied).sum())
-    ids, codes, years = old["id"].to_numpy(), old["code"].to_numpy(), old["year"].to_numpy()
-    for k in np.flatnonzero(any_changed):
-        fields = {}
-        if name_changed[k]:
-            fields["name"] = [old_name[k], name[k]]
-        if level_changed[k]:
-            fields["level"] = [old_level[k], level[k]]
-        if parent_changed[k]:
-            fields["parent"] = [old_parent[k], parent[k]]
-        changed.append(
-            {"id": int(ids[k]), "code": codes[k], "year": int(years[k]), "fields": fields}
-        )
-    merged["id"] = merged["id"].astype("Int64")
-    # The stored texts are let go: only a changed region's stored name is needed later
-    # (writing keeps it where the file gives none).
-    kept = np.full(len(merged), None, dtype=object)
-    changed_rows = np.flatnonzero(~is_new)[any_changed]
-    kept[changed_rows] = old_name[any_changed]
-    merged = merged.drop(columns=["old_name", "old_level", "old_parent"])
-    merged["old_name"] = kept
     return merged, new, changed, unchanged
+
+
+# Stored regions read and compared per piece of this many rows (see _compare_regions).
+REGION_CHUNK = 2000
 
 
 def factorized(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
