@@ -721,6 +721,18 @@ class _KeyIndex:
                 key *= len(values)
                 np.add(key, rank, out=key, casting="unsafe")
             del rank
+        self.table = None
+        if space <= 2 * len(key) + 1024 and len(key) < 2**31:
+            # Dense (a file of every figure of every region): a table from key to row,
+            # the unknown rows in a last slot of their own, unless the file holds a key twice.
+            key[~known] = space
+            table = np.full(space + 1, -1, dtype=np.int32)
+            table[key] = np.arange(len(key), dtype=np.int32)
+            table[space] = -1
+            if np.count_nonzero(table >= 0) == np.count_nonzero(known):
+                self.table = table
+                return
+            del table
         key[~known] = -1
         order = np.argsort(key)
         self.keys = key[order]
@@ -740,6 +752,10 @@ class _KeyIndex:
             key = rank if key is None else key * len(values) + rank
         theirs = np.flatnonzero(found)
         key = key[theirs]
+        if self.table is not None:
+            mine = self.table[key]
+            hit = mine >= 0
+            return theirs[hit], mine[hit].astype(np.intp)
         start = np.searchsorted(self.keys, key, side="left")
         count = np.searchsorted(self.keys, key, side="right") - start
         if not len(count) or count.max() <= 1:
