@@ -894,9 +894,10 @@ def parse_region_rows(
         names = data_rows[role["name"]].astype(str).str.strip().to_numpy(dtype=object)
     municipality_names = None
     if "municipality" in role:
-        municipality_names = (
-            data_rows[role["municipality"]].astype(str).str.strip().to_numpy(dtype=object)
-        )
+        municipality_names = data_rows[role["municipality"]].astype(str).str.strip()
+        # A few hundred names over every row: one text object per name, not per row.
+        index, distinct = pd.factorize(municipality_names.to_numpy(dtype=object))
+        municipality_names = distinct[index]
     if names is None and municipality_names is not None:
         # A table without region names still names the municipality of each row.
         names = np.where(

@@ -13,7 +13,6 @@ import pandas as pd
 from django.db import connection
 from django.db.models import F
 from django.utils.translation import gettext as _
-from pandas.api.types import union_categoricals
 
 from wijkdata.models import Indicator, Neighbourhood, NeighbourhoodBoundary
 
@@ -209,7 +208,8 @@ def build_plan(
     values = _file_values(parsed, regions, indicator_ids, source)
     # The file's figures live on in `values` (and the plan's frames) only: the parsed copy
     # is let go (bounds peak memory; nothing reads it after planning).
-    parsed.values = parsed.values.iloc[0:0]
+    # (A copy of no rows: a slice would be a view keeping every column alive.)
+    parsed.values = parsed.values.iloc[0:0].copy()
     values_new, values_changed, values_unchanged = _compare_values(
         values, parsed.years, indicator_ids, compare_source=compare_source, owner_id=owner_id
     )
@@ -383,7 +383,13 @@ def _regions(parsed: ParsedFile) -> pd.DataFrame:
         ]
     codes = frame["code"].tolist()
     frame["level"] = [LEVELS[c[:2]] for c in codes]
-    frame["parent"] = pd.Series([parent_of(c) for c in codes], index=frame.index, dtype=object)
+    # A wijk is the parent of all its buurten: one text object per parent, not per region.
+    parents: dict = {}
+    frame["parent"] = pd.Series(
+        [parents.setdefault(p, p) if p else p for p in map(parent_of, codes)],
+        index=frame.index,
+        dtype=object,
+    )
     return frame.drop(columns=["municipality_name"])
 
 
@@ -400,57 +406,110 @@ def _texts_or_none(values: np.ndarray) -> np.ndarray:
 
 
 def _compare_regions(parsed: ParsedFile, frame: pd.DataFrame):
-    years = sorted({int(y) for y in frame["year"]})
-    query = Neighbourhood.objects.filter(year__in=years)
-    if len(frame) < 2000:
-        query = query.filter(code__in=set(frame["code"]))
-        parent_ids = set()
-    existing = pd.DataFrame(
-        list(query.values_list("id", "code", "year", "name", "level", "parent_id")),
-        columns=["id", "code", "year", "old_name", "old_level", "parent_id"],
+    """The file's regions (and implied parents) matched to the stored ones by code and
+    year: the frame with each one's stored id (and, for a changed one, its stored name),
+    the new ones, the changes, and how many are unchanged.
+
+    The stored regions are read a piece at a time, each with its parent's code (joined in
+    the query), and compared at once: no frame of every stored region and its texts."""
+    frame = frame.reset_index(drop=True)
+    n = len(frame)
+    codes = frame["code"].to_numpy(dtype=object)
+    years = frame["year"].to_numpy().astype("int64")
+    # Per year, the file's codes as an index (its hash table) and their rows.
+    by_year = {}
+    for year in np.unique(years):
+        rows = np.flatnonzero(years == year)
+        by_year[int(year)] = (pd.Index(codes[rows], dtype=object), rows)
+    name = frame["name"].to_numpy(dtype=object)
+    level = frame["level"].to_numpy(dtype=object)
+    parent = _texts_or_none(frame["parent"].to_numpy(dtype=object))
+    has_name = _is_text(name)
+    implied = frame["implied"].to_numpy(dtype=bool)
+    ids = np.full(n, -1, dtype=np.int64)
+    kept_names = np.full(n, None, dtype=object)
+    found: list[tuple[int, dict]] = []  # (row, change)
+    unchanged = 0
+    table = connection.ops.quote_name(Neighbourhood._meta.db_table)
+    wanted_years = sorted(by_year)
+    params: list = list(wanted_years)
+    # Only placeholders and a quoted table name are formatted in; the values are parameters.
+    sql = (
+        f"SELECT n.id, n.code, n.year, n.name, n.level, p.code FROM {table} n "  # noqa: S608
+        f"LEFT JOIN {table} p ON p.id = n.parent_id "
+        f"WHERE n.year IN ({', '.join(['%s'] * len(wanted_years))})"
     )
-    if len(frame) < 2000:
-        parent_ids = set(existing["parent_id"].dropna().astype(int)) - set(existing["id"])
-    id_to_code = dict(zip(existing["id"], existing["code"], strict=True))
-    if len(frame) < 2000 and parent_ids:
-        id_to_code.update(Neighbourhood.objects.filter(id__in=parent_ids).values_list("id", "code"))
-    existing["old_parent"] = existing["parent_id"].map(id_to_code)
-    merged = frame.merge(existing.drop(columns=["parent_id"]), on=["code", "year"], how="left")
-    is_new = merged["id"].isna().to_numpy()
+    if n < 2000:
+        wanted_codes = sorted(set(codes.tolist()))
+        sql += f" AND n.code IN ({', '.join(['%s'] * len(wanted_codes))})"
+        params += wanted_codes
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while piece := cursor.fetchmany(REGION_CHUNK):
+            columns = list(zip(*piece, strict=True))
+            del piece
+            stored_ids = np.asarray(columns[0], dtype=np.int64)
+            stored_codes = np.asarray(columns[1], dtype=object)
+            stored_years = np.asarray(columns[2], dtype=np.int64)
+            stored_names = np.asarray(columns[3], dtype=object)
+            stored_levels = np.asarray(columns[4], dtype=object)
+            stored_parents = _texts_or_none(np.asarray(columns[5], dtype=object))
+            del columns
+            rows = np.full(len(stored_ids), -1, dtype=np.intp)
+            for year in np.unique(stored_years):
+                index, year_rows = by_year.get(int(year), (None, None))
+                if index is None:
+                    continue
+                mine = np.flatnonzero(stored_years == year)
+                at = index.get_indexer(stored_codes[mine])
+                rows[mine[at >= 0]] = year_rows[at[at >= 0]]
+            hit = np.flatnonzero(rows >= 0)
+            rows = rows[hit]
+            ids[rows] = stored_ids[hit]
+            old_name, old_level = stored_names[hit], stored_levels[hit]
+            old_parent = stored_parents[hit]
+            name_changed = has_name[rows] & (name[rows] != old_name)
+            level_changed = level[rows] != old_level
+            parent_changed = parent[rows] != old_parent
+            any_changed = name_changed | level_changed | parent_changed
+            unchanged += int((~any_changed & ~implied[rows]).sum())
+            for k in np.flatnonzero(any_changed):
+                row = int(rows[k])
+                fields = {}
+                if name_changed[k]:
+                    fields["name"] = [old_name[k], name[row]]
+                if level_changed[k]:
+                    fields["level"] = [old_level[k], level[row]]
+                if parent_changed[k]:
+                    fields["parent"] = [old_parent[k], parent[row]]
+                kept_names[row] = old_name[k]
+                found.append(
+                    (
+                        row,
+                        {
+                            "id": int(stored_ids[hit[k]]),
+                            "code": codes[row],
+                            "year": int(years[row]),
+                            "fields": fields,
+                        },
+                    )
+                )
+    found.sort(key=lambda pair: pair[0])  # in the file's order
+    changed = [change for _row, change in found]
+    is_new = ids < 0
+    merged = frame.copy(deep=False)
+    merged["id"] = pd.arrays.IntegerArray(np.where(is_new, 0, ids), is_new)
+    # Writing keeps a changed region's stored name where the file gives none.
+    merged["old_name"] = kept_names
     # All new (a first import): the same rows, without a copy of every column.
     new = merged.copy(deep=False) if is_new.all() else merged[is_new].copy()
     new["provisional"] = new["name"].isna()
     new["name"] = new["name"].where(new["name"].notna(), new["code"])
-    changed: list[dict] = []
-    old = merged[~is_new]
-    # Compared a column at a time; only the changed rows are built one by one.
-    name = old["name"].to_numpy(dtype=object)
-    old_name = old["old_name"].to_numpy(dtype=object)
-    level = old["level"].to_numpy(dtype=object)
-    old_level = old["old_level"].to_numpy(dtype=object)
-    parent = _texts_or_none(old["parent"].to_numpy(dtype=object))
-    old_parent = _texts_or_none(old["old_parent"].to_numpy(dtype=object))
-    has_name = _is_text(name)
-    name_changed = has_name & (name != old_name)
-    level_changed = level != old_level
-    parent_changed = parent != old_parent
-    any_changed = name_changed | level_changed | parent_changed
-    implied = old["implied"].to_numpy(dtype=bool)
-    unchanged = int((~any_changed & ~implied).sum())
-    ids, codes, years = old["id"].to_numpy(), old["code"].to_numpy(), old["year"].to_numpy()
-    for k in np.flatnonzero(any_changed):
-        fields = {}
-        if name_changed[k]:
-            fields["name"] = [old_name[k], name[k]]
-        if level_changed[k]:
-            fields["level"] = [old_level[k], level[k]]
-        if parent_changed[k]:
-            fields["parent"] = [old_parent[k], parent[k]]
-        changed.append(
-            {"id": int(ids[k]), "code": codes[k], "year": int(years[k]), "fields": fields}
-        )
-    merged["id"] = merged["id"].astype("Int64")
     return merged, new, changed, unchanged
+
+
+# Stored regions read and compared per piece of this many rows (see _compare_regions).
+REGION_CHUNK = 2000
 
 
 def factorized(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -526,6 +585,12 @@ def _region_ids(frame: pd.DataFrame, known: pd.DataFrame) -> np.ndarray:
         mine = known[known["year"].to_numpy() == years[0]]
         by_code = dict(zip(mine["code"].tolist(), mine["id"].tolist(), strict=True))
         found = np.array([by_code.get(c, np.nan) for c in uniques], dtype=float)
+        if not len(found) or np.nanmax(found, initial=0) < 2**31:
+            # 4 bytes a figure (and a flag for a new region) instead of 8.
+            missing = np.isnan(found)
+            return pd.arrays.IntegerArray(
+                np.where(missing, 0, found).astype(np.int32)[index], missing[index]
+            )
         ids = found[index]
         return ids if np.isnan(ids).any() else ids.astype("int64")
     ids = known.set_index(["code", "year"])["id"]
@@ -543,44 +608,78 @@ def _compare_values(
     compare_source: bool,
     owner_id: int | None = None,
 ):
-    known = frame["neighbourhood_id"].notna() & frame["indicator_id"].notna()
+    """The file's figures split into new, changed (with the stored figure beside each) and
+    the number unchanged.
+
+    The stored figures are never held whole: they arrive in pieces (see _stored_pieces),
+    each piece is matched to the file's figures by key and compared at once, and only what
+    differs is kept. What stays for the whole comparison is the file's keys, sorted, and a
+    flag per figure."""
+    known = (frame["neighbourhood_id"].notna() & frame["indicator_id"].notna()).to_numpy()
+    # One year throughout (the query asked for it): the key is region and indicator.
+    key_columns = ("neighbourhood_id", "indicator_id") + (("year",) if len(years) > 1 else ())
+    index = _KeyIndex(frame, key_columns, known) if known.any() else None
+    del known
+    matched = np.zeros(len(frame), dtype=bool)
+    unchanged = 0
+    differing = []  # per piece: (file rows, stored ids, old values, old reasons, old sources)
     # Compared with the same owner's figures only: an organisation's upload adds its own
     # figure next to a public one, never changes it (nor the other way round).
-    existing = _existing_values(
-        frame.loc[known, ["neighbourhood_id"]],
-        years,
-        sorted(set(indicator_ids.values())),
-        owner_id=owner_id,
+    pieces = (
+        _stored_pieces(index.values[0], years, sorted(set(indicator_ids.values())), owner_id)
+        if index is not None
+        else ()
     )
-    if existing.empty:
+    for piece in pieces:
+        stored_rows, file_rows = index.lookup([piece[column].to_numpy() for column in key_columns])
+        if not len(file_rows):
+            continue
+        # A figure matched once (the first stored row with its key, should there be two).
+        first = ~matched[file_rows]
+        file_rows, first_at = np.unique(file_rows[first], return_index=True)
+        stored_rows = stored_rows[first][first_at]
+        matched[file_rows] = True
+        old = piece["old_value"].to_numpy(dtype=float)[stored_rows]
+        new = frame["value"].to_numpy(dtype=float)[file_rows]
+        same = (np.isnan(new) & np.isnan(old)) | (np.abs(new - old) < TOLERANCE)
+        old_reasons = piece["old_reason"].to_numpy(dtype=object)[stored_rows]
+        same &= _texts(frame["reason"], file_rows) == old_reasons
+        old_sources = piece["old_source"].to_numpy(dtype=object)[stored_rows]
+        if compare_source:
+            same &= _texts(frame["source"], file_rows) == old_sources
+        unchanged += int(same.sum())
+        differ = ~same
+        if differ.any():
+            differing.append(
+                (
+                    file_rows[differ],
+                    piece["id"].to_numpy()[stored_rows[differ]].astype("int64"),
+                    old[differ],
+                    old_reasons[differ],
+                    old_sources[differ],
+                )
+            )
+    del index
+    if not matched.any():
+        # Nothing stored yet (a first import): every figure is new, without a copy.
         return frame, frame.iloc[0:0].assign(id=[], old_value=[], old_reason=[], old_source=[]), 0
-    # Each figure's stored row found by its key (no join that copies every column of both
-    # sides): the position in `existing`, -1 for a figure not stored yet.
-    position = np.full(len(frame), -1, dtype=np.intp)
-    rows = np.flatnonzero(known.to_numpy())
-    if len(rows):
-        # One year throughout (the query asked for it): the key is region and indicator.
-        key = ("neighbourhood_id", "indicator_id") + (("year",) if len(years) > 1 else ())
-        position[rows] = _matching_rows(
-            (frame[column].to_numpy()[rows], existing[column].to_numpy()) for column in key
-        )
-    matched = np.flatnonzero(position >= 0)
-    take = position[matched]
-    v = frame["value"].to_numpy(dtype=float)[matched]
-    o = existing["old_value"].to_numpy(dtype=float)[take]
-    same = (np.isnan(v) & np.isnan(o)) | (np.abs(v - o) < TOLERANCE)
-    del v
-    same &= _texts(frame["reason"], matched) == _texts(existing["old_reason"], take)
-    if compare_source:
-        same &= _texts(frame["source"], matched) == _texts(existing["old_source"], take)
-    new = frame.iloc[np.flatnonzero(position < 0)]
-    differ, stored = matched[~same], take[~same]
-    changed = frame.iloc[differ].copy()
-    changed["id"] = existing["id"].to_numpy()[stored].astype("int64")
-    changed["old_value"] = o[~same]
-    changed["old_reason"] = _texts(existing["old_reason"], stored)
-    changed["old_source"] = _texts(existing["old_source"], stored)
-    return new, changed, int(same.sum())
+    new = frame.iloc[np.flatnonzero(~matched)]
+    del matched
+    if differing:
+        parts = [np.concatenate(part) for part in zip(*differing, strict=True)]
+        order = np.argsort(parts[0], kind="stable")  # in the file's order
+        file_rows, ids, old_values, old_reasons, old_sources = (part[order] for part in parts)
+    else:
+        file_rows = np.array([], dtype=np.intp)
+        ids = np.array([], dtype="int64")
+        old_values = np.array([], dtype=float)
+        old_reasons = old_sources = np.array([], dtype=object)
+    changed = frame.iloc[file_rows].copy()
+    changed["id"] = ids
+    changed["old_value"] = old_values
+    changed["old_reason"] = old_reasons
+    changed["old_source"] = old_sources
+    return new, changed, unchanged
 
 
 def _texts(column: pd.Series, rows: np.ndarray) -> np.ndarray:
@@ -590,43 +689,106 @@ def _texts(column: pd.Series, rows: np.ndarray) -> np.ndarray:
     return column.to_numpy(dtype=object)[rows]
 
 
-def _matching_rows(pairs) -> np.ndarray:
-    """For each key on the left, the position of the same key on the right, -1 where it
-    has none (the first, should a key be there twice). `pairs` yields the key's integer
-    columns as (left, right), one at a time: each is ranked and folded into one integer per
-    key, then the right's keys are sorted and searched (no hash table of every key)."""
-    left_key = right_key = None
-    for mine, theirs in pairs:
-        mine, theirs = np.asarray(mine).astype(np.int64), np.asarray(theirs).astype(np.int64)
-        values = np.unique(np.concatenate([mine, theirs]))
-        mine, theirs = np.searchsorted(values, mine), np.searchsorted(values, theirs)
-        if left_key is None:
-            left_key, right_key = mine, theirs
-        else:
-            left_key = left_key * len(values) + mine
-            right_key = right_key * len(values) + theirs
-    if not len(right_key):
-        return np.full(len(left_key), -1, dtype=np.intp)
-    order = np.argsort(right_key, kind="stable")
-    right_key = right_key[order]
-    at = np.minimum(np.searchsorted(right_key, left_key), len(right_key) - 1)
-    return np.where(right_key[at] == left_key, order[at], -1)
+class _KeyIndex:
+    """The file's figures by key, to look up the stored figures' keys a piece at a time.
+
+    Each of the key's integer columns is ranked among the file's own values (those of the
+    `known` rows) and the ranks are folded into one integer per figure (-1 for the rows
+    not known), then sorted. A lookup ranks the other side's columns the same way (a value
+    the file does not have matches nothing) and searches the sorted keys. No hash table of
+    every key, nothing of the stored side kept; `values[k]` are the file's distinct values
+    of the k-th column."""
+
+    def __init__(self, frame: pd.DataFrame, columns, known: np.ndarray):
+        # First each column's distinct values (a hash table of those, no sorted copy of
+        # the column), then the ranks folded in, in 32 bits where the key space allows.
+        self.values = []
+        for name in columns:
+            column = frame[name].to_numpy(dtype="int64", na_value=-1)
+            values = pd.unique(column[known] if not known.all() else column)
+            self.values.append(np.sort(values))
+            del column
+        space = int(np.prod([max(1, len(values)) for values in self.values], dtype=object))
+        dtype = np.int32 if space < 2**31 else np.int64
+        key = None
+        for name, values in zip(columns, self.values, strict=True):
+            column = frame[name].to_numpy(dtype="int64", na_value=-1)
+            rank = np.searchsorted(values, column)
+            del column
+            if key is None:
+                key = rank.astype(dtype)
+            else:
+                key *= len(values)
+                np.add(key, rank, out=key, casting="unsafe")
+            del rank
+        self.table = None
+        if space <= 2 * len(key) + 1024 and len(key) < 2**31:
+            # Dense (a file of every figure of every region): a table from key to row,
+            # the unknown rows in a last slot of their own, unless the file holds a key twice.
+            key[~known] = space
+            table = np.full(space + 1, -1, dtype=np.int32)
+            table[key] = np.arange(len(key), dtype=np.int32)
+            table[space] = -1
+            if np.count_nonzero(table >= 0) == np.count_nonzero(known):
+                self.table = table
+                return
+            del table
+        key[~known] = -1
+        order = np.argsort(key)
+        self.keys = key[order]
+        del key
+        self.order = order.astype(np.int32) if len(order) < 2**31 else order
+
+    def lookup(self, columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(their rows, the file's rows) of every pair with the same key, their rows
+        ascending; a key the file holds twice gives both."""
+        key = None
+        found = None
+        for column, values in zip(columns, self.values, strict=True):
+            column = np.asarray(column).astype(np.int64, copy=False)
+            rank = np.minimum(np.searchsorted(values, column), len(values) - 1)
+            hit = values[rank] == column
+            found = hit if found is None else found & hit
+            key = rank if key is None else key * len(values) + rank
+        theirs = np.flatnonzero(found)
+        key = key[theirs]
+        if self.table is not None:
+            mine = self.table[key]
+            hit = mine >= 0
+            return theirs[hit], mine[hit].astype(np.intp)
+        start = np.searchsorted(self.keys, key, side="left")
+        count = np.searchsorted(self.keys, key, side="right") - start
+        if not len(count) or count.max() <= 1:
+            hit = count == 1
+            return theirs[hit], self.order[start[hit]].astype(np.intp)
+        # The file holds a key more than once: each of its rows pairs with the stored one.
+        theirs = np.repeat(theirs, count)
+        first = np.repeat(start, count)
+        offset = np.arange(len(theirs)) - np.repeat(np.cumsum(count) - count, count)
+        return theirs, self.order[first + offset].astype(np.intp)
 
 
-def _existing_values(
-    frame: pd.DataFrame, years: list[int], indicator_ids: list[int], *, owner_id: int | None = None
-) -> pd.DataFrame:
-    columns = [
-        "id",
-        "neighbourhood_id",
-        "indicator_id",
-        "year",
-        "old_value",
-        "old_reason",
-        "old_source",
-    ]
-    if frame.empty or not indicator_ids:
-        return pd.DataFrame(columns=columns)
+STORED_COLUMNS = [
+    "id",
+    "neighbourhood_id",
+    "indicator_id",
+    "year",
+    "old_value",
+    "old_reason",
+    "old_source",
+]
+# Stored figures read and compared per piece of this many rows (see _stored_pieces).
+EXISTING_CHUNK = 5000
+
+
+def _stored_pieces(
+    neighbourhood_ids: np.ndarray, years: list[int], indicator_ids: list[int], owner_id=None
+):
+    """The stored figures of these years and indicators (of this owner; of these regions,
+    distinct and sorted, if they are few), as DataFrames of at most EXISTING_CHUNK rows
+    with STORED_COLUMNS."""
+    if not len(neighbourhood_ids) or not indicator_ids:
+        return
     table = connection.ops.quote_name("wijkdata_indicatorvalue")
     params: list = [*years, *indicator_ids]
     # Only placeholders and a quoted table name are formatted in; the values are parameters.
@@ -640,28 +802,23 @@ def _existing_values(
     else:
         sql += " AND owner_id = %s"
         params.append(int(owner_id))
-    neighbourhood_ids = sorted(set(frame["neighbourhood_id"].dropna().astype(int)))
     if len(neighbourhood_ids) < 2000:
         sql += f" AND neighbourhood_id IN ({', '.join(['%s'] * len(neighbourhood_ids))})"
-        params += neighbourhood_ids
+        params += neighbourhood_ids.tolist()
     if connection.vendor == "postgresql":
-        return _existing_values_copy(sql, params, columns)
+        yield from _stored_pieces_copy(sql, params)
+        return
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    existing = pd.DataFrame(rows, columns=columns)
-    existing["old_value"] = existing["old_value"].astype("float64")
-    existing["year"] = existing["year"].astype(int)
-    return existing
+        while rows := cursor.fetchmany(EXISTING_CHUNK):
+            piece = pd.DataFrame(rows, columns=STORED_COLUMNS)
+            piece["old_value"] = piece["old_value"].astype("float64")
+            yield piece
 
 
-# Stored figures parsed per piece of this many rows (see _existing_values_copy).
-EXISTING_CHUNK = 20000
-TEXT_COLUMNS = ("old_reason", "old_source")
-
-
-def _existing_values_copy(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
-    """The same query as one COPY … TO STDOUT, read by pandas' C parser.
+def _stored_pieces_copy(sql: str, params: list):
+    """The same query as one COPY … TO STDOUT, read by pandas' C parser a piece at a time
+    as it arrives.
 
     Row by row, fetching and boxing a national file's figures costs more than the query.
     COPY takes no bind parameters; the parameters here are all integers (years and ids),
@@ -670,15 +827,12 @@ def _existing_values_copy(sql: str, params: list, columns: list[str]) -> pd.Data
     query = sql.replace("%s", "{}").format(*(int(p) for p in params))
     statement = f"COPY ({query}) TO STDOUT WITH (FORMAT csv, NULL '\\N')"
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        # Read by pandas as it arrives, not gathered first: the text of a national file's
-        # stored figures (a source per figure) is several times the file itself.
         stream = io.BufferedReader(_CopyStream(copy), buffer_size=1 << 16)
         try:
-            # In pieces: pandas' parser reading it whole held three times the result.
             reader = pd.read_csv(
                 stream,
                 header=None,
-                names=columns,
+                names=STORED_COLUMNS,
                 dtype={
                     "id": "int64",
                     "neighbourhood_id": "int64",
@@ -693,30 +847,11 @@ def _existing_values_copy(sql: str, params: list, columns: list[str]) -> pd.Data
                 encoding="utf-8",
                 chunksize=EXISTING_CHUNK,
             )
-            pieces = []
-            for piece in reader:
-                # A few distinct texts over every figure (its source, its reason): kept as
-                # categories from each piece on, not as a text per figure.
-                for column in TEXT_COLUMNS:
-                    piece[column] = piece[column].astype("category")
-                pieces.append(piece)
-        except pd.errors.EmptyDataError:
-            pieces = []
+        except pd.errors.EmptyDataError:  # no stored figures: no text at all
+            reader = ()
+        yield from reader
         for _block in copy:  # the parser stopped at the end; nothing is left
             pass
-    if not pieces:
-        return pd.DataFrame(columns=columns)
-    texts = {
-        column: union_categoricals([piece[column] for piece in pieces]) for column in TEXT_COLUMNS
-    }
-    existing = pd.concat(
-        [piece.drop(columns=list(TEXT_COLUMNS)) for piece in pieces], ignore_index=True
-    )
-    del pieces
-    for column, values in texts.items():
-        existing[column] = values
-    existing["year"] = existing["year"].astype(int)
-    return existing
 
 
 class _CopyStream(io.RawIOBase):
