@@ -203,6 +203,22 @@ def memory_child(path: Path, year: int | None, warm: bool = False) -> None:
     )
 
 
+def _empty_tables() -> None:
+    """Every imported row gone, for the next import into the same database."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE wijkdata_indicatorvalue, wijkdata_neighbourhoodboundary, "
+            "wijkdata_importbatch, wijkdata_neighbourhood, wijkdata_indicator CASCADE"
+        )
+
+
+def _added(memory: dict) -> int:
+    """What the measured import added to the child's resident set, at its peak."""
+    return max(0, memory["peak"] - memory["before"])
+
+
 def measure_memory(path: Path, year: int | None, url: str, warm: bool = False) -> dict:
     import json
     import subprocess
@@ -240,11 +256,7 @@ def run_case(
         import_s = float("inf")
         for attempt in range(repeat):
             if attempt:
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "TRUNCATE wijkdata_indicatorvalue, wijkdata_neighbourhoodboundary, "
-                        "wijkdata_importbatch, wijkdata_neighbourhood, wijkdata_indicator CASCADE"
-                    )
+                _empty_tables()
             started = time.perf_counter()
             first = indicators_import(path=path, year=year)
             import_s = min(import_s, time.perf_counter() - started)
@@ -288,15 +300,11 @@ def run_case(
             f"RESULT copy_floor_s={floor_s:.2f} import_over_floor={import_s / floor_s:.1f} "
             f"floor_ratio={floor_s / parse_s:.1f}"
         )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "TRUNCATE wijkdata_indicatorvalue, wijkdata_neighbourhoodboundary, "
-                "wijkdata_importbatch, wijkdata_neighbourhood, wijkdata_indicator CASCADE"
-            )
+        _empty_tables()
         connection.close()
         unpacked = unpacked_bytes(path)
         memory = measure_memory(path, year, f"{server}/{database}")
-        added = max(0, memory["peak"] - memory["before"])
+        added = _added(memory)
         print(
             f"RESULT peak_rss_mb={memory['peak'] / 1e6:.0f} "
             f"rss_over_unpacked={memory['peak'] / unpacked:.1f} "
@@ -305,7 +313,7 @@ def run_case(
         )
         # The tables now hold the file's figures: the same import again, compared with them.
         memory = measure_memory(path, year, f"{server}/{database}")
-        added = max(0, memory["peak"] - memory["before"])
+        added = _added(memory)
         print(
             f"RESULT reimport_s={reimport_s:.2f} reimport_over_floor={reimport_s / floor_s:.1f} "
             f"reimport_peak_rss_mb={memory['peak'] / 1e6:.0f} "
@@ -313,15 +321,11 @@ def run_case(
             f"changed={memory['changed']}"
         )
         warm_re = measure_memory(path, year, f"{server}/{database}", warm=True)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "TRUNCATE wijkdata_indicatorvalue, wijkdata_neighbourhoodboundary, "
-                "wijkdata_importbatch, wijkdata_neighbourhood, wijkdata_indicator CASCADE"
-            )
+        _empty_tables()
         connection.close()
         warm_first = measure_memory(path, year, f"{server}/{database}", warm=True)
-        first_added = max(0, warm_first["peak"] - warm_first["before"])
-        re_added = max(0, warm_re["peak"] - warm_re["before"])
+        first_added = _added(warm_first)
+        re_added = _added(warm_re)
         print(
             f"RESULT warm_up_mb={warm_first['warm_up'] / 1e6:.0f} "
             f"warm_import_rss_mb={first_added / 1e6:.0f} "
