@@ -155,3 +155,31 @@ class ColophonForm(forms.Form):
     def groups(self):
         """The fieldsets of the editor: (legend, [bound fields])."""
         return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
+
+
+class CoverForm(forms.Form):
+    """What the cover shows besides the title: the kind of document and the photo.
+    plans.services.plan_cover_update checks the photo itself (its content, its size)."""
+
+    document_type = forms.ChoiceField(
+        label=_("Soort document"), error_messages={"invalid_choice": _("Kies een soort document uit de lijst.")}
+    )
+    cover = forms.FileField(
+        label=_("Nieuwe omslagfoto"),
+        required=False,
+        error_messages={
+            "empty": _("Het gekozen bestand is leeg. Kies een JPEG-, PNG- of WebP-foto."),
+            "invalid": _("Er is geen bestand meegestuurd. Kies de foto opnieuw."),
+        },
+        widget=forms.FileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp", "aria-describedby": "cover-help",
+                   "class": "utrecht-textbox cover-form__file"}
+        ),
+    )
+    remove_cover = forms.BooleanField(label=_("Omslagfoto verwijderen"), required=False)
+
+    def __init__(self, *args, document_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document_type"].choices = [(t, t) for t in document_types]
+        self.fields["document_type"].widget.attrs["class"] = "utrecht-select"
+        self.fields["remove_cover"].widget.attrs["class"] = "utrecht-checkbox"

@@ -486,6 +486,16 @@ def plan_row_at(plan: Plan, revision: int, *, limit: int = 500) -> dict | None:
     return None
 
 
+def _cover_lines(plan_version) -> list[str]:
+    """What the cover shows in a stored plan row: the kind of document and the photo (by
+    its stored file's name: an upload's own name is in the revision's description)."""
+    fields = _fields(plan_version)
+    lines = [f"{_('Soort document')}: {fields.get('document_type') or ''}"]
+    if fields.get("cover_image"):
+        lines.append(f"{_('Omslagfoto')}: {str(fields['cover_image']).rsplit('/', 1)[-1]}")
+    return lines
+
+
 def _colophon_field_lines(plan_version) -> list[str]:
     """The colophon's own fields in a stored plan row, one line per filled field: its label
     and what a reader sees (the text of thanks by its words, a date as a date)."""
@@ -582,7 +592,10 @@ def plan_history(plan: Plan, limit: int = 50) -> list[RevisionView]:
     # The plan row is stored with every revision: its colophon (its own fields, and its
     # list of organisations) shows like a section, before the sections. It is restored
     # with the whole plan (section_id 0: no restore of its own).
-    parts = [(_("Colofon"), _colophon_field_lines), (_("Bijdragende organisaties"), _colophon_lines)]
+    parts = [
+        (_("Omslag"), _cover_lines), (_("Colofon"), _colophon_field_lines),
+        (_("Bijdragende organisaties"), _colophon_lines),
+    ]
     for i, view in enumerate(views[:limit]):
         first = []
         for heading, lines in parts:

@@ -17,6 +17,7 @@ from functools import partial
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -1027,6 +1028,154 @@ def plan_colophon_update(*, plan: Plan, expected_revision: int | None = None, **
     Plan.objects.filter(pk=plan.pk).update(**changed)
     # Only the plan row changed: the history stores it (it is in every revision) and no section.
     plan_touch(plan=plan, what=_("Colofon gewijzigd"), changed=())
+    return plan
+
+
+# --- cover and document type --------------------------------------------------------------
+
+# A cover photo is shown on the PDF's first page (plans/pdf/_cover.html); phone photos are a
+# few MB, a 10 MB limit leaves room for a camera's JPEG without letting anyone fill the disk.
+COVER_MAX_MB = 10
+COVER_MAX_BYTES = COVER_MAX_MB * 1024 * 1024
+# More pixels than any camera makes: a small file that unpacks into gigabytes is refused
+# before it is decoded.
+COVER_MAX_PIXELS = 60_000_000
+# What Pillow calls the formats we take, with the extension the stored file gets.
+COVER_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+COVER_CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+def document_type_choices(plan: Plan) -> list[str]:
+    """What a plan of this area may call itself: the document types of its organisation's
+    templates, "Gebiedsplan", and whatever the plan is called now (set by the admin, say)."""
+    types = [plan.document_type, "Gebiedsplan", *plan.area.organisation.templates.order_by("order", "name")
+             .values_list("document_type", flat=True)]
+    return sorted(dict.fromkeys(t for t in types if t), key=str.lower)
+
+
+def cover_image_check(upload) -> str:
+    """The extension a cover upload is stored under, after making sure it is a whole photo
+    of a format we take (its content decides, not its name); else a ValidationError in Dutch."""
+    import warnings
+
+    from PIL import Image
+
+    refused = _(
+        "%(name)s is geen foto die we kunnen gebruiken. Kies een JPEG-, PNG- of WebP-bestand van hoogstens %(max)s MB."
+    ) % {"name": upload.name, "max": COVER_MAX_MB}
+    if upload.size > COVER_MAX_BYTES:
+        raise ValidationError(
+            _("%(name)s is groter dan %(max)s MB. Kies een kleinere foto (JPEG, PNG of WebP, hoogstens %(max)s MB).")
+            % {"name": upload.name, "max": COVER_MAX_MB}
+        )
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                kind = image.format
+                width, height = image.size
+                if kind not in COVER_FORMATS:
+                    raise ValidationError(refused)
+                if width * height > COVER_MAX_PIXELS:
+                    raise ValidationError(
+                        _("%(name)s heeft meer dan %(max)s miljoen pixels. Verklein de foto en probeer het opnieuw.")
+                        % {"name": upload.name, "max": COVER_MAX_PIXELS // 1_000_000}
+                    )
+                image.draft("RGB", (2000, 2000))  # a JPEG decodes at a fraction of its size
+                image.load()  # decode it: a truncated or broken file fails here
+    except ValidationError:
+        raise
+    except Exception as error:  # whatever Pillow raises for a file that is no such image
+        raise ValidationError(refused) from error
+    finally:
+        upload.seek(0)
+    return COVER_FORMATS[kind]
+
+
+def cover_image_discard(name: str) -> bool:
+    """Delete a cover file no plan shows and no stored revision names (a restore would
+    bring it back). Runs after the change that let go of it has committed. True if deleted."""
+    from reversion.models import Version
+
+    if not name or Plan.objects.filter(cover_image=name).exists():
+        return False
+    plan_type = ContentType.objects.get_for_model(Plan)
+    if Version.objects.filter(content_type=plan_type, serialized_data__contains=f'"{name}"').exists():
+        return False
+    default_storage.delete(name)
+    return True
+
+
+@transaction.atomic
+def plan_cover_update(
+    *, plan: Plan, document_type: str | None = None, cover=None, remove_cover: bool = False
+) -> Plan:
+    """Change what the cover shows: the kind of document ("Gebiedsplan", "Wijkplan Sociaal")
+    and the photo (a new upload, or none). A title that is still the default for the old
+    document type follows the new one.
+
+    The upload is checked (cover_image_check) before anything is written and stored under a
+    generated name. A photo let go of is deleted after the commit only if no plan and no
+    revision in the history names it (cover_image_discard): restoring an earlier revision
+    brings its photo back, so the history keeps its files.
+    """
+    _begin(plan=plan)
+    locked = Plan.objects.select_for_update().select_related("area").get(pk=plan.pk)
+    changed, errors = {}, []
+    if document_type is not None:
+        document_type = " ".join(str(document_type).split())
+        if not document_type:
+            errors.append(_("Kies het soort document."))
+        elif len(document_type) > Plan._meta.get_field("document_type").max_length:
+            errors.append(_("Het soort document is langer dan 100 tekens."))
+        elif document_type != locked.document_type:
+            taken = Plan.objects.filter(
+                area_id=locked.area_id, document_type=document_type, period_start=locked.period_start,
+                version=locked.version,
+            ).exclude(pk=locked.pk)
+            if taken.exists():
+                errors.append(
+                    _("Er bestaat al een %(type)s voor %(year)s in dit gebied.")
+                    % {"type": document_type.lower(), "year": locked.period_start}
+                )
+            changed["document_type"] = document_type
+            old_title = _default_title(document_type=locked.document_type, period=locked.period_label, area=locked.area)
+            if locked.title == old_title:
+                changed["title"] = _default_title(document_type=document_type, period=locked.period_label, area=locked.area)
+    if cover is not None and remove_cover:
+        errors.append(_("Kies een nieuwe foto of verwijder de foto, niet allebei."))
+    elif cover is not None:
+        try:
+            extension = cover_image_check(cover)
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    old = locked.cover_image.name or ""
+    if remove_cover and old:
+        changed["cover_image"] = ""
+    what = []
+    if "document_type" in changed:
+        what.append(_("Soort document gewijzigd in %(type)s") % {"type": changed["document_type"]})
+    if cover is not None:
+        changed["cover_image"] = default_storage.save(f"covers/{uuid.uuid4().hex}.{extension}", cover)
+        what.append(_("Omslagfoto gewijzigd: %(name)s") % {"name": cover.name})
+    elif "cover_image" in changed:
+        what.append(_("Omslagfoto verwijderd"))
+    if not changed:
+        return plan
+    try:
+        Plan.objects.filter(pk=plan.pk).update(**changed)
+        for name, value in changed.items():
+            setattr(plan, name, value)
+        plan_touch(plan=plan, what="; ".join(str(w) for w in what), changed=())
+    except BaseException:
+        if cover is not None:  # the new photo goes with the change that failed
+            default_storage.delete(changed["cover_image"])
+        raise
+    if old and "cover_image" in changed:
+        transaction.on_commit(partial(cover_image_discard, old))
     return plan
 
 

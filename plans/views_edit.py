@@ -33,7 +33,7 @@ from matrix.models import MatrixItem
 
 from . import services
 from .drafts import draft_take, login_required_keep_draft
-from .forms import CitationForm, ColophonForm
+from .forms import CitationForm, ColophonForm, CoverForm
 from .history import visible_text, word_diff
 from .models import (
     Activity,
@@ -1052,6 +1052,63 @@ def plan_colophon(request: HttpRequest, code) -> HttpResponse:
     context.update(form=form, revision=revision, rich_text_media=rich_text_media())
     template = "plans/plan_colophon.html" + ("#editor" if request.htmx else "")
     return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def plan_cover(request: HttpRequest, code) -> HttpResponse:
+    """The cover's photo (upload, replace, remove, with a preview) and the kind of document
+    the cover and the running header name. A plain multipart form: it works without
+    JavaScript, and a save redirects with a message. An adopted plan's cover is only shown.
+    (Not login_required_keep_draft: a file cannot be kept for after the login.)"""
+    plan = get_plan_for_user(request.user, code, roles=(COORDINATOR,))
+    adopted = plan.status == Plan.Status.ADOPTED
+    choices = services.document_type_choices(plan)
+    form = CoverForm(initial={"document_type": plan.document_type}, document_types=choices)
+    errors, status = [], 200
+    if request.method == "POST":
+        form = CoverForm(request.POST, request.FILES, document_types=choices)
+        if adopted:
+            errors, status = [str(services.ADOPTED_MESSAGE)], 400
+            form = CoverForm(initial={"document_type": plan.document_type}, document_types=choices)
+        elif not form.is_valid():
+            status = 400
+        else:
+            try:
+                services.plan_cover_update(
+                    plan=plan, document_type=form.cleaned_data["document_type"],
+                    cover=form.cleaned_data["cover"], remove_cover=form.cleaned_data["remove_cover"],
+                )
+            except ValidationError as error:
+                errors, status = error.messages, 400
+            else:
+                messages.success(request, _("De omslag is opgeslagen."))
+                return redirect("plans:plan_cover", code=plan.code)
+    context = {"plan": plan, "adopted": adopted, "form": form, "errors": errors,
+               "max_mb": services.COVER_MAX_MB}
+    return render(request, "plans/plan_cover.html", context, status=status)
+
+
+@require_http_methods(["GET"])
+@login_required
+def plan_cover_image(request: HttpRequest, code) -> HttpResponse:
+    """The plan's cover photo, for everyone with a role in its area (media files are not
+    served by themselves in production, and a plan's photo is no more public than the plan)."""
+    from django.http import FileResponse
+
+    plan = get_plan_for_user(request.user, code)
+    name = plan.cover_image.name
+    extension = name.rsplit(".", 1)[-1].lower() if name else ""
+    if extension not in services.COVER_CONTENT_TYPES:
+        raise Http404
+    try:
+        file = plan.cover_image.storage.open(name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(file, content_type=services.COVER_CONTENT_TYPES[extension])
+    # The address names the file (?v=…): a new photo is a new address, so it may be kept.
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 @require_http_methods(["GET", "POST"])
