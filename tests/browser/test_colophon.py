@@ -64,3 +64,42 @@ def test_the_coordinator_edits_the_colophon_and_a_second_person_merges(plan, log
     colophon = saskia.locator("section.colophon")
     expect(colophon).to_contain_text("Studio Vorm en Studio Saskia")
     expect(colophon.get_by_role("link", name="Colofon bewerken")).to_be_visible()
+
+
+def test_the_coordinator_puts_a_photo_on_the_cover_without_the_admin(plan, login, live_server, settings, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from plans.pdf.render import plan_html
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 200), (30, 120, 170)).save(buffer, "JPEG")
+    good = {"name": "wijk.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
+    bad = {"name": "wijk.jpg", "mimeType": "image/jpeg", "buffer": b"<html><script>alert(1)</script></html>"}
+
+    page = colophon_page(login("coordinator"), live_server, plan)
+    expect(page.get_by_text("Nog zonder omslagfoto.")).to_be_visible()
+    page.get_by_role("link", name="Omslag en soort document wijzigen").click()
+    expect(page.get_by_role("heading", name="Omslag en soort document")).to_be_visible()
+
+    page.get_by_label("Omslagfoto", exact=True).set_input_files(bad)
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_role("alert")).to_contain_text("wijk.jpg is geen foto die we kunnen gebruiken")
+    assert not Plan.objects.get(pk=plan.pk).cover_image
+
+    page.get_by_label("Omslagfoto", exact=True).set_input_files(good)
+    page.get_by_label("Soort document").select_option("Gebiedsplan")
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_text("De omslag is opgeslagen.")).to_be_visible()
+    preview = page.get_by_role("img", name="Omslagfoto: Binnenstad")
+    expect(preview).to_be_visible()
+    assert preview.evaluate("img => img.naturalWidth") == 320  # served to the browser, not a broken image
+    stored = Plan.objects.select_related("area__organisation").get(pk=plan.pk)
+    assert stored.cover_image.name.endswith(".jpg") and stored.cover_image.url in plan_html(stored)
+
+    page.get_by_label("Omslagfoto verwijderen").check()
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_text("Nog geen omslagfoto.")).to_be_visible()
+    assert not Plan.objects.get(pk=plan.pk).cover_image
