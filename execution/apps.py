@@ -25,6 +25,12 @@ class ExecutionConfig(AppConfig):
 
         document.register_part("execution", execution_plans_for)
 
+        from plans import services as plan_services
+
+        from .services import execution_plans_copy
+
+        plan_services.register_version_copy(execution_plans_copy)
+
         from plans import demo as plans_demo
 
         from . import demo

@@ -8,9 +8,11 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from plans.models import Plan
 from plans.services import _begin, plan_touch
 
 from .models import (
@@ -195,6 +197,64 @@ def budget_line_delete(*, line: BudgetLine) -> None:
 
 
 
+# --- a new version of an adopted plan ------------------------------------------------------
+
+ACTION_COPIED = [
+    "title", "owner", "contact_email", "due_date", "planned_year", "planned_quarter", "status", "kind", "notes",
+    "last_update", "last_update_at", "order",
+]
+TARGET_COPIED = ["statement", "baseline", "baseline_year", "goal", "indicator_id", "neighbourhood_id", "order"]
+BUDGET_COPIED = ["year", "amount", "source", "note"]
+PLAN_COPIED = ["title", "urgency", "reach", "feasibility", "lead", "work_group"]
+
+
+@transaction.atomic
+def execution_plans_copy(*, source, target, copied: dict) -> list[ExecutionPlan]:
+    """Give the new version `target` of the adopted plan `source` a copy of each of its
+    execution plans: what the plan says (title, urgency, reach, feasibility, lead, work
+    group, its focus point and intervention as the new version's copies of them, actions
+    with their planning, targets, budget) and where each action stands (status, last
+    update), so a done action is not planned again. The record of carrying it out stays
+    with the version it happened under and stays readable there: quarterly reviews with
+    their frozen snapshots, personal links and what partners sent through them.
+
+    `copied`: the new version's copies of the source's focus points and interventions by
+    the old id (plans.services.plan_copy_sections). Called by plans.services.plan_new_version,
+    in its transaction; one revision of the new version's history."""
+    from plans.models import FocusPoint, Intervention
+
+    _begin(plan=target)
+    originals = list(
+        ExecutionPlan.objects.filter(plan=source).order_by("order", "id")
+        .prefetch_related("actions", "targets", "budget_lines")
+    )
+    if not originals:
+        return []
+    focus_points, interventions = copied.get(FocusPoint, {}), copied.get(Intervention, {})
+    start = target.execution_plans.count()
+    copies = ExecutionPlan.objects.bulk_create(
+        ExecutionPlan(
+            plan=target, order=start + n, focus_point=focus_points.get(original.focus_point_id),
+            intervention=interventions.get(original.intervention_id),
+            **{name: getattr(original, name) for name in PLAN_COPIED},
+        )
+        for n, original in enumerate(originals)
+    )
+    actions, targets, lines = [], [], []
+    for original, copy in zip(originals, copies, strict=True):
+        actions += [Action(execution_plan=copy, **{n: getattr(a, n) for n in ACTION_COPIED}) for a in original.actions.all()]
+        targets += [Target(execution_plan=copy, **{n: getattr(t, n) for n in TARGET_COPIED}) for t in original.targets.all()]
+        lines += [BudgetLine(execution_plan=copy, **{n: getattr(b, n) for n in BUDGET_COPIED}) for b in original.budget_lines.all()]
+    Action.objects.bulk_create(actions)
+    Target.objects.bulk_create(targets)
+    BudgetLine.objects.bulk_create(lines)
+    plan_touch(
+        plan=target, changed=[], own=True,
+        what=_("Uitvoeringsplannen overgenomen uit versie %(number)s") % {"number": source.version},
+    )
+    return copies
+
+
 def _snapshot(execution_plan: ExecutionPlan) -> dict:
     labels = dict(Action.Status.choices)
     targets = list(execution_plan.targets.select_related("indicator", "neighbourhood"))
@@ -276,6 +336,10 @@ def partner_link_resolve(token: str) -> PartnerLink | None:
     link = PartnerLink.objects.select_related("execution_plan__plan").filter(code=code).first()
     if link is None or link.revoked_at or link.expires_at <= timezone.now():
         return None
+    # A newer adopted version replaced the plan: its actions are the ones carried out now,
+    # so updates sent to the old ones would be lost to it. The coordinator sends new links.
+    if Plan.objects.filter(previous_version_id=link.execution_plan.plan_id, status=Plan.Status.ADOPTED).exists():
+        return None
     return link
 
 
@@ -301,6 +365,12 @@ def reminder_recipients(*, year: int, quarter: int) -> dict[str, list[Action]]:
     start = timezone.make_aware(timezone.datetime(year, first_month, 1))
     actions = Action.objects.exclude(contact_email="").exclude(status__in=[Action.Status.DONE, Action.Status.STOPPED])
     actions = actions.exclude(last_update_at__gte=start).select_related("execution_plan")
+    # Only the version of a plan that is being carried out: not one an adopted newer
+    # version replaced, nor a newer version still being written (its actions are copies
+    # of the adopted version's, which is asked instead).
+    actions = actions.exclude(execution_plan__plan__next_version__status=Plan.Status.ADOPTED).exclude(
+        Q(execution_plan__plan__previous_version__isnull=False) & ~Q(execution_plan__plan__status=Plan.Status.ADOPTED)
+    )
     reminded = set(ReminderSent.objects.filter(year=year, quarter=quarter).values_list("email", flat=True))
     result: dict[str, list[Action]] = {}
     for action in actions:

@@ -770,12 +770,17 @@ def plan_theme_update(*, theme: PlanTheme, **fields) -> PlanTheme:
 
 
 @transaction.atomic
-def plan_copy_sections(*, source: Plan, target: Plan, sections: Iterable[Section] | None = None) -> list[Section]:
+def plan_copy_sections(
+    *, source: Plan, target: Plan, sections: Iterable[Section] | None = None, copied: dict | None = None
+) -> list[Section]:
     """Copy sections of `source` with all their content to the end of `target`.
 
     Cards and activities keep their theme by name: the target plan's own theme of that
-    name, created from the source's copy if the target lacks it.
+    name, created from the source's copy if the target lacks it. `copied`, when given, is
+    filled with {FocusPoint: {old id: copy}, Intervention: {old id: copy}}: what other
+    parts of a plan (execution plans) point at, so their copies can point at the copies.
     """
+    copied = {} if copied is None else copied
     _begin(plan=target)
     sections = list(sections if sections is not None else source.sections.filter(parent=None))
     themes = {t.name: t for t in target.themes.all()}
@@ -793,7 +798,7 @@ def plan_copy_sections(*, source: Plan, target: Plan, sections: Iterable[Section
     start = _next_order(target.sections.filter(parent=None))
     copies = []
     for offset, section in enumerate(sections):
-        copies.append(_copy_section(section, target, None, start + offset, theme_for))
+        copies.append(_copy_section(section, target, None, start + offset, theme_for, copied))
     # The copies are new sections (stored as such); themes may have been added.
     plan_touch(plan=target, changed=[], own=True)
     return copies
@@ -808,7 +813,7 @@ def _clone(obj, **changes):
     return obj
 
 
-def _copy_section(section: Section, target: Plan, parent, order: int, theme_for) -> Section:
+def _copy_section(section: Section, target: Plan, parent, order: int, theme_for, copied: dict) -> Section:
     old_pk = section.pk
     source = Section.objects.get(pk=old_pk)
     copy = _clone(Section.objects.get(pk=old_pk), code=uuid.uuid4(), plan=target, parent=parent, order=order)
@@ -838,9 +843,12 @@ def _copy_section(section: Section, target: Plan, parent, order: int, theme_for)
             new_item = _clone(item, section=copy)
             if model is FocusPoint:
                 owners["focus_point"][old] = new_item
+                copied.setdefault(FocusPoint, {})[old] = new_item
     for intervention in Intervention.objects.filter(section_id=old_pk).prefetch_related("themes", "partners"):
         themes, partners = list(intervention.themes.all()), list(intervention.partners.all())
+        old = intervention.pk
         new = _clone(intervention, section=copy)
+        copied.setdefault(Intervention, {})[old] = new
         new.themes.set([theme_for(t) for t in themes])
         for partner in partners:
             _clone(partner, intervention=new)
@@ -869,7 +877,7 @@ def _copy_section(section: Section, target: Plan, parent, order: int, theme_for)
         if owner is not None:
             _clone(citation, section=copy, **{**dict.fromkeys(owners), name: owner})
     for n, child in enumerate(source.children.all()):
-        _copy_section(child, target, copy, n, theme_for)
+        _copy_section(child, target, copy, n, theme_for, copied)
     return copy
 
 
@@ -1226,6 +1234,18 @@ def plan_copy_to_next_period(*, plan: Plan) -> Plan:
     return new
 
 
+# What other apps keep of a plan that a new version carries on: functions
+# (source=, target=, copied=) called inside plan_new_version's transaction after the
+# sections are copied (`copied`: see plan_copy_sections). The execution app registers its
+# execution plans (execution.apps).
+VERSION_COPIES: list = []
+
+
+def register_version_copy(copy) -> None:
+    if copy not in VERSION_COPIES:
+        VERSION_COPIES.append(copy)
+
+
 @transaction.atomic
 def plan_new_version(*, plan: Plan, user) -> Plan:
     """Start changing an adopted plan: a copy of it in concept, the next version, which goes
@@ -1248,7 +1268,10 @@ def plan_new_version(*, plan: Plan, user) -> Plan:
         PlanTheme(plan=new, origin=t.origin, name=t.name, description=t.description, is_focus=t.is_focus, order=t.order)
         for t in plan.themes.all()
     )
-    plan_copy_sections(source=plan, target=new)
+    copied: dict = {}
+    plan_copy_sections(source=plan, target=new, copied=copied)
+    for copy in VERSION_COPIES:
+        copy(source=locked, target=new, copied=copied)
     plan_touch(plan=new, what=_("Gekopieerd uit de vastgestelde versie %(number)s") % {"number": locked.version})
     PlanStatusChange.objects.create(
         plan=new, user=user, old_status=Plan.Status.ADOPTED, new_status=Plan.Status.CONCEPT,
