@@ -1089,8 +1089,8 @@ def plan_cover(request: HttpRequest, code) -> HttpResponse:
     return render(request, "plans/plan_cover.html", context, status=status)
 
 
-@require_http_methods(["GET"])
 @login_required
+@require_http_methods(["GET"])
 def plan_cover_image(request: HttpRequest, code) -> HttpResponse:
     """The plan's cover photo, for everyone with a role in its area (media files are not
     served by themselves in production, and a plan's photo is no more public than the plan)."""

@@ -86,6 +86,10 @@ EXPECTED: dict[tuple[str, str], list[int]] = {
     ("plans:plan_comments", "POST"): [302, 404, 404, 403, 404, 404, 404, 404, 404],  # no section named: 404
     ("plans:plan_colophon", "GET"): [302, 404, 403, 403, 200, 404, 200, 404, 200],
     ("plans:plan_colophon", "POST"): [302, 404, 403, 403, 400, 404, 400, 404, 400],  # an empty form: no title, 400
+    ("plans:plan_cover", "GET"): [302, 404, 403, 403, 200, 404, 200, 404, 200],
+    ("plans:plan_cover", "POST"): [302, 404, 403, 403, 400, 404, 400, 404, 400],  # an empty form: no document type, 400
+    ("plans:plan_cover_image", "GET"): [302, 404, 200, 200, 200, 404, 200, 404, 200],  # everyone who reads the plan
+    ("plans:plan_cover_image", "POST"): [302, 405, 405, 405, 405, 405, 405, 405, 405],  # GET only
     ("plans:plan_contributors", "GET"): [302, 404, 403, 403, 200, 404, 200, 404, 200],
     ("plans:plan_contributors", "POST"): [302, 404, 403, 403, 302, 404, 302, 404, 302],
     ("plans:plan_detail", "GET"): [302, 404, 200, 200, 200, 404, 200, 404, 200],
@@ -167,6 +171,17 @@ def test_the_walk_covers_every_url():
     assert not walked - url_names(), "the walk names URLs that no longer exist"
 
 
+def _photo():
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (0, 90, 140)).save(buffer, "PNG")
+    return SimpleUploadedFile("omslag.png", buffer.getvalue(), content_type="image/png")
+
+
 @pytest.fixture
 def world(settings, tmp_path):
     """One plan of each state around the named people, another organisation with its own
@@ -197,6 +212,7 @@ def world(settings, tmp_path):
     ep = execution_services.execution_plan_create(plan=plan, title="Uitvoering")
     action = execution_services.action_add(execution_plan=ep, title="Koken", owner="GGD")
     _link, token = execution_services.partner_link_create(execution_plan=ep, owner=action.owner)
+    services.plan_cover_update(plan=plan, cover=_photo())
     export = services.plan_export_render_now(plan=plan)
     assert export.is_done
 
