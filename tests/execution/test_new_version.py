@@ -115,7 +115,7 @@ def test_the_new_version_shows_them_on_its_page_and_in_its_pdf_and_can_change_th
     assert ExecutionPlan.objects.get(pk=filled.pk).title == "Samen tegen eenzaamheid"
 
 
-def test_it_is_one_revision_of_the_new_versions_history_and_restorable(people, filled):
+def test_the_copy_is_in_the_new_versions_history_and_restorable(people, filled):
     new = new_version(people)
     entries = plan_history(new)
     assert entries[0].revision.comment == "Gekopieerd uit de vastgestelde versie 1"
