@@ -278,3 +278,19 @@ class TestAccess:
         client.force_login(people.coordinator)
         assert client.put(url(people.plan)).status_code == 405
         assert client.post(reverse("plans:plan_cover_image", args=[people.plan.code])).status_code == 405
+
+
+class TestVersions:
+    def test_a_new_version_changing_its_photo_leaves_the_adopted_versions_photo(self, client, people, media, django_capture_on_commit_callbacks):
+        services.plan_cover_update(plan=fresh(people.plan), cover=photo())
+        old = fresh(people.plan).cover_image.name
+        Plan.objects.filter(pk=people.plan.pk).update(status=Plan.Status.ADOPTED)
+        new = services.plan_new_version(plan=fresh(people.plan), user=people.coordinator)
+        assert fresh(new).cover_image.name == old  # the copy shows the same photo
+        client.force_login(people.coordinator)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert post(client, new, cover=photo(kind="PNG", name="nieuw.png")).status_code == 302
+        assert fresh(new).cover_image.name != old
+        adopted = fresh(people.plan)
+        assert adopted.cover_image.name == old and default_storage.exists(old)
+        assert adopted.cover_image.url in plan_html(adopted)
