@@ -9,6 +9,7 @@ PDF exports: `plan_export_request` (a person asks for the PDF), `plan_export_ren
 """
 
 import contextlib
+import io
 import logging
 import uuid
 from collections.abc import Iterable
@@ -1101,6 +1102,37 @@ def cover_image_check(upload) -> str:
     return COVER_FORMATS[kind]
 
 
+# A cover is at most an A4 page: 3000 pixels on the long side is above 300 dpi for it.
+COVER_MAX_SIDE = 3000
+
+
+def cover_image_clean(upload, extension: str) -> ContentFile:
+    """The photo as it is stored: turned upright as the camera meant it, at most
+    COVER_MAX_SIDE pixels on its long side, and written anew without its metadata. A phone
+    photo's EXIF holds where it was taken (GPS) and with which device; a cover is printed
+    in every PDF and public page, so none of that goes with it. The colour profile stays."""
+    from PIL import Image, ImageOps
+
+    upload.seek(0)
+    with Image.open(upload) as original:
+        icc_profile = original.info.get("icc_profile")
+        if extension == "jpg":
+            original.draft("RGB", (COVER_MAX_SIDE, COVER_MAX_SIDE))
+        image = ImageOps.exif_transpose(original)
+        image.thumbnail((COVER_MAX_SIDE, COVER_MAX_SIDE), Image.Resampling.LANCZOS)
+        if extension == "jpg" and image.mode not in ("RGB", "L", "CMYK"):
+            image = image.convert("RGB")
+        buffer = io.BytesIO()
+        options = {"icc_profile": icc_profile} if icc_profile else {}
+        if extension == "jpg":
+            options.update(quality=88, optimize=True)
+        elif extension == "webp":
+            options.update(quality=88)
+        image.save(buffer, format={"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}[extension], **options)
+    upload.seek(0)
+    return ContentFile(buffer.getvalue(), name=upload.name)
+
+
 def cover_image_discard(name: str) -> bool:
     """Delete a cover file no plan shows and no stored revision names (a restore would
     bring it back). Runs after the change that let go of it has committed. True if deleted."""
@@ -1167,7 +1199,9 @@ def plan_cover_update(
     if "document_type" in changed:
         what.append(_("Soort document gewijzigd in %(type)s") % {"type": changed["document_type"]})
     if cover is not None:
-        changed["cover_image"] = default_storage.save(f"covers/{uuid.uuid4().hex}.{extension}", cover)
+        changed["cover_image"] = default_storage.save(
+            f"covers/{uuid.uuid4().hex}.{extension}", cover_image_clean(cover, extension)
+        )
         what.append(_("Omslagfoto gewijzigd: %(name)s") % {"name": cover.name})
     elif "cover_image" in changed:
         what.append(_("Omslagfoto verwijderd"))

@@ -95,6 +95,22 @@ class TestCoverPage:
         assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
         assert b"".join(image.streaming_content) == default_storage.open(name).read()
 
+    def test_the_stored_photo_has_no_location_or_camera_data_and_stands_upright(self, client, people):
+        buffer = io.BytesIO()
+        exif = Image.Exif()
+        exif[0x0110] = "Telefoon van Fatima"  # the camera model
+        exif[0x0112] = 6  # orientation: the camera was held upright, the pixels lie on their side
+        exif.get_ifd(0x8825)[2] = (52.0, 9.0, 30.0)  # GPS latitude
+        Image.new("RGB", (4000, 1000), (10, 120, 200)).save(buffer, "JPEG", exif=exif)
+        assert b"Telefoon van Fatima" in buffer.getvalue()
+        client.force_login(people.coordinator)
+        post(client, people.plan, cover=SimpleUploadedFile("wijk.jpg", buffer.getvalue(), content_type="image/jpeg"))
+        stored = default_storage.open(fresh(people.plan).cover_image.name).read()
+        assert b"Telefoon van Fatima" not in stored
+        with Image.open(io.BytesIO(stored)) as image:
+            assert not image.getexif()
+            assert image.size == (750, 3000)  # turned upright, at most 3000 pixels on its long side
+
     def test_the_pdf_shows_the_new_photo(self, client, people):
         client.force_login(people.coordinator)
         assert "cover--photo" not in plan_html(fresh(people.plan))
