@@ -224,17 +224,24 @@ class _Figures:
     reasons: pd.Categorical
 
     @classmethod
-    def of(cls, parsed) -> _Figures:
+    def of(cls, parsed, values: np.ndarray | None = None) -> _Figures:
+        """`values`: where to keep the figures (a slice of the long frame's value column
+        to be), instead of the parsed column's own array."""
         local, texts = pd.factorize(parsed.reasons)
+        if values is not None:
+            values[:] = parsed.values
         return cls(
-            parsed.values,
+            parsed.values if values is None else values,
             pd.Categorical.from_codes(local, categories=pd.Index(texts, dtype=object)),
         )
 
 
-def long_values(codes: np.ndarray, years: np.ndarray, parts: list) -> pd.DataFrame:
+def long_values(
+    codes: np.ndarray, years: np.ndarray, parts: list, value: np.ndarray | None = None
+) -> pd.DataFrame:
     """One row per figure from a table's columns (`parts`: (indicator index, ParsedColumn),
     one value per region in `codes`/`years`), column after column, in compact types.
+    `value`: the figures already in place, part after part (nothing copied).
 
     The code and the missing-value reason are categories (a small integer per figure
     instead of a reference to a text, of which a file has few distinct ones), year and
@@ -256,11 +263,14 @@ def long_values(codes: np.ndarray, years: np.ndarray, parts: list) -> pd.DataFra
     code = pd.Categorical.from_codes(
         np.tile(region.astype(np.int32), k), categories=pd.Index(uniques, dtype=object)
     )
-    value = np.empty(n * k, dtype=float)
+    in_place = value is not None
+    if not in_place:
+        value = np.empty(n * k, dtype=float)
     reason_codes = np.empty(n * k, dtype=np.int16)
     reasons: dict[str, int] = {"": 0}
     for i, (_index, column) in enumerate(parts):
-        value[i * n : (i + 1) * n] = column.values
+        if not in_place:
+            value[i * n : (i + 1) * n] = column.values
         if isinstance(column.reasons, pd.Categorical):
             local, texts = column.reasons.codes, column.reasons.categories
         else:
@@ -866,9 +876,11 @@ def parse_region_rows(
                         column=label_of(j),
                     )
 
-    # Indicator columns.
+    # Indicator columns. Their figures go straight to where the long frame keeps them.
     indicators = IndicatorSet(collector, options.kinds)
     parts = []
+    n = len(vidx)
+    figures = np.empty(n * len(candidates), dtype=float)
     empty_columns: list[str] = []
     text_columns: list[str] = []
     for j in candidates:
@@ -902,7 +914,9 @@ def parse_region_rows(
         index = indicators.add(definition, label_of(j), header, known)
         if index is None:
             continue
-        parts.append((index, _Figures.of(parsed)))
+        slot = len(parts)
+        parts.append((index, _Figures.of(parsed, figures[slot * n : (slot + 1) * n])))
+        parsed = texts = None
     if identifiers:
         collector.notes.append(
             _("Overgeslagen, want ze duiden een gebied aan en meten niets: %(columns)s.")
@@ -930,8 +944,11 @@ def parse_region_rows(
         columns=[(index, column.values) for index, column in parts],
     )
     collector.refuse_if_any()
-    n = len(vidx)
-    values = long_values(region_codes, years, parts)
+    figures = figures[: len(parts) * n]
+    if figures.base is not None and len(figures) < 0.75 * figures.base.size:
+        figures = figures.copy()  # many columns skipped: not a mostly unused array kept
+    values = long_values(region_codes, years, parts, value=figures)
+    figures = None
     parts = None  # the columns live on in `values` only
     names = None
     if "name" in role:

@@ -379,7 +379,7 @@ def _sniff_separator(head: list[str]) -> str:
     return best
 
 
-_ROWS_PER_CHUNK = 2048
+_ROWS_PER_CHUNK = 512
 
 
 class _ColumnGrid:
