@@ -578,7 +578,8 @@ def _region_ids(frame: pd.DataFrame, known: pd.DataFrame) -> np.ndarray:
     spread with one take; a join on (code, year) would hash every figure's key."""
     n = len(frame)
     if known.empty:
-        return np.full(n, np.nan)
+        # No region stored yet (a first import): every id missing, 5 bytes a figure.
+        return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int32), np.ones(n, dtype=bool))
     years = frame["year"].to_numpy()
     if n and (years == years[0]).all():
         index, uniques = factorized(frame["code"])
