@@ -5,6 +5,8 @@ where they are (marker `shared_data`, always in CI). The files are imported once
 (committed to the test database, wiped after), so the checks share one import.
 """
 
+import csv
+import io
 import json
 from decimal import Decimal
 
@@ -44,6 +46,47 @@ def value(code: str, indicator: str, year: int) -> Decimal | None:
     ).value
 
 
+# The figure columns of the KWB 2024 CSV and the indicators they are stored as.
+KWB_COLUMNS = {
+    "Bevolking/Aantal inwoners (aantal)": "inwoners",
+    "Bevolking/Geslacht/Mannen (aantal)": "mannen",
+    "Bevolking/Geslacht/Vrouwen (aantal)": "vrouwen",
+    "Bevolking/Leeftijdsgroepen/0 tot 15 jaar (aantal)": "leeftijd-0-14",
+    "Bevolking/Leeftijdsgroepen/15 tot 25 jaar (aantal)": "leeftijd-15-24",
+    "Bevolking/Leeftijdsgroepen/25 tot 45 jaar (aantal)": "leeftijd-25-44",
+    "Bevolking/Leeftijdsgroepen/45 tot 65 jaar (aantal)": "leeftijd-45-64",
+    "Bevolking/Leeftijdsgroepen/65 jaar of ouder (aantal)": "leeftijd-65-plus",
+}
+
+
+def assert_stored_as_written(path, year: int) -> None:
+    """Every region's name and every figure of the KWB CSV, read here cell by cell with
+    Python's csv module, equal what the import stored ('.' stored as missing, never 0)."""
+    reader = csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig")), delimiter=";")
+    stored = {
+        (code, indicator): (value, reason)
+        for code, indicator, value, reason in IndicatorValue.objects.filter(
+            year=year, indicator__code__in=KWB_COLUMNS.values()
+        ).values_list("neighbourhood__code", "indicator__code", "value", "missing_reason")
+    }
+    names = dict(Neighbourhood.objects.filter(year=year).values_list("code", "name"))
+    regions = 0
+    for row in reader:
+        code = row["Regioaanduiding/Codering (code)"].strip()
+        if not code.startswith(("GM", "WK", "BU")):
+            continue
+        regions += 1
+        assert names[code] == row["Wijken en buurten"].strip(), code
+        for column, indicator in KWB_COLUMNS.items():
+            value, reason = stored[(code, indicator)]
+            cell = row[column].strip()
+            if cell == ".":
+                assert value is None and reason, (code, indicator)
+            else:
+                assert (value, reason) == (Decimal(cell), ""), (code, indicator, cell)
+    assert regions and len(stored) == regions * len(KWB_COLUMNS)
+
+
 @pytest.fixture(scope="class")
 def national(django_db_setup, django_db_blocker, national_dir):
     """KWB 2024 for the whole country, imported twice."""
@@ -68,6 +111,9 @@ class TestNationalKwb2024:
         assert national["first"].plan.parsed.format == "cbs_statline"
         assert value("WK079601", "inwoners", 2024) == 13895
 
+    def test_it_stores_every_name_and_figure_as_the_file_writes_them(self, national, national_dir):
+        assert_stored_as_written(national_dir / NATIONAL_KWB_2024, 2024)
+
     def test_it_changes_nothing_on_a_second_import(self, national):
         counts = national["again"].counts
         assert national["again"].applied is False
@@ -84,6 +130,9 @@ class TestKwb2024:
         assert counts["regions_in_file"] == len(rows) - 1
         assert Neighbourhood.objects.filter(year=2024, level="municipality", code="GM0307").exists()
         assert imported["first"].plan.parsed.format == "cbs_statline"
+
+    def test_it_stores_every_name_and_figure_as_the_file_writes_them(self, imported, data_dir):
+        assert_stored_as_written(data_dir / KWB_2024, 2024)
 
     def test_it_knows_the_facts_of_den_bosch(self, imported):
         assert value("GM0796", "inwoners", 2024) == 160757
@@ -125,7 +174,9 @@ class TestKwb2024:
         assert counts["regions_new"] == counts["regions_changed"] == 0
         regions = counts["regions_in_file"]
         assert counts["values_unchanged"] == regions * 8
-        assert IndicatorValue.objects.filter(year=2024, indicator__code="inwoners").count() == regions
+        assert (
+            IndicatorValue.objects.filter(year=2024, indicator__code="inwoners").count() == regions
+        )
 
     def test_it_keeps_the_source(self, imported):
         assert (

@@ -74,6 +74,19 @@ class TestRefusedFiles:
         messages = refuse("\r\n".join(lines).encode(), year=2024)
         assert [m.split(",")[0] for m in messages] == ["Rij 6", "Rij 10", "Rij 31"]
 
+    def test_it_names_rows_of_the_wrong_width_far_into_a_long_file(self):
+        # Thousands of rows (read in blocks): a short row and a long one deep inside, and
+        # a column that only the long row has, are still each reported with their row.
+        lines = ["Buurt;Codering;Aantal inwoners"]
+        lines += [f"Buurt {i};BU0796{i:04d};{i % 500}" for i in range(5000)]
+        lines[2300] = lines[2300].rsplit(";", 1)[0]
+        lines[4500] += ";7"
+        messages = refuse(("\n".join(lines) + "\n").encode(), year=2024)
+        assert messages == [
+            "Rij 2301 heeft 2 kolommen, de kopregel 3.",
+            "Rij 4501 heeft 4 kolommen, de kopregel 3.",
+        ]
+
     def test_it_refuses_a_truncated_file(self, kwb_den_bosch):
         cut = kwb_den_bosch.index("Muntel")  # in the middle of a buurt's row
         messages = refuse(kwb_den_bosch[: cut + 3].encode(), year=2024)

@@ -190,11 +190,14 @@ def parse_file(raw: RawFile, options: Options) -> ParsedFile:
     if raw.kind == "geojson":
         return parse_geojson(raw, options)
     sheet = _choose_sheet(raw, options)
-    grid = _grid(sheet.rows)
+    # A CSV comes as columns already (categorical: each distinct text once); a sheet of
+    # Excel as rows, made into one frame of cells here.
+    grid = sheet.grid if sheet.grid is not None else _grid(sheet.rows)
     # The grid holds the cells from here on: the rows (a list per row) are let go, which
     # parse_file's callers do not need (it consumes them), to bound peak memory.
     for each in raw.sheets:
         each.rows = []
+        each.grid = None
     if grid.empty or grid.shape[1] == 0:
         raise refuse(_("Het bestand is leeg."))
     layout, detail = _detect(grid)
@@ -211,9 +214,34 @@ def parse_file(raw: RawFile, options: Options) -> ParsedFile:
     return parsed
 
 
-def long_values(codes: np.ndarray, years: np.ndarray, parts: list) -> pd.DataFrame:
+@dataclass
+class _Figures:
+    """A column's figures as long_values needs them: the values and, per cell, why it is
+    missing as a small code into a few texts (a parsed column keeps a reference per cell,
+    and the cells' problems, which are reported by then)."""
+
+    values: np.ndarray
+    reasons: pd.Categorical
+
+    @classmethod
+    def of(cls, parsed, values: np.ndarray | None = None) -> _Figures:
+        """`values`: where to keep the figures (a slice of the long frame's value column
+        to be), instead of the parsed column's own array."""
+        local, texts = pd.factorize(parsed.reasons)
+        if values is not None:
+            values[:] = parsed.values
+        return cls(
+            parsed.values if values is None else values,
+            pd.Categorical.from_codes(local, categories=pd.Index(texts, dtype=object)),
+        )
+
+
+def long_values(
+    codes: np.ndarray, years: np.ndarray, parts: list, value: np.ndarray | None = None
+) -> pd.DataFrame:
     """One row per figure from a table's columns (`parts`: (indicator index, ParsedColumn),
     one value per region in `codes`/`years`), column after column, in compact types.
+    `value`: the figures already in place, part after part (nothing copied).
 
     The code and the missing-value reason are categories (a small integer per figure
     instead of a reference to a text, of which a file has few distinct ones), year and
@@ -235,12 +263,18 @@ def long_values(codes: np.ndarray, years: np.ndarray, parts: list) -> pd.DataFra
     code = pd.Categorical.from_codes(
         np.tile(region.astype(np.int32), k), categories=pd.Index(uniques, dtype=object)
     )
-    value = np.empty(n * k, dtype=float)
+    in_place = value is not None
+    if not in_place:
+        value = np.empty(n * k, dtype=float)
     reason_codes = np.empty(n * k, dtype=np.int16)
     reasons: dict[str, int] = {"": 0}
     for i, (_index, column) in enumerate(parts):
-        value[i * n : (i + 1) * n] = column.values
-        local, texts = pd.factorize(np.asarray(column.reasons, dtype=object))
+        if not in_place:
+            value[i * n : (i + 1) * n] = column.values
+        if isinstance(column.reasons, pd.Categorical):
+            local, texts = column.reasons.codes, column.reasons.categories
+        else:
+            local, texts = pd.factorize(np.asarray(column.reasons, dtype=object))
         mapping = np.asarray([reasons.setdefault(t, len(reasons)) for t in texts], dtype=np.int16)
         reason_codes[i * n : (i + 1) * n] = mapping[local] if len(mapping) else 0
     return pd.DataFrame(
@@ -306,7 +340,27 @@ def _choose_sheet(raw: RawFile, options: Options) -> Sheet:
     return chosen
 
 
+def _distinct_mapped(column: pd.Series, change) -> pd.Series:
+    """A categorical column (a CSV's) with `change` applied to each distinct text once,
+    as a column of texts: a text that `change` leaves as it is stays the same object, so
+    the result holds no new copy per cell."""
+    texts = column.cat.categories.to_numpy(dtype=object)
+    done = np.empty(len(texts), dtype=object)
+    for k, text in enumerate(texts):
+        changed = change(str(text))
+        done[k] = text if changed == text else changed
+    return pd.Series(done[np.asarray(column.cat.codes)], index=column.index, dtype=str)
+
+
+def _stripped(column: pd.Series) -> pd.Series:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return _distinct_mapped(column, str.strip)
+    return column.astype(str).str.strip()
+
+
 def _upper_stripped(column: pd.Series) -> pd.Series:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return _distinct_mapped(column, lambda text: text.strip().upper())
     return column.astype(str).str.strip().str.upper()
 
 
@@ -396,7 +450,7 @@ def _resolve_year(
 def _parse_periods(
     collector: Collector, texts: pd.Series, rows: np.ndarray, label: str
 ) -> np.ndarray:
-    stripped = texts.astype(str).str.strip().str.upper()
+    stripped = _upper_stripped(texts)
     match = stripped.str.extract(r"^(\d{4})(?:JJ00)?$")[0]
     years = pd.to_numeric(match, errors="coerce").to_numpy()
     bad = np.isnan(years) | (years < MIN_YEAR) | (years > MAX_YEAR)
@@ -633,7 +687,7 @@ def parse_region_rows(
                 parts.append(text)
         headers.append("/".join(parts))
     header_row = block[-1]
-    header_len = raw.row_lengths[header_row] if raw.row_lengths else width
+    header_len = int(raw.row_lengths[header_row]) if len(raw.row_lengths) else width
 
     def label_of(j: int) -> str:
         _group, label, _unit = catalogue.split_header(headers[j])
@@ -740,7 +794,7 @@ def parse_region_rows(
         key = catalogue.key_of(label)
         unit = units[j] or unit
         if not header:
-            if (data_rows[j].astype(str).str.strip() != "").any():
+            if (_stripped(data_rows[j]) != "").any():
                 collector.notes.append(
                     _("Kolom %(letter)s heeft geen kop en is overgeslagen.")
                     % {"letter": _column_letter(j)}
@@ -811,7 +865,7 @@ def parse_region_rows(
         for j in candidates:
             key = catalogue.key_of(label_of(j))
             if key in {"leeftijd", "marges", "geslacht", "geslachten"}:
-                distinct = data_rows[j].astype(str).str.strip().nunique()
+                distinct = _stripped(data_rows[j]).nunique()
                 if distinct > 1:
                     collector.add(
                         _(
@@ -822,9 +876,11 @@ def parse_region_rows(
                         column=label_of(j),
                     )
 
-    # Indicator columns.
+    # Indicator columns. Their figures go straight to where the long frame keeps them.
     indicators = IndicatorSet(collector, options.kinds)
     parts = []
+    n = len(vidx)
+    figures = np.empty(n * len(candidates), dtype=float)
     empty_columns: list[str] = []
     text_columns: list[str] = []
     for j in candidates:
@@ -858,7 +914,9 @@ def parse_region_rows(
         index = indicators.add(definition, label_of(j), header, known)
         if index is None:
             continue
-        parts.append((index, parsed))
+        slot = len(parts)
+        parts.append((index, _Figures.of(parsed, figures[slot * n : (slot + 1) * n])))
+        parsed = texts = None
     if identifiers:
         collector.notes.append(
             _("Overgeslagen, want ze duiden een gebied aan en meten niets: %(columns)s.")
@@ -886,15 +944,18 @@ def parse_region_rows(
         columns=[(index, column.values) for index, column in parts],
     )
     collector.refuse_if_any()
-    n = len(vidx)
-    values = long_values(region_codes, years, parts)
+    figures = figures[: len(parts) * n]
+    if figures.base is not None and len(figures) < 0.75 * figures.base.size:
+        figures = figures.copy()  # many columns skipped: not a mostly unused array kept
+    values = long_values(region_codes, years, parts, value=figures)
+    figures = None
     parts = None  # the columns live on in `values` only
     names = None
     if "name" in role:
-        names = data_rows[role["name"]].astype(str).str.strip().to_numpy(dtype=object)
+        names = _stripped(data_rows[role["name"]]).to_numpy(dtype=object)
     municipality_names = None
     if "municipality" in role:
-        municipality_names = data_rows[role["municipality"]].astype(str).str.strip()
+        municipality_names = _stripped(data_rows[role["municipality"]])
         # A few hundred names over every row: one text object per name, not per row.
         index, distinct = pd.factorize(municipality_names.to_numpy(dtype=object))
         municipality_names = distinct[index]
@@ -1050,7 +1111,7 @@ def parse_wide(
 ) -> ParsedFile:
     collector = Collector()
     h = detail["header"]
-    row_numbers = sheet.row_numbers
+    row_numbers = np.asarray(sheet.row_numbers).tolist()
     header = [cell_text(c).strip() for c in grid.iloc[h]]
     region_cols: dict[int, str] = {}
     region_names: dict[str, str | None] = {}

@@ -124,6 +124,10 @@ def parse_numbers(raw, *, whole_numbers: bool = False) -> ParsedColumn:
     operations. Only what is left (thousands separators with commas, percentages, text)
     goes through Python one cell at a time.
     """
+    if isinstance(raw, pd.Series) and isinstance(raw.dtype, pd.CategoricalDtype):
+        distinct = _parse_distinct(raw, whole_numbers)
+        if distinct is not None:
+            return distinct
     cells = (
         raw.to_numpy(dtype=object) if isinstance(raw, pd.Series) else np.asarray(raw, dtype=object)
     )
@@ -203,3 +207,28 @@ def parse_numbers(raw, *, whole_numbers: bool = False) -> ParsedColumn:
     values = np.round(values, 3)
     numbers = int(np.isfinite(values).sum())
     return ParsedColumn(values, reasons, bad, too_big, numbers, has_percent)
+
+
+def _parse_distinct(column: pd.Series, whole_numbers: bool) -> ParsedColumn | None:
+    """parse_numbers of a categorical column (a CSV's): each distinct text that occurs is
+    parsed once and the results are spread over the cells by their codes. The same result
+    as cell by cell: a cell's figure depends on its text alone, and what holds for the
+    column (a decimal comma, a percent sign) is judged on the texts that occur in it."""
+    codes = np.asarray(column.cat.codes)
+    if len(codes) and codes.min() < 0:
+        return None  # a missing cell (NaN): the general path
+    categories = np.asarray(column.cat.categories, dtype=object)
+    used = np.flatnonzero(np.bincount(codes, minlength=len(categories)))
+    parsed = parse_numbers(categories[used], whole_numbers=whole_numbers)
+    position = np.zeros(len(categories), dtype=np.intp)
+    position[used] = np.arange(len(used))
+    at = position[codes]
+    values = parsed.values[at]
+    return ParsedColumn(
+        values=values,
+        reasons=parsed.reasons[at],
+        bad=parsed.bad[at],
+        too_big=parsed.too_big[at],
+        numbers=int(np.isfinite(values).sum()),
+        has_percent=parsed.has_percent,
+    )

@@ -578,7 +578,8 @@ def _region_ids(frame: pd.DataFrame, known: pd.DataFrame) -> np.ndarray:
     spread with one take; a join on (code, year) would hash every figure's key."""
     n = len(frame)
     if known.empty:
-        return np.full(n, np.nan)
+        # No region stored yet (a first import): every id missing, 5 bytes a figure.
+        return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int32), np.ones(n, dtype=bool))
     years = frame["year"].to_numpy()
     if n and (years == years[0]).all():
         index, uniques = factorized(frame["code"])
@@ -689,6 +690,23 @@ def _texts(column: pd.Series, rows: np.ndarray) -> np.ndarray:
     return column.to_numpy(dtype=object)[rows]
 
 
+def _distinct_sorted(column: np.ndarray) -> np.ndarray:
+    """The distinct values of an integer column, ascending.
+
+    Ids lie close together: then a flag per value between the smallest and the largest
+    finds them (a byte per possible id). pd.unique's hash table is sized by the column's
+    length (some 4 MB for a national file's 150,000 figures), np.unique sorts a copy."""
+    if not len(column):
+        return column[:0].copy()
+    low, high = int(column.min()), int(column.max())
+    if high - low < 4 * len(column) + 1024:
+        seen = np.zeros(high - low + 1, dtype=bool)
+        for start in range(0, len(column), 1 << 16):  # no shifted copy of the whole column
+            seen[column[start : start + (1 << 16)] - low] = True
+        return np.flatnonzero(seen).astype(column.dtype) + low
+    return np.unique(column)
+
+
 class _KeyIndex:
     """The file's figures by key, to look up the stored figures' keys a piece at a time.
 
@@ -700,13 +718,12 @@ class _KeyIndex:
     of the k-th column."""
 
     def __init__(self, frame: pd.DataFrame, columns, known: np.ndarray):
-        # First each column's distinct values (a hash table of those, no sorted copy of
-        # the column), then the ranks folded in, in 32 bits where the key space allows.
+        # First each column's distinct values, then the ranks folded in, in 32 bits where
+        # the key space allows.
         self.values = []
         for name in columns:
             column = frame[name].to_numpy(dtype="int64", na_value=-1)
-            values = pd.unique(column[known] if not known.all() else column)
-            self.values.append(np.sort(values))
+            self.values.append(_distinct_sorted(column[known] if not known.all() else column))
             del column
         space = int(np.prod([max(1, len(values)) for values in self.values], dtype=object))
         dtype = np.int32 if space < 2**31 else np.int64

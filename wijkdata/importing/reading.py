@@ -8,13 +8,16 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import posixpath
 import re
 import zipfile
+from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -38,8 +41,11 @@ MAX_CELLS = 6_000_000
 @dataclass
 class Sheet:
     name: str | None
-    rows: list[list]  # cell texts (Excel numbers as int/float); CSV rows may differ in length
-    row_numbers: list[int]  # the row number a person sees for rows[i]
+    rows: list[list]  # cell texts (Excel numbers as int/float); empty where `grid` is set
+    row_numbers: list[int] | np.ndarray  # the row number a person sees for row i
+    # A CSV's cells, read column by column: one categorical column per column of the file
+    # (a small integer per cell and each distinct text once), rows padded with "".
+    grid: pd.DataFrame | None = None
 
 
 @dataclass
@@ -51,7 +57,7 @@ class RawFile:
     separator: str = ""
     ends_with_newline: bool = True
     ends_mid_row: bool = False
-    row_lengths: list[int] = field(default_factory=list)  # CSV: fields per row as written
+    row_lengths: list[int] | np.ndarray = field(default_factory=list)  # CSV: fields per row
     notes: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
@@ -144,25 +150,46 @@ def check_size(size: int) -> None:
 
 def read_file(data: bytes, *, sheet: str | None = None) -> RawFile:
     check_size(len(data))
-    if not data.strip():
+    if not data or data.isspace():  # what data.strip() would leave empty, without a copy
         raise ImportRefused([Problem(_("Het bestand is leeg."))])
     if data.startswith(XLSX_MAGIC) or data.startswith(XLS_MAGIC):
         _refuse_other_documents(data)
         return _read_excel(data, sheet)
     if data.startswith(b"%PDF"):
         raise ImportRefused([Problem(_not_a_table(_("een PDF-bestand")))])
-    text, encoding = _decode(data)
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
-        return _read_geojson(text)
+    codec, start, errors, encoding = _encoding_of(data)
+    if codec == "utf-16" or _starts_with_brace(data, codec, start, errors):
+        # UTF-16 (rare) and GeoJSON (parsed as a whole anyway) are decoded as a whole.
+        text, encoding = _decode(data)
+        if text.lstrip().startswith("{"):
+            return _read_geojson(text)
+        return _read_text(text, encoding, sheet)
+    # 8-bit encodings and UTF-8: a NUL character is a NUL byte.
+    if b"\x00" in data:
+        raise ImportRefused([_binary_problem()])
+    _refuse_sheet_of_csv(sheet)
+    # Decoded as it is read, a block at a time; split on "\n" only, as before.
+    buffer = io.BytesIO(data)  # shares the bytes, no copy
+    buffer.seek(start)
+    stream = io.TextIOWrapper(buffer, encoding=codec, errors=errors, newline="\n")
+    head = _decoded_head(data, codec, start, errors)
+    # The last character, where it matters (a line break or a separator, both ASCII): in
+    # UTF-8 and the 8-bit encodings the last byte.
+    return _read_csv(stream, encoding, head=head, last=data[-1:].decode("latin-1"))
+
+
+def _read_text(text: str, encoding: str, sheet: str | None) -> RawFile:
     if "\x00" in text:
-        raise ImportRefused(
-            [
-                Problem(
-                    _("Dit is geen CSV-, Excel- of GeoJSON-bestand (het bevat binaire gegevens).")
-                )
-            ]
-        )
+        raise ImportRefused([_binary_problem()])
+    _refuse_sheet_of_csv(sheet)
+    return _read_csv(_lines(text), encoding, head=_first_lines(text, 61), last=text[-1:])
+
+
+def _binary_problem() -> Problem:
+    return Problem(_("Dit is geen CSV-, Excel- of GeoJSON-bestand (het bevat binaire gegevens)."))
+
+
+def _refuse_sheet_of_csv(sheet: str | None) -> None:
     if sheet:
         raise ImportRefused(
             [
@@ -174,7 +201,67 @@ def read_file(data: bytes, *, sheet: str | None = None) -> RawFile:
                 )
             ]
         )
-    return _read_csv(text, encoding)
+
+
+_CHUNK = 1 << 16
+
+
+def _encoding_of(data: bytes) -> tuple[str, int, str, str]:
+    """(codec, where the text starts, errors, label): what `_decode` would choose, found
+    by decoding the bytes a chunk at a time, so that the whole text is never held (a file
+    with one curly quote is two bytes a character as a Python str, with an emoji four)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8", len(codecs.BOM_UTF8), "replace", "UTF-8 met BOM"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", 0, "replace", "UTF-16"
+    for codec, label in (("utf-8", "UTF-8"), ("cp1252", "Windows-1252 (latin-1)")):
+        if _decodes(data, codec):
+            return codec, 0, "strict", label
+    return "latin-1", 0, "strict", "latin-1"
+
+
+def _decodes(data: bytes, codec: str) -> bool:
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    view = memoryview(data)
+    try:
+        for at in range(0, len(data), _CHUNK):
+            decoder.decode(view[at : at + _CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decoded_chunks(data: bytes, codec: str, start: int, errors: str):
+    decoder = codecs.getincrementaldecoder(codec)(errors)
+    view = memoryview(data)
+    for at in range(start, len(data), _CHUNK):
+        yield decoder.decode(view[at : at + _CHUNK])
+    yield decoder.decode(b"", final=True)
+
+
+def _starts_with_brace(data: bytes, codec: str, start: int, errors: str) -> bool:
+    """text.lstrip().startswith("{") for the decoded text, decoding only its start."""
+    if codec == "utf-16":
+        return True  # decided on the whole text
+    for chunk in _decoded_chunks(data, codec, start, errors):
+        stripped = chunk.lstrip()
+        if stripped:
+            return stripped.startswith("{")
+    return False
+
+
+def _decoded_head(data: bytes, codec: str, start: int, errors: str, count: int = 61) -> list[str]:
+    """The first `count` lines of the decoded text (as str.splitlines gives them), decoding
+    a growing start of the bytes as `_first_lines` takes a growing start of the text."""
+    size = 1 << 16
+    while True:
+        decoder = codecs.getincrementaldecoder(codec)(errors)
+        end = start + size
+        lines = decoder.decode(data[start:end], final=end >= len(data)).splitlines()
+        if end >= len(data) or len(lines) > count:
+            return lines[:count]
+        size *= 4
 
 
 def _not_a_table(what: str) -> str:
@@ -261,8 +348,8 @@ def _lines(text: str):
         start = stop + 1
 
 
-def _sniff_separator(text: str) -> str:
-    lines = [line for line in _first_lines(text, 61) if line.strip()]
+def _sniff_separator(head: list[str]) -> str:
+    lines = [line for line in head if line.strip()]
     # The last line may be cut off (a truncated file); judge the separator without it.
     sample = "\n".join(lines[:-1] if len(lines) > 1 else lines)
     best, best_score = "", (0, 0)
@@ -292,24 +379,96 @@ def _sniff_separator(text: str) -> str:
     return best
 
 
-def _read_csv(text: str, encoding: str) -> RawFile:
-    separator = _sniff_separator(text)
-    reader = csv.reader(_lines(text), delimiter=separator, strict=True)
-    rows: list[list[str]] = []
-    numbers: list[int] = []
-    memo: dict[str, str] = {}
-    cells = 0
+_ROWS_PER_CHUNK = 512
+
+
+class _ColumnGrid:
+    """A CSV's cells gathered column by column, a chunk of rows at a time: per column the
+    codes of its cells (int32) and each distinct text once. The rows of a chunk are let go
+    once coded, so the file never is a list of rows of Python strings."""
+
+    def __init__(self):
+        self.chunks: list[list[np.ndarray]] = []  # per column, its codes chunk by chunk
+        self.texts: list[dict[str, int]] = []  # per column, text -> code
+        self.rows = 0
+
+    def add(self, rows: list[list[str]]) -> None:
+        width = max(map(len, rows), default=0)
+        while len(self.texts) < width:  # a column that earlier (shorter) rows lacked
+            texts: dict[str, int] = {}
+            chunks = []
+            if self.rows:
+                texts[""] = 0
+                chunks.append(np.zeros(self.rows, dtype=np.int32))
+            self.texts.append(texts)
+            self.chunks.append(chunks)
+        for j, column in enumerate(itertools.zip_longest(*rows, fillvalue="")):
+            local, distinct = pd.factorize(np.array(column, dtype=object))
+            texts = self.texts[j]
+            mapping = np.fromiter(
+                (texts.setdefault(t, len(texts)) for t in distinct),
+                dtype=np.int32,
+                count=len(distinct),
+            )
+            self.chunks[j].append(mapping[local])
+        for j in range(width, len(self.texts)):  # columns these (shorter) rows lack
+            empty = self.texts[j].setdefault("", len(self.texts[j]))
+            self.chunks[j].append(np.full(len(rows), empty, dtype=np.int32))
+        self.rows += len(rows)
+
+    def frame(self) -> pd.DataFrame:
+        columns = {}
+        for j in range(len(self.texts)):
+            codes = np.concatenate(self.chunks[j]) if self.chunks[j] else np.zeros(0, np.int32)
+            self.chunks[j] = []
+            categories = pd.Index(list(self.texts[j]), dtype=object)
+            self.texts[j] = {}
+            columns[j] = pd.Categorical.from_codes(
+                codes, dtype=_categories_dtype(categories), validate=False
+            )
+        frame = pd.DataFrame(columns, copy=False) if columns else pd.DataFrame()
+        if columns:
+            frame.columns = pd.RangeIndex(len(columns))
+        return frame
+
+
+def _categories_dtype(categories: pd.Index) -> pd.CategoricalDtype:
+    """The dtype of a column whose texts are distinct already (a dict's keys). The public
+    constructor checks that with a hash table of every text, which the categories would
+    keep (a third of the grid's memory); pandas's own shortcut for known-distinct
+    categories skips it, where this pandas has one."""
+    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    if fast is not None:
+        return fast(categories, ordered=False)
+    return pd.CategoricalDtype(categories, ordered=False)
+
+
+def _read_csv(lines, encoding: str, *, head: list[str], last: str) -> RawFile:
+    """The CSV's lines (`head`: its first ones, `last`: its last character) as columns."""
+    separator = _sniff_separator(head)
+    reader = csv.reader(lines, delimiter=separator, strict=True)
+    grid = _ColumnGrid()
+    chunk: list[list[str]] = []
+    numbers = array("q")
+    lengths = array("i")
+    width = cells = 0
     try:
         for row in reader:
-            if len(row) > MAX_COLUMNS:
-                raise ImportRefused([_too_many_columns(len(row), row=reader.line_num)])
-            cells += len(row)
+            size = len(row)
+            if size > MAX_COLUMNS:
+                raise ImportRefused([_too_many_columns(size, row=reader.line_num)])
+            cells += size
             if cells > MAX_CELLS:
                 raise ImportRefused([_too_many_cells()])
-            # One str object per distinct cell text: statistics files repeat a small set
-            # of texts ('.', '0', codes of the level, ...) many times over.
-            rows.append(list(map(memo.setdefault, row, row)))
+            width = max(width, size)
+            chunk.append(row)
             numbers.append(reader.line_num)
+            lengths.append(size)
+            if len(chunk) >= _ROWS_PER_CHUNK:
+                if width * len(lengths) > MAX_CELLS:  # padded to the widest row below
+                    raise ImportRefused([_too_many_cells()])
+                grid.add(chunk)
+                chunk = []
     except csv.Error as exc:
         line = reader.line_num
         raise ImportRefused(
@@ -324,18 +483,17 @@ def _read_csv(text: str, encoding: str) -> RawFile:
                 )
             ]
         ) from None
-    width = max((len(r) for r in rows), default=0)
-    if width * len(rows) > MAX_CELLS:  # the rows are padded to the widest one below
+    if width * len(lengths) > MAX_CELLS:  # the rows are padded to the widest one
         raise ImportRefused([_too_many_cells()])
+    if chunk:
+        grid.add(chunk)
+        chunk = []
     raw = RawFile(kind="csv", encoding=encoding, separator=separator)
-    raw.row_lengths = [len(r) for r in rows]
-    for row in rows:
-        if len(row) < width:
-            row.extend([""] * (width - len(row)))
-    raw.ends_with_newline = text.endswith(("\n", "\r"))
+    raw.row_lengths = np.frombuffer(lengths, dtype=np.int32)
+    raw.ends_with_newline = last in ("\n", "\r")
     # Ending on a separator without a line break: the writer stopped mid-row.
-    raw.ends_mid_row = not raw.ends_with_newline and text.endswith(separator) and len(rows) > 1
-    raw.sheets = [Sheet(None, rows, numbers)]
+    raw.ends_mid_row = not raw.ends_with_newline and last == separator and len(lengths) > 1
+    raw.sheets = [Sheet(None, [], np.frombuffer(numbers, dtype=np.int64), grid=grid.frame())]
     return raw
 
 

@@ -451,7 +451,10 @@ def _neighbourhood_ids(
     once and spread with one take, instead of merging on text keys."""
     if len(years) and (years == years[0]).all():
         # A category no figure uses (a region left out by the scope) may have no id.
-        result = ids.lookup(codes, int(years[0]))[code_index]
+        per_code = ids.lookup(codes, int(years[0]))
+        if len(per_code) and per_code.max() < 2**31:
+            per_code = per_code.astype(np.int32)  # before spreading: 4 bytes a figure
+        result = per_code[code_index]
         if (result < 0).any():
             raise KeyError("a figure's region has no id")
         return result
@@ -589,14 +592,16 @@ def apply_plan(plan: ImportPlan, progress: Progress | None = None) -> None:
         neighbourhood_ids = _neighbourhood_ids(code_index, code_uniques, years, ids)
         # Each indicator's id looked up once, spread by the figures' index into them.
         indicator_index, indicator_codes = factorized(values["indicator_code"])
-        indicator_col = np.asarray(
+        per_indicator = np.asarray(
             [indicator_ids.get(c, -1) for c in indicator_codes], dtype="int64"
-        )[indicator_index]
-        # 4 bytes a figure instead of 8 where the ids allow (they always do in practice).
-        if len(indicator_col) and indicator_col.max() < 2**31:
-            indicator_col = indicator_col.astype(np.int32)
+        )
+        # 4 bytes a figure instead of 8 where the ids allow (they always do in practice),
+        # narrowed before the ids are spread over the figures.
+        if len(per_indicator) and per_indicator.max() < 2**31:
+            per_indicator = per_indicator.astype(np.int32)
+        indicator_col = per_indicator[indicator_index]
         if len(neighbourhood_ids) and neighbourhood_ids.max() < 2**31:
-            neighbourhood_ids = neighbourhood_ids.astype(np.int32)
+            neighbourhood_ids = neighbourhood_ids.astype(np.int32, copy=False)
         if (indicator_col < 0).any():
             raise KeyError("a figure's indicator has no id")
         numbers = values["value"].to_numpy(dtype=float)
