@@ -69,3 +69,42 @@ def plan_article_key(plan) -> str:
     stamps = (plan.updated, plan.area.updated, plan.area.organisation.updated)
     version = hashlib.sha256(repr(stamps).encode()).hexdigest()[:12]
     return f"plan-article:{code_digest()}:{plan.code}:{get_language()}:r{plan.revision}:{version}"
+
+
+# --- the edit page -----------------------------------------------------------------------
+
+_EDIT_SHAPING_FILES = [
+    "templates/plans/plan_edit.html",
+    "plans/views_edit.py",
+    "plans/selectors.py",  # moved_citations
+    "plans/services.py",  # TRANSITIONS: the status buttons
+    "locale/en/LC_MESSAGES/django.mo",
+]
+
+
+@cache
+def edit_code_digest() -> str:
+    digest = hashlib.sha256()
+    for name in _EDIT_SHAPING_FILES:
+        path = Path(settings.BASE_DIR) / name
+        digest.update(name.encode())
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def plan_edit_key(plan, user) -> str:
+    """The key of the edit page's own part (plans.views_edit.plan_edit) for this person.
+
+    Per user, not per role: nobody is ever served a part rendered for someone else. It
+    changes with the plan's content (its revision, raised by every plan service), with
+    the plan, area or organisation row, with the person's role in the area (a role taken
+    away never reaches the cache: the access check comes first), with the public link
+    (set without a revision), with the language and with the code that shapes the page.
+    """
+    stamps = (plan.updated, plan.area.updated, plan.area.organisation.updated, plan.status, plan.public_code)
+    version = hashlib.sha256(repr(stamps).encode()).hexdigest()[:12]
+    return (
+        f"plan-edit:{edit_code_digest()}:{plan.code}:{get_language()}:u{user.pk}:{plan.user_role}"
+        f":r{plan.revision}:{version}"
+    )

@@ -7,11 +7,13 @@ marked, and keeps what the person typed. Each form works without JavaScript (pos
 back to the page); with htmx the section editor is swapped in place.
 """
 
+import secrets
 import uuid
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Prefetch
@@ -19,6 +21,7 @@ from django.forms import modelform_factory
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -50,6 +53,7 @@ from .models import (
     SectionKind,
     SurveyQuestion,
 )
+from .page_cache import plan_edit_key
 from .sanitize import RichTextField, SanitisedTextField, rich_text_media
 from .selectors import get_area_for_user, get_plan_for_user, moved_citations
 from .widgets import EditorRenderer
@@ -201,37 +205,55 @@ def plan_edit(request: HttpRequest, code) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
             response = None
         return response or redirect("plans:plan_edit", code=plan.code)
+    draft = draft_take(request)
+    # The page's own part is the same on every view until the plan changes: rendered once
+    # per person and plan revision (plans.page_cache.plan_edit_key), with a stand-in for
+    # the CSRF token that each request replaces by its own. A draft typed before a login
+    # is shown once, and an adopted plan's part shows things that change without a new
+    # revision (a next version, the public link's host, newer figures): never cached.
+    key = plan_edit_key(plan, request.user) if draft is None and plan.status != Plan.Status.ADOPTED else None
+    stored = cache.get(key) if key else None
+    if stored is None:
+        placeholder = secrets.token_hex(16)  # unguessable: no text in the page can hold it
+        body = render_to_string(
+            "plans/plan_edit.html#edit-body", _plan_edit_context(plan, sections, draft, placeholder), request
+        )
+        if key:
+            cache.set(key, (placeholder, body))
+    else:
+        placeholder, body = stored
+    body = mark_safe(body.replace(placeholder, get_token(request)))  # noqa: S308 - rendered by the template
+    return render(request, "plans/plan_edit.html", {"plan": plan, "body": body})
+
+
+def _plan_edit_context(plan: Plan, sections, draft, csrf_token: str) -> dict:
     sections = list(sections.defer("intro"))  # the page lists headings, not texts
     if plan.user_role != COORDINATOR:
         sections = [s for s in sections if s.kind == SectionKind.MATRIX]
-    draft = draft_take(request)
     editable = plan.user_role == COORDINATOR and plan.status != Plan.Status.ADOPTED
-    return render(
-        request,
-        "plans/plan_edit.html",
-        {
-            "plan": plan,
-            "section_rows": _section_rows_html(
-                plan, sections, sortable=editable, tools=editable,
-                csrf_input=format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)),
-            ),
-            "kinds": SectionKind.choices,
-            "chapters": [s for s in sections if s.parent_id is None],
-            "next_statuses": [Plan.Status(s) for s in sorted(services.TRANSITIONS[plan.status])],
-            "status_changes": plan.status_changes.select_related("user").order_by("-created")[:10],
-            "adopted": plan.status == Plan.Status.ADOPTED,
-            "editable": editable,
-            "next_version": Plan.objects.filter(previous_version=plan).only("code", "version", "status").order_by("pk").first(),
-            "previous_version": (
-                Plan.objects.only("code", "version", "status").get(pk=plan.previous_version_id)
-                if plan.previous_version_id else None
-            ),
-            "moved_figures": moved_citations(plan) if plan.user_role == COORDINATOR else [],
-            # What was typed before a login (a new section's heading, a status note).
-            "draft": {"action": draft.get("action", ""), "heading": draft.get("heading", ""), "note": draft.get("note", "")}
-            if draft else {},
-        },
-    )
+    return {
+        "plan": plan,
+        "csrf_token": csrf_token,
+        "section_rows": _section_rows_html(
+            plan, sections, sortable=editable, tools=editable,
+            csrf_input=format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token),
+        ),
+        "kinds": SectionKind.choices,
+        "chapters": [s for s in sections if s.parent_id is None],
+        "next_statuses": [Plan.Status(s) for s in sorted(services.TRANSITIONS[plan.status])],
+        "status_changes": plan.status_changes.select_related("user").order_by("-created")[:10],
+        "adopted": plan.status == Plan.Status.ADOPTED,
+        "editable": editable,
+        "next_version": Plan.objects.filter(previous_version=plan).only("code", "version", "status").order_by("pk").first(),
+        "previous_version": (
+            Plan.objects.only("code", "version", "status").get(pk=plan.previous_version_id)
+            if plan.previous_version_id else None
+        ),
+        "moved_figures": moved_citations(plan) if plan.user_role == COORDINATOR else [],
+        # What was typed before a login (a new section's heading, a status note).
+        "draft": {"action": draft.get("action", ""), "heading": draft.get("heading", ""), "note": draft.get("note", "")}
+        if draft else {},
+    }
 
 
 def _copied_summary(plan: Plan, *, years: int) -> str:
