@@ -37,6 +37,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from matrix.models import MatrixItem
 
 from . import history
+from .constraints import full_clean, validate_constraints
 from .models import (
     Activity,
     Area,
@@ -485,7 +486,7 @@ def section_add(*, plan: Plan, kind: str, heading: str, parent: Section | None =
         raise ValidationError(_("Een onderdeel kan alleen onder een hoofdstuk van hetzelfde plan staan."))
     siblings = plan.sections.filter(parent=parent)
     section = Section(plan=plan, parent=parent, kind=kind, heading=heading, order=_next_order(siblings), **fields)
-    section.full_clean(exclude=["plan", "parent"])
+    full_clean(section, exclude=["plan", "parent"])
     section.save()
     if kind == SectionKind.CARDS and fields.get("card_rows") != CardRows.TOPICS:
         CardKind.objects.bulk_create(
@@ -547,7 +548,7 @@ def card_add(
 def plan_theme_add(*, plan: Plan, name: str, is_focus: bool = False) -> PlanTheme:
     _begin(plan=plan)
     theme = PlanTheme(plan=plan, name=name.strip(), is_focus=is_focus, order=_next_order(plan.themes.all()))
-    theme.full_clean(exclude=["plan", "origin"])
+    full_clean(theme, exclude=["plan", "origin"])
     theme.save()
     plan_touch(plan=plan, changed=[], own=True)
     return theme
@@ -609,7 +610,7 @@ def section_update(*, section: Section, expected_revision: int | None = None, **
         raise TypeError(f"section_update cannot change {', '.join(sorted(unknown))}")
     for name, value in fields.items():
         setattr(section, name, value)
-    section.full_clean(exclude=["plan", "parent", "code"])  # its code never changes: no uniqueness query
+    full_clean(section, exclude=["plan", "parent", "code"])  # its code never changes: no uniqueness query
     section.save(update_fields=[*fields, "updated"])
     plan_touch(plan=section.plan, section=section)
     return section
@@ -626,7 +627,7 @@ def content_add(model, *, section: Section, expected_revision: int | None = None
         raise TypeError("use card_add for cards")
     many = _pop_many(model, fields)
     item = model(section=section, order=fields.pop("order", None) or _next_order(model.objects.filter(section=section)), **fields)
-    item.full_clean(exclude=["section"])
+    full_clean(item, exclude=["section"])
     item.save()
     for name, value in many.items():
         getattr(item, name).set(value)
@@ -654,7 +655,7 @@ def content_update(*, item, expected_revision: int | None = None, **fields):
     # Its fields, and every constraint (also those on its relations: a card's theme or
     # topic). The relations themselves are the caller's to choose from the plan's own.
     item.full_clean(exclude=[f.name for f in item._meta.fields if f.is_relation], validate_constraints=False)
-    item.validate_constraints()
+    validate_constraints(item)
     item.save()
     for name, value in many.items():
         getattr(item, name).set(value)
@@ -680,7 +681,7 @@ def survey_answer_add(
             % {"count": count, "respondents": question.respondents}
         )
     answer = SurveyAnswer(question=question, label=label, count=count, order=_next_order(question.answers.all()))
-    answer.full_clean(exclude=["question"])
+    full_clean(answer, exclude=["question"])
     answer.save()
     plan_touch(plan=section.plan, section=section)
     return answer
@@ -747,7 +748,7 @@ def matrix_items_replace(*, section: Section, items: Iterable[dict]) -> int:
         raise ValidationError(_("Dit onderdeel is geen impact/effort matrix."))
     new = [MatrixItem(section=section, order=order, **fields) for order, fields in enumerate(items)]
     for item in new:
-        item.full_clean(exclude=["section"])
+        full_clean(item, exclude=["section"])
     MatrixItem.objects.filter(section=section).delete()
     MatrixItem.objects.bulk_create(new)
     return plan_touch(
@@ -762,7 +763,7 @@ def plan_theme_update(*, theme: PlanTheme, **fields) -> PlanTheme:
     _begin(plan=theme.plan)
     for name, value in fields.items():
         setattr(theme, name, value)
-    theme.full_clean(exclude=["plan", "origin"])
+    full_clean(theme, exclude=["plan", "origin"])
     theme.save()
     plan_touch(plan=theme.plan, changed=[], own=True)
     return theme

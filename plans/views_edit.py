@@ -151,10 +151,13 @@ def _item_form_class(section: Section):
 def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
     """Choices that belong to this plan and section only (themes, kinds, topics, goals).
 
-    `shared` holds each field's rendered choices once for all the item forms of a section
-    (a form that is only shown needs its widget's choices, not a queryset), so that a
-    section with many items costs one query per field, not one per item.
+    Each field's rows are read once per `shared` (one dict for all the item forms of a
+    section, or of one request: the form that validates a save and the saved row shown
+    after it), so that a section with many items costs one query per field, not one per
+    item. A form's widget gets its choices from those rows, and a posted choice is looked
+    up among them (a model choice field would ask the database for it again).
     """
+    shared = {} if shared is None else shared
     plan = section.plan
     # Ordered explicitly: the models' own ordering starts with their plan or section,
     # which joins the section, the plan and its area for nothing (they are all one's).
@@ -168,23 +171,48 @@ def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
     for name, queryset in querysets.items():
         if name not in form.fields:
             continue
-        if shared is None or name == "parent":
-            form.fields[name].queryset = queryset()
+        field = form.fields[name]
+        if name == "parent":
+            field.queryset = queryset()
             continue
         if name not in shared:
-            form.fields[name].queryset = queryset()
-            shared[name] = _choices(form.fields[name])
-        form.fields[name].widget.choices = shared[name]
+            field.queryset = queryset()
+            rows = list(field.queryset)
+            shared[name] = (rows, _choices(field, rows))
+        rows, choices = shared[name]
+        field.queryset = queryset()  # never read: the rows above stand in for it
+        field.widget.choices = choices
+        if not isinstance(field, forms.ModelMultipleChoiceField):
+            field.to_python = _preloaded_to_python(field, rows)
     if isinstance(form.instance, Goal) and form.instance.pk and "parent" in form.fields:
         form.fields["parent"].queryset = form.fields["parent"].queryset.exclude(pk=form.instance.pk)
 
 
-def _choices(field) -> list:
-    """A model choice field's choices from one plain query (its own iterator counts the
-    rows first and reads them through a server-side cursor: three round trips)."""
+def _preloaded_to_python(field, rows: list):
+    """ModelChoiceField.to_python among rows already read (the same answers, no query)."""
+    by_key = {str(getattr(row, field.to_field_name or "pk")): row for row in rows}
+
+    def to_python(value):
+        if value in field.empty_values:
+            return None
+        field.validate_no_null_characters(value)
+        if isinstance(value, field.queryset.model):
+            value = getattr(value, field.to_field_name or "pk")
+        row = by_key.get(str(value))
+        if row is None:
+            raise ValidationError(field.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return row
+
+    return to_python
+
+
+def _choices(field, rows: list) -> list:
+    """A model choice field's choices from rows read with one plain query (its own
+    iterator counts the rows first and reads them through a server-side cursor: three
+    round trips)."""
     iterator = field.iterator(field)
     empty = [("", field.empty_label)] if field.empty_label is not None else []
-    return empty + [iterator.choice(obj) for obj in list(field.queryset)]
+    return empty + [iterator.choice(obj) for obj in rows]
 
 
 @require_http_methods(["GET", "POST"])
@@ -244,7 +272,9 @@ def _plan_edit_context(plan: Plan, sections, draft, csrf_token: str) -> dict:
         "status_changes": plan.status_changes.select_related("user").order_by("-created")[:10],
         "adopted": plan.status == Plan.Status.ADOPTED,
         "editable": editable,
-        "next_version": Plan.objects.filter(previous_version=plan).only("code", "version", "status").order_by("pk").first(),
+        # Shown on an adopted plan only (a plan gets a next version once it is adopted).
+        "next_version": Plan.objects.filter(previous_version=plan).only("code", "version", "status").order_by("pk").first()
+        if plan.status == Plan.Status.ADOPTED else None,
         "previous_version": (
             Plan.objects.only("code", "version", "status").get(pk=plan.previous_version_id)
             if plan.previous_version_id else None
@@ -477,7 +507,7 @@ def _htmx_saved(request, section: Section, context: dict) -> HttpResponse | None
     action = request.POST.get("action")
     if action == "item-save" and "saved_item" in context:
         item = context["saved_item"]
-        base.update(_saved_item(section, item))
+        base.update(_saved_item(section, item, context.get("choices")))
         response = render(request, template + "item-saved", base)
         return reswap(retarget(response, f"#item-{item.pk}"), "outerHTML")
     if action == "section-save":
@@ -574,7 +604,7 @@ def _section_action(request, section: Section, context: dict) -> bool:
     if action == "item-save":
         form = form_class(request.POST, instance=item, prefix=f"i{item.pk}")
         form.validate_model = False  # content_update validates the item
-        _limit_choices(form, section)
+        _limit_choices(form, section, context.setdefault("choices", {}))
         if not form.is_valid():
             context.setdefault("item_forms", {})[item.pk] = form
             return False
@@ -814,7 +844,7 @@ def _dress_item(section: Section, item, choices, posted_citations: dict) -> None
     item.citation_form = posted_citations.get(item.pk) or _citation_form(section, item, choices)
 
 
-def _saved_item(section: Section, item) -> dict:
+def _saved_item(section: Section, item, shared: dict | None = None) -> dict:
     """The context of one item's row after it was saved: its form as stored, and whether
     it is first or last (its ↑/↓ buttons)."""
     from django.db.models import prefetch_related_objects
@@ -827,7 +857,7 @@ def _saved_item(section: Section, item) -> dict:
     choices = _citation_choices(section.plan) if section.kind in CITING else None
     _dress_item(section, item, choices, {})
     form = form_class(instance=item, prefix=f"i{item.pk}")
-    _limit_choices(form, section, {})
+    _limit_choices(form, section, shared)  # the rows the save chose among
     return {"item": item, "form": form, "is_first": ids[:1] == [item.pk], "is_last": ids[-1:] == [item.pk]}
 
 
