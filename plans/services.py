@@ -99,16 +99,16 @@ def plan_touch(
     given, the whole plan (a service that does not say what it changed). Sections that
     are new are stored anyway, deleted ones drop out.
 
-    One UPDATE … RETURNING per row (`_bump_revision`); the plan's row it returns is the
-    one the history stores, so it is not read again.
+    One UPDATE … RETURNING for the plan and the section (`_bump_revision`); the plan's row
+    it returns is the one the history stores, so it is not read again.
     """
     now = timezone.now()
-    stored = _bump_revision(Plan, plan.pk, now, whole_row=True)
+    stored = _bump_revision(Plan, plan.pk, now, whole_row=True, section_pk=section.pk if section is not None else None)
     if Plan.area.is_cached(plan):  # the history names the area (the plan's __str__)
         stored.area = plan.area
     plan.revision, plan.updated = stored.revision, now
     if section is not None:
-        section.revision = _bump_revision(Section, section.pk, now).revision
+        section.revision = stored.section_revision
         section.updated = now
     if not what and section is not None:
         what = _("Gewijzigd: %(heading)s") % {"heading": section.heading}
@@ -122,12 +122,16 @@ def plan_touch(
     return plan.revision
 
 
-def _bump_revision(model, pk: int, now, *, whole_row: bool = False):
+def _bump_revision(model, pk: int, now, *, whole_row: bool = False, section_pk: int | None = None):
     """Raise a plan's or a section's revision by one: one UPDATE … RETURNING, so one round
     trip (a queryset update and a read after it are two). Returns the row as stored after
     the update: all of it with `whole_row` (the history keeps the plan's row), else its
     revision. revision + 1 in SQL: two concurrent writers each get their own number, and a writer whose
-    transaction rolls back takes its revision with it."""
+    transaction rolls back takes its revision with it.
+
+    With `section_pk` (a plan's row) that section's revision is raised too, its new value
+    in the returned row's `section_revision`: on PostgreSQL in the same statement (an
+    UPDATE in a WITH clause), elsewhere with a second one."""
     meta = model._meta
     quote = connection.ops.quote_name
     updated = meta.get_field("updated")
@@ -136,14 +140,31 @@ def _bump_revision(model, pk: int, now, *, whole_row: bool = False):
         if whole_row
         else f"{quote(meta.pk.column)}, {quote('revision')}"
     )
+    stamp = updated.get_db_prep_save(now, connection)
     sql = (
         f"UPDATE {quote(meta.db_table)} SET {quote('revision')} = {quote('revision')} + 1, "  # noqa: S608 - names from model meta
         f"{quote(updated.column)} = %s WHERE {quote(meta.pk.column)} = %s RETURNING {columns}"
     )
-    rows = list(model.objects.raw(sql, [updated.get_db_prep_save(now, connection), pk]))
+    params = [stamp, pk]
+    together = section_pk is not None and connection.vendor == "postgresql"
+    if together:
+        table = quote(Section._meta.db_table)
+        sql = (
+            f"WITH bumped AS (UPDATE {table} SET {quote('revision')} = {quote('revision')} + 1, "  # noqa: S608 - names from model meta
+            f"{quote('updated')} = %s WHERE {quote('id')} = %s RETURNING {quote('revision')}) "
+            f"{sql}, (SELECT {quote('revision')} FROM bumped) AS section_revision"
+        )
+        params = [stamp, section_pk, *params]
+    rows = list(model.objects.raw(sql, params))
     if not rows:
         raise model.DoesNotExist(f"{meta.object_name} {pk} does not exist")
-    return rows[0]
+    row = rows[0]
+    if section_pk is not None:
+        if not together:
+            row.section_revision = _bump_revision(Section, section_pk, now).revision
+        if row.section_revision is None:
+            raise Section.DoesNotExist(f"Section {section_pk} does not exist")
+    return row
 
 
 def _schedule_prerender(plan_id: int, revision: int) -> None:
