@@ -7,6 +7,7 @@ marked, and keeps what the person typed. Each form works without JavaScript (pos
 back to the page); with htmx the section editor is swapped in place.
 """
 
+import re
 import secrets
 import uuid
 
@@ -234,37 +235,80 @@ def plan_edit(request: HttpRequest, code) -> HttpResponse:
             response = None
         return response or redirect("plans:plan_edit", code=plan.code)
     draft = draft_take(request)
-    # The page's own part is the same on every view until the plan changes: rendered once
-    # per person and plan revision (plans.page_cache.plan_edit_key), with a stand-in for
-    # the CSRF token that each request replaces by its own. A draft typed before a login
-    # is shown once, and an adopted plan's part shows things that change without a new
-    # revision (a next version, the public link's host, newer figures): never cached.
-    key = plan_edit_key(plan, request.user) if draft is None and plan.status != Plan.Status.ADOPTED else None
+    # The page's own part changes only when what it lists changes: rendered once per
+    # person and layout (plans.page_cache.plan_edit_key: the plan's row, its sections but
+    # their texts and revisions, its last status change), with stand-ins for the CSRF
+    # token and for each section's revision that every request fills in (one query reads
+    # the layout and the revisions). So a save in a section, which only raises revisions,
+    # leaves the cached part good. A draft typed before a login is shown once, an adopted
+    # plan's part shows things that change without a revision (a next version, the public
+    # link's host, newer figures), and so do figures that moved since the previous plan:
+    # those render each time.
+    layout = _edit_layout(plan) if draft is None and plan.status != Plan.Status.ADOPTED else None
+    key = plan_edit_key(plan, request.user, layout["digest"]) if layout and layout["cacheable"] else None
     stored = cache.get(key) if key else None
     if stored is None:
         placeholder = secrets.token_hex(16)  # unguessable: no text in the page can hold it
-        body = render_to_string(
-            "plans/plan_edit.html#edit-body", _plan_edit_context(plan, sections, draft, placeholder), request
-        )
+        context = _plan_edit_context(plan, sections, draft, placeholder)
+        body = render_to_string("plans/plan_edit.html#edit-body", context, request)
         if key:
             cache.set(key, (placeholder, body))
+        revisions = layout["revisions"] if layout else {s.pk: s.revision for s in context["sections"]}
     else:
         placeholder, body = stored
+        revisions = layout["revisions"]
+    body = re.sub(re.escape(placeholder) + r"r(\d+)\.", lambda m: str(revisions.get(int(m.group(1)), "")), body)
     body = mark_safe(body.replace(placeholder, get_token(request)))  # noqa: S308 - rendered by the template
     return render(request, "plans/plan_edit.html", {"plan": plan, "body": body})
 
 
-def _plan_edit_context(plan: Plan, sections, draft, csrf_token: str) -> dict:
+# What the edit page shows of a section: all of its row but its text and its revision.
+_LAYOUT_FIELDS = [f.attname for f in Section._meta.concrete_fields if f.name not in {"intro", "revision", "updated"}]
+
+
+def _edit_layout(plan: Plan) -> dict | None:
+    """One query: what the edit page's own part shows of the plan's sections (a digest of
+    it), each section's revision, the plan's last status change, and whether any cited
+    figure moved since the previous plan (the page then lists them: not cached). None
+    for a plan without sections (nothing to carry the rest)."""
+    import hashlib
+
+    from django.db.models import Exists, Subquery
+
+    from .models import PlanStatusChange
+
+    last_change = PlanStatusChange.objects.filter(plan_id=plan.pk).order_by("-id").values("id")[:1]
+    moved = FigureCitation.objects.filter(section__plan_id=plan.pk, previous_year__isnull=False)
+    rows = list(
+        Section.objects.filter(plan_id=plan.pk).order_by("order", "id")
+        .annotate(last_change=Subquery(last_change), moved=Exists(moved))
+        .values_list("id", "revision", "last_change", "moved", *_LAYOUT_FIELDS)
+    )
+    if not rows:
+        return None
+    digest = hashlib.sha256(repr([rows[0][2], *(row[:1] + row[4:] for row in rows)]).encode()).hexdigest()[:16]
+    return {
+        "digest": digest,
+        "revisions": {row[0]: row[1] for row in rows},
+        "cacheable": not (rows[0][3] and plan.user_role == COORDINATOR),
+    }
+
+
+def _plan_edit_context(plan: Plan, sections, draft, placeholder: str) -> dict:
+    """The context of the edit page's own part, with `placeholder` for the CSRF token and
+    `<placeholder>r<section id>.` for each section's revision (plan_edit fills them in)."""
     sections = list(sections.defer("intro"))  # the page lists headings, not texts
     if plan.user_role != COORDINATOR:
         sections = [s for s in sections if s.kind == SectionKind.MATRIX]
     editable = plan.user_role == COORDINATOR and plan.status != Plan.Status.ADOPTED
     return {
         "plan": plan,
-        "csrf_token": csrf_token,
+        "sections": sections,
+        "csrf_token": placeholder,
         "section_rows": _section_rows_html(
             plan, sections, sortable=editable, tools=editable,
-            csrf_input=format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token),
+            csrf_input=format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', placeholder),
+            revision_of=lambda s: f"{placeholder}r{s.pk}.",
         ),
         "kinds": SectionKind.choices,
         "chapters": [s for s in sections if s.parent_id is None],
@@ -322,7 +366,9 @@ def _copied_summary(plan: Plan, *, years: int) -> str:
     return get_text_list(parts, _("en"))
 
 
-def _section_rows_html(plan: Plan, sections: list[Section], *, sortable: bool, tools: bool, csrf_input: str) -> SafeString:
+def _section_rows_html(
+    plan: Plan, sections: list[Section], *, sortable: bool, tools: bool, csrf_input: str, revision_of=None
+) -> SafeString:
     """The plan's chapters with their sub-sections as the list of the edit page, each row
     with its link and its buttons (↑, ↓, remove: each a form that works without
     JavaScript). Written here with format_html (every value escaped) rather than a
@@ -360,7 +406,7 @@ def _section_rows_html(plan: Plan, sections: list[Section], *, sortable: bool, t
         if tools:
             name = {"name": s.heading}
             values += [
-                csrf_input, s.pk, s.revision, up % name, disabled if first else "", down % name, disabled if last else "",
+                csrf_input, s.pk, revision_of(s) if revision_of else s.revision, up % name, disabled if first else "", down % name, disabled if last else "",
                 delete % name, remove,
             ]
         return format_html(head, *values)

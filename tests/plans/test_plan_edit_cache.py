@@ -101,9 +101,29 @@ class TestCachedEditPage:
         body = page(client, people.plan)
         assert "Terug naar concept" in body and "Klaar" in body
 
-    def test_a_second_view_reads_only_the_person_and_the_plan(self, people, django_assert_num_queries):
+    def test_a_second_view_reads_only_the_person_the_plan_and_its_sections(self, people, django_assert_num_queries):
         client = Client()
         client.force_login(people.coordinator)
         page(client, people.plan)
-        with django_assert_num_queries(2):  # the user and the plan with the role (the session is cached)
+        with django_assert_num_queries(3):  # the user, the plan with the role, the sections (the session is cached)
             page(client, people.plan)
+
+    def test_a_save_inside_a_section_keeps_the_cached_part_with_the_new_revision(
+        self, people, django_assert_num_queries
+    ):
+        client = Client()
+        client.force_login(people.coordinator)
+        section = people.plan.sections.get(heading="Het verhaal")
+        page(client, people.plan)
+        section.plan = people.plan
+        services.section_update(section=section, intro="Een andere tekst.")  # the page does not list texts
+        with django_assert_num_queries(3):  # still from the cache
+            body = page(client, people.plan)
+        row = body[body.index(f'name="section" value="{section.pk}"'):]
+        revision = re.search(r'name="revision" value="(\d+)"', row).group(1)
+        assert int(revision) == type(section).objects.get(pk=section.pk).revision == section.revision
+        # The delete button carries it: removing the section now is no conflict.
+        response = client.post(edit_url(people.plan), {"action": "section-delete", "section": section.pk, "revision": revision})
+        assert response.status_code == 302
+        assert not type(section).objects.filter(pk=section.pk).exists()
+        assert "Het verhaal" not in page(client, people.plan)
