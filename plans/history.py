@@ -241,6 +241,17 @@ def own_rows(plan: Plan) -> list:
 _pending: ContextVar = ContextVar("plan-history-pending", default=(None, {}))
 
 
+def _previous_state(plan_id: int) -> PlanHistoryState | None:
+    """The plan's last history state; on PostgreSQL with the ids of the plan's sections as
+    they are now (`section_ids`) in the same query."""
+    states = PlanHistoryState.objects.filter(plan_id=plan_id).order_by("-revision_id")
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        states = states.annotate(section_ids=ArraySubquery(Section.objects.filter(plan_id=plan_id).order_by().values("pk")))
+    return states.first()
+
+
 def record(plan: Plan, comment: str = "", *, sections=None, own: bool = True, stored: Plan | None = None) -> None:
     """Add the plan to the revision being made (one is opened if there is none).
 
@@ -257,14 +268,18 @@ def record(plan: Plan, comment: str = "", *, sections=None, own: bool = True, st
             started, pending = reversion.get_date_created(), {}
             _pending.set((started, pending))
         parts = pending.get(plan.pk)
+        current = None
         if parts is None:
-            previous = PlanHistoryState.objects.filter(plan_id=plan.pk).order_by("-revision_id").first()
+            previous = _previous_state(plan.pk)
             if previous is None:
                 sections = None
                 parts = {}
             else:
                 parts = {part: previous.stored_in(part) for part in previous.parts}
-        current = set(Section.objects.filter(plan_id=plan.pk).order_by().values_list("pk", flat=True))
+                current = getattr(previous, "section_ids", None)
+        if current is None:
+            current = Section.objects.filter(plan_id=plan.pk).order_by().values_list("pk", flat=True)
+        current = set(current)
         for part in [p for p in parts if p != "plan" and int(p) not in current]:
             del parts[part]
         changed = current if sections is None else {int(pk) for pk in sections} & current
