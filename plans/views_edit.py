@@ -259,7 +259,10 @@ def plan_edit(request: HttpRequest, code) -> HttpResponse:
         placeholder = secrets.token_hex(16)  # unguessable: no text in the page can hold it
         context = _plan_edit_context(plan, sections, draft, placeholder)
         body = render_to_string("plans/plan_edit.html#edit-body", context, request)
-        if key:
+        # Kept only if nothing it lists changed while it was read (a section added, moved
+        # or renamed in between would otherwise be stored under the layout before it).
+        again = _edit_layout(plan) if key else None
+        if again and again["digest"] == layout["digest"] and again["revisions"] == layout["revisions"]:
             cache.set(key, (placeholder, body))
         revisions = layout["revisions"] if layout else {s.pk: s.revision for s in context["sections"]}
     else:
