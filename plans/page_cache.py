@@ -69,3 +69,43 @@ def plan_article_key(plan) -> str:
     stamps = (plan.updated, plan.area.updated, plan.area.organisation.updated)
     version = hashlib.sha256(repr(stamps).encode()).hexdigest()[:12]
     return f"plan-article:{code_digest()}:{plan.code}:{get_language()}:r{plan.revision}:{version}"
+
+
+# --- the edit page -----------------------------------------------------------------------
+
+_EDIT_SHAPING_FILES = [
+    "templates/plans/plan_edit.html",
+    "plans/views_edit.py",
+    "plans/selectors.py",  # moved_citations
+    "plans/services.py",  # TRANSITIONS: the status buttons
+    "locale/en/LC_MESSAGES/django.mo",
+]
+
+
+@cache
+def edit_code_digest() -> str:
+    digest = hashlib.sha256()
+    for name in _EDIT_SHAPING_FILES:
+        path = Path(settings.BASE_DIR) / name
+        digest.update(name.encode())
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def plan_edit_key(plan, user, layout: str) -> str:
+    """The key of the edit page's own part (plans.views_edit.plan_edit) for this person.
+
+    Per user, not per role: nobody is ever served a part rendered for someone else. It
+    changes with the person's role in the area (a role taken away never reaches the
+    cache: the access check comes first), with everything in the plan's row but its
+    revision and its stamp (the title, the status, the colophon's organisations, the
+    public link…), with the area and organisation rows, with `layout` (the sections as
+    the page lists them and the last status change: plans.views_edit._edit_layout), with
+    the language and with the code that shapes the page. Not with the revisions: a save
+    inside a section changes only those, and each request fills them in.
+    """
+    fields = tuple(getattr(plan, f.attname) for f in type(plan)._meta.concrete_fields if f.name not in {"revision", "updated"})
+    stamps = (fields, plan.area.updated, plan.area.organisation.updated)
+    version = hashlib.sha256(repr(stamps).encode()).hexdigest()[:12]
+    return f"plan-edit:{edit_code_digest()}:{plan.code}:{get_language()}:u{user.pk}:{plan.user_role}:{layout}:{version}"

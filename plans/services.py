@@ -39,6 +39,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from matrix.models import MatrixItem
 
 from . import history
+from .constraints import full_clean, validate_constraints
 from .models import (
     Activity,
     Area,
@@ -100,16 +101,16 @@ def plan_touch(
     given, the whole plan (a service that does not say what it changed). Sections that
     are new are stored anyway, deleted ones drop out.
 
-    One UPDATE … RETURNING per row (`_bump_revision`); the plan's row it returns is the
-    one the history stores, so it is not read again.
+    One UPDATE … RETURNING for the plan and the section (`_bump_revision`); the plan's row
+    it returns is the one the history stores, so it is not read again.
     """
     now = timezone.now()
-    stored = _bump_revision(Plan, plan.pk, now, whole_row=True)
+    stored = _bump_revision(Plan, plan.pk, now, whole_row=True, section_pk=section.pk if section is not None else None)
     if Plan.area.is_cached(plan):  # the history names the area (the plan's __str__)
         stored.area = plan.area
     plan.revision, plan.updated = stored.revision, now
     if section is not None:
-        section.revision = _bump_revision(Section, section.pk, now).revision
+        section.revision = stored.section_revision
         section.updated = now
     if not what and section is not None:
         what = _("Gewijzigd: %(heading)s") % {"heading": section.heading}
@@ -123,12 +124,16 @@ def plan_touch(
     return plan.revision
 
 
-def _bump_revision(model, pk: int, now, *, whole_row: bool = False):
+def _bump_revision(model, pk: int, now, *, whole_row: bool = False, section_pk: int | None = None):
     """Raise a plan's or a section's revision by one: one UPDATE … RETURNING, so one round
     trip (a queryset update and a read after it are two). Returns the row as stored after
     the update: all of it with `whole_row` (the history keeps the plan's row), else its
     revision. revision + 1 in SQL: two concurrent writers each get their own number, and a writer whose
-    transaction rolls back takes its revision with it."""
+    transaction rolls back takes its revision with it.
+
+    With `section_pk` (a plan's row) that section's revision is raised too, its new value
+    in the returned row's `section_revision`: on PostgreSQL in the same statement (an
+    UPDATE in a WITH clause), elsewhere with a second one."""
     meta = model._meta
     quote = connection.ops.quote_name
     updated = meta.get_field("updated")
@@ -137,14 +142,31 @@ def _bump_revision(model, pk: int, now, *, whole_row: bool = False):
         if whole_row
         else f"{quote(meta.pk.column)}, {quote('revision')}"
     )
+    stamp = updated.get_db_prep_save(now, connection)
     sql = (
         f"UPDATE {quote(meta.db_table)} SET {quote('revision')} = {quote('revision')} + 1, "  # noqa: S608 - names from model meta
         f"{quote(updated.column)} = %s WHERE {quote(meta.pk.column)} = %s RETURNING {columns}"
     )
-    rows = list(model.objects.raw(sql, [updated.get_db_prep_save(now, connection), pk]))
+    params = [stamp, pk]
+    together = section_pk is not None and connection.vendor == "postgresql"
+    if together:
+        table = quote(Section._meta.db_table)
+        sql = (
+            f"WITH bumped AS (UPDATE {table} SET {quote('revision')} = {quote('revision')} + 1, "  # noqa: S608 - names from model meta
+            f"{quote('updated')} = %s WHERE {quote('id')} = %s RETURNING {quote('revision')}) "
+            f"{sql}, (SELECT {quote('revision')} FROM bumped) AS section_revision"
+        )
+        params = [stamp, section_pk, *params]
+    rows = list(model.objects.raw(sql, params))
     if not rows:
         raise model.DoesNotExist(f"{meta.object_name} {pk} does not exist")
-    return rows[0]
+    row = rows[0]
+    if section_pk is not None:
+        if not together:
+            row.section_revision = _bump_revision(Section, section_pk, now).revision
+        if row.section_revision is None:
+            raise Section.DoesNotExist(f"Section {section_pk} does not exist")
+    return row
 
 
 def _schedule_prerender(plan_id: int, revision: int) -> None:
@@ -487,7 +509,7 @@ def section_add(*, plan: Plan, kind: str, heading: str, parent: Section | None =
         raise ValidationError(_("Een onderdeel kan alleen onder een hoofdstuk van hetzelfde plan staan."))
     siblings = plan.sections.filter(parent=parent)
     section = Section(plan=plan, parent=parent, kind=kind, heading=heading, order=_next_order(siblings), **fields)
-    section.full_clean(exclude=["plan", "parent"])
+    full_clean(section, exclude=["plan", "parent"])
     section.save()
     if kind == SectionKind.CARDS and fields.get("card_rows") != CardRows.TOPICS:
         CardKind.objects.bulk_create(
@@ -549,7 +571,7 @@ def card_add(
 def plan_theme_add(*, plan: Plan, name: str, is_focus: bool = False) -> PlanTheme:
     _begin(plan=plan)
     theme = PlanTheme(plan=plan, name=name.strip(), is_focus=is_focus, order=_next_order(plan.themes.all()))
-    theme.full_clean(exclude=["plan", "origin"])
+    full_clean(theme, exclude=["plan", "origin"])
     theme.save()
     plan_touch(plan=plan, changed=[], own=True)
     return theme
@@ -611,7 +633,7 @@ def section_update(*, section: Section, expected_revision: int | None = None, **
         raise TypeError(f"section_update cannot change {', '.join(sorted(unknown))}")
     for name, value in fields.items():
         setattr(section, name, value)
-    section.full_clean(exclude=["plan", "parent", "code"])  # its code never changes: no uniqueness query
+    full_clean(section, exclude=["plan", "parent", "code"])  # its code never changes: no uniqueness query
     section.save(update_fields=[*fields, "updated"])
     plan_touch(plan=section.plan, section=section)
     return section
@@ -628,7 +650,7 @@ def content_add(model, *, section: Section, expected_revision: int | None = None
         raise TypeError("use card_add for cards")
     many = _pop_many(model, fields)
     item = model(section=section, order=fields.pop("order", None) or _next_order(model.objects.filter(section=section)), **fields)
-    item.full_clean(exclude=["section"])
+    full_clean(item, exclude=["section"])
     item.save()
     for name, value in many.items():
         getattr(item, name).set(value)
@@ -656,7 +678,7 @@ def content_update(*, item, expected_revision: int | None = None, **fields):
     # Its fields, and every constraint (also those on its relations: a card's theme or
     # topic). The relations themselves are the caller's to choose from the plan's own.
     item.full_clean(exclude=[f.name for f in item._meta.fields if f.is_relation], validate_constraints=False)
-    item.validate_constraints()
+    validate_constraints(item)
     item.save()
     for name, value in many.items():
         getattr(item, name).set(value)
@@ -682,7 +704,7 @@ def survey_answer_add(
             % {"count": count, "respondents": question.respondents}
         )
     answer = SurveyAnswer(question=question, label=label, count=count, order=_next_order(question.answers.all()))
-    answer.full_clean(exclude=["question"])
+    full_clean(answer, exclude=["question"])
     answer.save()
     plan_touch(plan=section.plan, section=section)
     return answer
@@ -749,7 +771,7 @@ def matrix_items_replace(*, section: Section, items: Iterable[dict]) -> int:
         raise ValidationError(_("Dit onderdeel is geen impact/effort matrix."))
     new = [MatrixItem(section=section, order=order, **fields) for order, fields in enumerate(items)]
     for item in new:
-        item.full_clean(exclude=["section"])
+        full_clean(item, exclude=["section"])
     MatrixItem.objects.filter(section=section).delete()
     MatrixItem.objects.bulk_create(new)
     return plan_touch(
@@ -764,7 +786,7 @@ def plan_theme_update(*, theme: PlanTheme, **fields) -> PlanTheme:
     _begin(plan=theme.plan)
     for name, value in fields.items():
         setattr(theme, name, value)
-    theme.full_clean(exclude=["plan", "origin"])
+    full_clean(theme, exclude=["plan", "origin"])
     theme.save()
     plan_touch(plan=theme.plan, changed=[], own=True)
     return theme

@@ -7,18 +7,23 @@ marked, and keeps what the person typed. Each form works without JavaScript (pos
 back to the page); with htmx the section editor is swapped in place.
 """
 
+import functools
+import re
+import secrets
 import uuid
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Prefetch
 from django.forms import modelform_factory
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -50,6 +55,7 @@ from .models import (
     SectionKind,
     SurveyQuestion,
 )
+from .page_cache import plan_edit_key
 from .sanitize import RichTextField, SanitisedTextField, rich_text_media
 from .selectors import get_area_for_user, get_plan_for_user, moved_citations
 from .widgets import EditorRenderer
@@ -140,17 +146,27 @@ def _form_errors(form, error: ValidationError) -> None:
 
 
 def _item_form_class(section: Section):
-    model, fields = ITEM_MODELS[section.kind]
+    return _item_form_class_of(section.kind)
+
+
+@functools.cache
+def _item_form_class_of(kind: str):
+    """Made once per kind: a form class holds no state of its own (each form copies its
+    fields, and the choices are set on the copies)."""
+    model, fields = ITEM_MODELS[kind]
     return model, modelform_factory(model, form=_ItemForm, fields=fields, formfield_callback=_formfield)
 
 
 def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
     """Choices that belong to this plan and section only (themes, kinds, topics, goals).
 
-    `shared` holds each field's rendered choices once for all the item forms of a section
-    (a form that is only shown needs its widget's choices, not a queryset), so that a
-    section with many items costs one query per field, not one per item.
+    Each field's rows are read once per `shared` (one dict for all the item forms of a
+    section, or of one request: the form that validates a save and the saved row shown
+    after it), so that a section with many items costs one query per field, not one per
+    item. A form's widget gets its choices from those rows, and a posted choice is looked
+    up among them (a model choice field would ask the database for it again).
     """
+    shared = {} if shared is None else shared
     plan = section.plan
     # Ordered explicitly: the models' own ordering starts with their plan or section,
     # which joins the section, the plan and its area for nothing (they are all one's).
@@ -164,23 +180,48 @@ def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
     for name, queryset in querysets.items():
         if name not in form.fields:
             continue
-        if shared is None or name == "parent":
-            form.fields[name].queryset = queryset()
+        field = form.fields[name]
+        if name == "parent":
+            field.queryset = queryset()
             continue
         if name not in shared:
-            form.fields[name].queryset = queryset()
-            shared[name] = _choices(form.fields[name])
-        form.fields[name].widget.choices = shared[name]
+            field.queryset = queryset()
+            rows = list(field.queryset)
+            shared[name] = (rows, _choices(field, rows))
+        rows, choices = shared[name]
+        field.queryset = queryset()  # never read: the rows above stand in for it
+        field.widget.choices = choices
+        if not isinstance(field, forms.ModelMultipleChoiceField):
+            field.to_python = _preloaded_to_python(field, rows)
     if isinstance(form.instance, Goal) and form.instance.pk and "parent" in form.fields:
         form.fields["parent"].queryset = form.fields["parent"].queryset.exclude(pk=form.instance.pk)
 
 
-def _choices(field) -> list:
-    """A model choice field's choices from one plain query (its own iterator counts the
-    rows first and reads them through a server-side cursor: three round trips)."""
+def _preloaded_to_python(field, rows: list):
+    """ModelChoiceField.to_python among rows already read (the same answers, no query)."""
+    by_key = {str(getattr(row, field.to_field_name or "pk")): row for row in rows}
+
+    def to_python(value):
+        if value in field.empty_values:
+            return None
+        field.validate_no_null_characters(value)
+        if isinstance(value, field.queryset.model):
+            value = getattr(value, field.to_field_name or "pk")
+        row = by_key.get(str(value))
+        if row is None:
+            raise ValidationError(field.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return row
+
+    return to_python
+
+
+def _choices(field, rows: list) -> list:
+    """A model choice field's choices from rows read with one plain query (its own
+    iterator counts the rows first and reads them through a server-side cursor: three
+    round trips)."""
     iterator = field.iterator(field)
     empty = [("", field.empty_label)] if field.empty_label is not None else []
-    return empty + [iterator.choice(obj) for obj in list(field.queryset)]
+    return empty + [iterator.choice(obj) for obj in rows]
 
 
 @require_http_methods(["GET", "POST"])
@@ -201,37 +242,113 @@ def plan_edit(request: HttpRequest, code) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
             response = None
         return response or redirect("plans:plan_edit", code=plan.code)
+    draft = draft_take(request)
+    # The page's own part changes only when what it lists changes: rendered once per
+    # person and layout (plans.page_cache.plan_edit_key: the plan's row, its sections but
+    # their texts and revisions, its last status change), with stand-ins for the CSRF
+    # token and for each section's revision that every request fills in (one query reads
+    # the layout and the revisions). So a save in a section, which only raises revisions,
+    # leaves the cached part good. A draft typed before a login is shown once, an adopted
+    # plan's part shows things that change without a revision (a next version, the public
+    # link's host, newer figures), and so do figures that moved since the previous plan:
+    # those render each time.
+    layout = _edit_layout(plan) if draft is None and plan.status != Plan.Status.ADOPTED else None
+    key = plan_edit_key(plan, request.user, layout["digest"]) if layout and layout["cacheable"] else None
+    stored = cache.get(key) if key else None
+    if stored is None:
+        placeholder = secrets.token_hex(16)  # unguessable: no text in the page can hold it
+        context = _plan_edit_context(plan, sections, draft, placeholder)
+        body = render_to_string("plans/plan_edit.html#edit-body", context, request)
+        # Kept only if nothing it lists changed while it was read (a section added, moved
+        # or renamed in between would otherwise be stored under the layout before it).
+        again = _edit_layout(plan) if key else None
+        if again and again["digest"] == layout["digest"] and again["revisions"] == layout["revisions"]:
+            cache.set(key, (placeholder, body))
+        revisions = layout["revisions"] if layout else {s.pk: s.revision for s in context["sections"]}
+    else:
+        placeholder, body = stored
+        revisions = layout["revisions"]
+    body = re.sub(re.escape(placeholder) + r"r(\d+)\.", lambda m: str(revisions.get(int(m.group(1)), "")), body)
+    body = mark_safe(body.replace(placeholder, get_token(request)))  # noqa: S308 - rendered by the template
+    return render(request, "plans/plan_edit.html", {"plan": plan, "body": body})
+
+
+@functools.cache
+def _layout_sql() -> str:
+    """What the edit page shows of a plan's sections (every column but their text, their
+    revision and their stamp), their revisions, the plan's last status change and whether
+    a cited figure moved since the previous plan: plain SQL, written once (the ORM's
+    subqueries cost more to compile than the query costs to run)."""
+    from .models import PlanStatusChange
+
+    quote = connection.ops.quote_name
+    section, change, citation = (quote(m._meta.db_table) for m in (Section, PlanStatusChange, FigureCitation))
+    columns = ", ".join(
+        f"s.{quote(f.column)}" for f in Section._meta.concrete_fields if f.name not in {"id", "intro", "revision", "updated"}
+    )
+    return (
+        f"SELECT s.{quote('id')}, s.{quote('revision')}, "  # noqa: S608 - names from model meta
+        f"(SELECT MAX(c.{quote('id')}) FROM {change} c WHERE c.{quote('plan_id')} = %s), "
+        f"EXISTS (SELECT 1 FROM {citation} f INNER JOIN {section} t ON f.{quote('section_id')} = t.{quote('id')} "
+        f"WHERE t.{quote('plan_id')} = %s AND f.{quote('previous_year')} IS NOT NULL), {columns} "
+        f"FROM {section} s WHERE s.{quote('plan_id')} = %s ORDER BY s.{quote('order')}, s.{quote('id')}"
+    )
+
+
+def _edit_layout(plan: Plan) -> dict | None:
+    """One query: what the edit page's own part shows of the plan's sections (a digest of
+    it), each section's revision, the plan's last status change, and whether any cited
+    figure moved since the previous plan (the page then lists them: not cached). None
+    for a plan without sections (nothing to carry the rest)."""
+    import hashlib
+
+    with connection.cursor() as cursor:
+        cursor.execute(_layout_sql(), [plan.pk, plan.pk, plan.pk])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    digest = hashlib.sha256(repr([rows[0][2], *(row[:1] + row[4:] for row in rows)]).encode()).hexdigest()[:16]
+    return {
+        "digest": digest,
+        "revisions": {row[0]: row[1] for row in rows},
+        "cacheable": not (rows[0][3] and plan.user_role == COORDINATOR),
+    }
+
+
+def _plan_edit_context(plan: Plan, sections, draft, placeholder: str) -> dict:
+    """The context of the edit page's own part, with `placeholder` for the CSRF token and
+    `<placeholder>r<section id>.` for each section's revision (plan_edit fills them in)."""
     sections = list(sections.defer("intro"))  # the page lists headings, not texts
     if plan.user_role != COORDINATOR:
         sections = [s for s in sections if s.kind == SectionKind.MATRIX]
-    draft = draft_take(request)
     editable = plan.user_role == COORDINATOR and plan.status != Plan.Status.ADOPTED
-    return render(
-        request,
-        "plans/plan_edit.html",
-        {
-            "plan": plan,
-            "section_rows": _section_rows_html(
-                plan, sections, sortable=editable, tools=editable,
-                csrf_input=format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)),
-            ),
-            "kinds": SectionKind.choices,
-            "chapters": [s for s in sections if s.parent_id is None],
-            "next_statuses": [Plan.Status(s) for s in sorted(services.TRANSITIONS[plan.status])],
-            "status_changes": plan.status_changes.select_related("user").order_by("-created")[:10],
-            "adopted": plan.status == Plan.Status.ADOPTED,
-            "editable": editable,
-            "next_version": Plan.objects.filter(previous_version=plan).only("code", "version", "status").order_by("pk").first(),
-            "previous_version": (
-                Plan.objects.only("code", "version", "status").get(pk=plan.previous_version_id)
-                if plan.previous_version_id else None
-            ),
-            "moved_figures": moved_citations(plan) if plan.user_role == COORDINATOR else [],
-            # What was typed before a login (a new section's heading, a status note).
-            "draft": {"action": draft.get("action", ""), "heading": draft.get("heading", ""), "note": draft.get("note", "")}
-            if draft else {},
-        },
-    )
+    return {
+        "plan": plan,
+        "sections": sections,
+        "csrf_token": placeholder,
+        "section_rows": _section_rows_html(
+            plan, sections, sortable=editable, tools=editable,
+            csrf_input=format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', placeholder),
+            revision_of=lambda s: f"{placeholder}r{s.pk}.",
+        ),
+        "kinds": SectionKind.choices,
+        "chapters": [s for s in sections if s.parent_id is None],
+        "next_statuses": [Plan.Status(s) for s in sorted(services.TRANSITIONS[plan.status])],
+        "status_changes": plan.status_changes.select_related("user").order_by("-created")[:10],
+        "adopted": plan.status == Plan.Status.ADOPTED,
+        "editable": editable,
+        # Shown on an adopted plan only (a plan gets a next version once it is adopted).
+        "next_version": Plan.objects.filter(previous_version=plan).only("code", "version", "status").order_by("pk").first()
+        if plan.status == Plan.Status.ADOPTED else None,
+        "previous_version": (
+            Plan.objects.only("code", "version", "status").get(pk=plan.previous_version_id)
+            if plan.previous_version_id else None
+        ),
+        "moved_figures": moved_citations(plan) if plan.user_role == COORDINATOR else [],
+        # What was typed before a login (a new section's heading, a status note).
+        "draft": {"action": draft.get("action", ""), "heading": draft.get("heading", ""), "note": draft.get("note", "")}
+        if draft else {},
+    }
 
 
 def _copied_summary(plan: Plan, *, years: int) -> str:
@@ -270,7 +387,9 @@ def _copied_summary(plan: Plan, *, years: int) -> str:
     return get_text_list(parts, _("en"))
 
 
-def _section_rows_html(plan: Plan, sections: list[Section], *, sortable: bool, tools: bool, csrf_input: str) -> SafeString:
+def _section_rows_html(
+    plan: Plan, sections: list[Section], *, sortable: bool, tools: bool, csrf_input: str, revision_of=None
+) -> SafeString:
     """The plan's chapters with their sub-sections as the list of the edit page, each row
     with its link and its buttons (↑, ↓, remove: each a form that works without
     JavaScript). Written here with format_html (every value escaped) rather than a
@@ -308,7 +427,7 @@ def _section_rows_html(plan: Plan, sections: list[Section], *, sortable: bool, t
         if tools:
             name = {"name": s.heading}
             values += [
-                csrf_input, s.pk, s.revision, up % name, disabled if first else "", down % name, disabled if last else "",
+                csrf_input, s.pk, revision_of(s) if revision_of else s.revision, up % name, disabled if first else "", down % name, disabled if last else "",
                 delete % name, remove,
             ]
         return format_html(head, *values)
@@ -455,7 +574,7 @@ def _htmx_saved(request, section: Section, context: dict) -> HttpResponse | None
     action = request.POST.get("action")
     if action == "item-save" and "saved_item" in context:
         item = context["saved_item"]
-        base.update(_saved_item(section, item))
+        base.update(_saved_item(section, item, context.get("choices")))
         response = render(request, template + "item-saved", base)
         return reswap(retarget(response, f"#item-{item.pk}"), "outerHTML")
     if action == "section-save":
@@ -552,7 +671,7 @@ def _section_action(request, section: Section, context: dict) -> bool:
     if action == "item-save":
         form = form_class(request.POST, instance=item, prefix=f"i{item.pk}")
         form.validate_model = False  # content_update validates the item
-        _limit_choices(form, section)
+        _limit_choices(form, section, context.setdefault("choices", {}))
         if not form.is_valid():
             context.setdefault("item_forms", {})[item.pk] = form
             return False
@@ -792,7 +911,7 @@ def _dress_item(section: Section, item, choices, posted_citations: dict) -> None
     item.citation_form = posted_citations.get(item.pk) or _citation_form(section, item, choices)
 
 
-def _saved_item(section: Section, item) -> dict:
+def _saved_item(section: Section, item, shared: dict | None = None) -> dict:
     """The context of one item's row after it was saved: its form as stored, and whether
     it is first or last (its ↑/↓ buttons)."""
     from django.db.models import prefetch_related_objects
@@ -805,7 +924,7 @@ def _saved_item(section: Section, item) -> dict:
     choices = _citation_choices(section.plan) if section.kind in CITING else None
     _dress_item(section, item, choices, {})
     form = form_class(instance=item, prefix=f"i{item.pk}")
-    _limit_choices(form, section, {})
+    _limit_choices(form, section, shared)  # the rows the save chose among
     return {"item": item, "form": form, "is_first": ids[:1] == [item.pk], "is_last": ids[-1:] == [item.pk]}
 
 

@@ -320,6 +320,18 @@ class TestCopyToNextPeriod:
         page = client.get(new.get_absolute_url()).content.decode()
         assert ">45%<" in page and "(2025, Testbron)" in page
 
+    def test_the_list_follows_a_later_import_at_once(self, client, cited):
+        cite(cited)
+        adopt(cited)
+        import_year(2025, "45,0")
+        new = services.plan_copy_to_next_period(plan=fresh(cited.plan))
+        client.force_login(cited.coordinator)
+        url = reverse("plans:plan_edit", args=[new.code])
+        assert "50% (2024) → 45% (2025)" in client.get(url).content.decode()
+        import_year(2025, "55,0", source="Correctie")  # a correction: no section of the plan changes
+        body = client.get(url).content.decode()
+        assert "50% (2024) → 55% (2025)" in body and "45% (2025)" not in body
+
     def test_a_figure_with_no_newer_year_stays_and_is_not_listed(self, client, cited):
         cite(cited)
         new = services.plan_copy_to_next_period(plan=fresh(cited.plan))

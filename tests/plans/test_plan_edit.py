@@ -485,3 +485,35 @@ def test_a_plan_in_concept_cannot_be_published(client, people):
     response = client.post(edit_url(people.plan), {"action": "publish"}, follow=True)
     assert "Alleen een vastgesteld plan kan openbaar worden gemaakt." in response.content.decode()
     assert Plan.objects.get(pk=people.plan.pk).public_code is None
+
+
+class TestWriteQueries:
+    """What an htmx card save asks the database, whatever the section holds: the person,
+    the plan, the section, the card, the three lists of choices, the lock, the card's
+    UPDATE, one statement for both revisions, the history (its last state with the
+    section ids, the section and its rows, the four checks django-reversion makes, the
+    revision, its versions and its state), the order for the saved row's ↑/↓, and the
+    transaction around it (BEGIN, a savepoint and its release, COMMIT)."""
+
+    def test_a_card_save_costs_the_same_few_queries_for_one_card_or_forty(self, client, people, django_assert_num_queries):
+        from plans import services
+
+        cards = people.plan.sections.get(kind="cards")
+        kind, theme = cards.card_kinds.first(), people.plan.themes.first()
+        card = services.card_add(section=cards, kind=kind, theme=theme, text="Veel vrijwilligers.")
+        client.force_login(people.coordinator)
+
+        def save(text):
+            return client.post(section_url(cards), {
+                "action": "item-save", "item": card.pk, "revision": fresh(cards).revision,
+                f"i{card.pk}-kind": kind.pk, f"i{card.pk}-theme": theme.pk, f"i{card.pk}-topic": "", f"i{card.pk}-text": text,
+            }, HTTP_HX_REQUEST="true")
+
+        save("Eerste keer.")  # the first history state of the plan is written here
+        with django_assert_num_queries(27):  # with the revision read for the form (1)
+            assert save("Een keer.").status_code == 200
+        for n in range(40):
+            services.card_add(section=cards, kind=kind, theme=theme, text=f"Kaart {n}.")
+        with django_assert_num_queries(27):
+            assert save("Nog een keer.").status_code == 200
+        assert fresh(card).text == "<p>Nog een keer.</p>"
