@@ -509,11 +509,16 @@ class TestWriteQueries:
                 f"i{card.pk}-kind": kind.pk, f"i{card.pk}-theme": theme.pk, f"i{card.pk}-topic": "", f"i{card.pk}-text": text,
             }, HTTP_HX_REQUEST="true")
 
+        from django.db import connection
+
+        # PostgreSQL raises both revisions in one statement and reads the history's last
+        # state with the section ids in one; other databases take one more for each.
+        expected = 27 if connection.vendor == "postgresql" else 29
         save("Eerste keer.")  # the first history state of the plan is written here
-        with django_assert_num_queries(27):  # with the revision read for the form (1)
+        with django_assert_num_queries(expected):  # with the revision read for the form (1)
             assert save("Een keer.").status_code == 200
         for n in range(40):
             services.card_add(section=cards, kind=kind, theme=theme, text=f"Kaart {n}.")
-        with django_assert_num_queries(27):
+        with django_assert_num_queries(expected):
             assert save("Nog een keer.").status_code == 200
         assert fresh(card).text == "<p>Nog een keer.</p>"
