@@ -53,16 +53,21 @@ _SHAPING_FILES = [
 ]
 
 
-@cache
-def code_digest() -> str:
-    """Read once per process; a deploy restarts the processes."""
+def _files_digest(names: list[str]) -> str:
+    """A short digest of these files of the project (their names and contents)."""
     digest = hashlib.sha256()
-    for name in _SHAPING_FILES:
+    for name in names:
         path = Path(settings.BASE_DIR) / name
         digest.update(name.encode())
         if path.exists():
             digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+@cache
+def code_digest() -> str:
+    """Read once per process; a deploy restarts the processes."""
+    return _files_digest(_SHAPING_FILES)
 
 
 def plan_article_key(plan) -> str:
@@ -84,13 +89,7 @@ _EDIT_SHAPING_FILES = [
 
 @cache
 def edit_code_digest() -> str:
-    digest = hashlib.sha256()
-    for name in _EDIT_SHAPING_FILES:
-        path = Path(settings.BASE_DIR) / name
-        digest.update(name.encode())
-        if path.exists():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+    return _files_digest(_EDIT_SHAPING_FILES)
 
 
 def plan_edit_key(plan, user, layout: str) -> str:
