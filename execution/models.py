@@ -6,11 +6,11 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from plans.models import FocusPoint, Intervention, Plan
+from plans.models import FocusPoint, Intervention, Plan, PlanRow
 from wijkdata.models import Indicator, Neighbourhood
 
 
-class ExecutionPlan(models.Model):
+class ExecutionPlan(PlanRow):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="execution_plans")
     focus_point = models.ForeignKey(
@@ -45,7 +45,7 @@ class ExecutionPlan(models.Model):
         return [line.strip() for line in self.work_group.splitlines() if line.strip()]
 
 
-class BudgetLine(models.Model):
+class BudgetLine(PlanRow):
     """One year's budget of an execution plan from one funding source ("SPUK/GALA",
     "programmabegroting"); a year may have several sources."""
 
@@ -66,7 +66,7 @@ class BudgetLine(models.Model):
         return f"{self.year} · {self.source}"
 
 
-class Action(models.Model):
+class Action(PlanRow):
     class Status(models.TextChoices):
         PLANNED = "planned", _("Gepland")
         RUNNING = "running", _("Loopt")
@@ -118,7 +118,7 @@ class Action(models.Model):
         return f"{self.planned_year}-K{self.planned_quarter}" if self.planned_year else ""
 
 
-class Target(models.Model):
+class Target(PlanRow):
     execution_plan = models.ForeignKey(ExecutionPlan, on_delete=models.CASCADE, related_name="targets")
     statement = models.CharField(_("doel"), max_length=400)
     baseline = models.DecimalField(_("nulmeting"), max_digits=14, decimal_places=3, null=True, blank=True)
@@ -143,7 +143,7 @@ class Target(models.Model):
         return self.statement
 
 
-class Review(models.Model):
+class Review(PlanRow):
     """A quarter's PDCA review of one execution plan; completing it freezes `snapshot`."""
 
     execution_plan = models.ForeignKey(ExecutionPlan, on_delete=models.CASCADE, related_name="reviews")

@@ -9,8 +9,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from plans.models import PlanRow
 
-class MatrixItem(models.Model):
+
+class MatrixItem(PlanRow):
     class Impact(models.TextChoices):
         HIGH = "high", _("Hoge impact")
         LOW = "low", _("Lage impact")
