@@ -13,6 +13,7 @@ part at any revision (for restoring).
 
 import contextlib
 import difflib
+import functools
 import json
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ from .models import (
     SurveyQuestion,
     contributors_rows,
 )
+from .prepared import fetch_prepared
 from .sanitize import looks_like_html
 
 # Everything a plan holds, in an order in which a restore can save it (parents first),
@@ -242,14 +244,33 @@ _pending: ContextVar = ContextVar("plan-history-pending", default=(None, {}))
 
 
 def _previous_state(plan_id: int) -> PlanHistoryState | None:
-    """The plan's last history state; on PostgreSQL with the ids of the plan's sections as
-    they are now (`section_ids`) in the same query."""
-    states = PlanHistoryState.objects.filter(plan_id=plan_id).order_by("-revision_id")
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.expressions import ArraySubquery
+    """The plan's last history state, with the ids of the plan's sections as they are now
+    (`section_ids`) in the same query, prepared once per connection on PostgreSQL: every
+    save asks it, and the ORM took longer to compile it than the database to answer."""
+    if connection.vendor != "postgresql":
+        return PlanHistoryState.objects.filter(plan_id=plan_id).order_by("-revision_id").first()
+    rows = fetch_prepared("history previous state", _previous_state_sql(), {"plan": plan_id})
+    if not rows:
+        return None
+    pk, revision_id, parts, section_ids = rows[0]
+    state = PlanHistoryState(id=pk, revision_id=revision_id, plan_id=plan_id, parts=_json(parts))
+    state.section_ids = section_ids
+    return state
 
-        states = states.annotate(section_ids=ArraySubquery(Section.objects.filter(plan_id=plan_id).order_by().values("pk")))
-    return states.first()
+
+@functools.cache
+def _previous_state_sql() -> str:
+    quote = connection.ops.quote_name
+    states, sections = quote(PlanHistoryState._meta.db_table), quote(Section._meta.db_table)
+    return (
+        f"SELECT s.id, s.revision_id, s.parts, ARRAY(SELECT c.id FROM {sections} c WHERE c.plan_id = %(plan)s) "  # noqa: S608 - names from model meta
+        f"FROM {states} s WHERE s.plan_id = %(plan)s ORDER BY s.revision_id DESC LIMIT 1"
+    )
+
+
+def _json(value):
+    """A jsonb column read with a raw cursor: Django's connections load it as text."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def record(plan: Plan, comment: str = "", *, sections=None, own: bool = True, stored: Plan | None = None) -> None:
