@@ -1,4 +1,5 @@
-"""Hot read-only queries as statements PostgreSQL prepares once per connection."""
+"""Hot read-only queries as statements PostgreSQL prepares once per connection, and model
+instances made from their rows as the ORM would make them."""
 
 import time
 
@@ -25,3 +26,32 @@ def fetch_prepared(name: str, sql: str, params: dict) -> list[tuple]:
             {"sql": f"-- {name} (prepared)", "time": f"{time.monotonic() - started:.3f}"}
         )
     return rows
+
+
+class Columns:
+    """Every concrete column of `model` under a table alias, to SELECT in a hand-written
+    query; `instance` makes the model instance from those values, with the converters the
+    ORM would apply (a JSON field's text becomes its value)."""
+
+    def __init__(self, model, alias: str):
+        quote = connection.ops.quote_name
+        fields = model._meta.concrete_fields
+        self.model = model
+        self.sql = ", ".join(f"{alias}.{quote(f.column)}" for f in fields)
+        self.attnames = [f.attname for f in fields]
+        self.converters = []
+        for index, f in enumerate(fields):
+            col = f.get_col(model._meta.db_table)
+            found = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
+            if found:
+                self.converters.append((index, col, found))
+
+    def __len__(self) -> int:
+        return len(self.attnames)
+
+    def instance(self, values):
+        values = list(values)
+        for index, col, converters in self.converters:
+            for converter in converters:
+                values[index] = converter(values[index], col, connection)
+        return self.model.from_db(connection.alias, self.attnames, values)

@@ -11,7 +11,7 @@ from django.http import Http404
 
 from .document import Cell, PlanDocument, SectionView, TableRow, TableView, plan_document
 from .models import Area, Membership, Organisation, Plan
-from .prepared import fetch_prepared
+from .prepared import Columns, fetch_prepared
 
 __all__ = [
     "Cell",
@@ -105,13 +105,9 @@ def get_plan_for_user(user, code, *, roles: tuple[str, ...] | None = None) -> Pl
         raise Http404
     row = rows[0]
     instances, start = [], 0
-    for model, attnames, converters in models:
-        values = list(row[start:start + len(attnames)])
-        for index, col, field_converters in converters:
-            for converter in field_converters:
-                values[index] = converter(values[index], col, connection)
-        instances.append(model.from_db(connection.alias, attnames, values))
-        start += len(attnames)
+    for columns in models:
+        instances.append(columns.instance(row[start:start + len(columns)]))
+        start += len(columns)
     plan, area, organisation = instances
     member_role, staff_of = row[start:]
     staff = user.is_superuser or (user.is_staff and staff_of)
@@ -129,26 +125,14 @@ def get_plan_for_user(user, code, *, roles: tuple[str, ...] | None = None) -> Pl
 @cache
 def _plan_access_sql() -> tuple[str, list]:
     """get_plan_for_user's query: every column of the plan, its area and organisation, the
-    user's role in the area and whether the user is staff of its organisation. With it,
-    per model, the columns' attribute names and the converters of those that have any (a
-    JSON field's), as the ORM would apply them."""
+    user's role in the area and whether the user is staff of its organisation; with it,
+    the three models' columns (plans.prepared.Columns), to make the instances."""
     quote = connection.ops.quote_name
-    aliases = {Plan: "p", Area: "a", Organisation: "o"}
-    columns, models = [], []
-    for model, alias in aliases.items():
-        fields = model._meta.concrete_fields
-        columns.extend(f"{alias}.{quote(f.column)}" for f in fields)
-        converters = []
-        for index, f in enumerate(fields):
-            col = f.get_col(model._meta.db_table)
-            found = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
-            if found:
-                converters.append((index, col, found))
-        models.append((model, [f.attname for f in fields], converters))
+    models = [Columns(Plan, "p"), Columns(Area, "a"), Columns(Organisation, "o")]
     t = {m.__name__: quote(m._meta.db_table) for m in (Plan, Area, Organisation, Membership)}
     staff = quote(Organisation.staff.through._meta.db_table)
     sql = (
-        f"SELECT {', '.join(columns)}, "  # noqa: S608 - names from model meta
+        f"SELECT {', '.join(c.sql for c in models)}, "  # noqa: S608 - names from model meta
         f"(SELECT m.role FROM {t['Membership']} m WHERE m.area_id = a.id AND m.user_id = %(user)s LIMIT 1), "
         f"EXISTS (SELECT 1 FROM {staff} s WHERE s.organisation_id = a.organisation_id AND s.user_id = %(user)s) "
         f"FROM {t['Plan']} p JOIN {t['Area']} a ON a.id = p.area_id "

@@ -188,9 +188,8 @@ def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
         if name not in shared:
             field.queryset = queryset()
             rows = list(field.queryset)
-            shared[name] = (rows, _choices(field, rows))
-        rows, choices = shared[name]
-        field.queryset = queryset()  # never read: the rows above stand in for it
+            shared[name] = (rows, _choices(field, rows), field.queryset)
+        rows, choices, field.queryset = shared[name]  # never read again: the rows stand in for it
         field.widget.choices = choices
         if not isinstance(field, forms.ModelMultipleChoiceField):
             field.to_python = _preloaded_to_python(field, rows)
