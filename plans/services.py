@@ -19,6 +19,7 @@ from functools import partial
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -169,22 +170,45 @@ def _bump_revision(model, pk: int, now, *, whole_row: bool = False, section_pk: 
     return row
 
 
+def _prerender_key(plan_id: int) -> str:
+    # With the database's name: plan ids of two databases sharing a Redis (a test run
+    # beside a development server) must not meet.
+    return f"pdf-prerender-pending:{connection.settings_dict['NAME']}:{plan_id}"
+
+
 def _schedule_prerender(plan_id: int, revision: int) -> None:
-    """Ask the worker to render this revision's PDF once edits have settled. Only an
-    optimisation: without a broker the download renders on request as before."""
+    """Ask the worker to render the plan's PDF once edits have settled. One task waits per
+    plan, not one per edit: a cache key marks it, and an edit that finds the key leaves
+    it to that task, which sees the edit's revision when it runs and waits again
+    (plan_export_prerender). A save costs one Redis command instead of a Celery message,
+    and a morning of edits leaves one task in the worker, not hundreds. Only an
+    optimisation: without a broker the download renders on request as before; with the
+    cache down every edit queues its own task, as before."""
+    timeout = settings.PDF_PRERENDER_SETTLE_SECONDS * 4  # a lost task blocks nothing for long
+    if cache.add(_prerender_key(plan_id), revision, timeout) or getattr(cache, "is_down", False):
+        _queue_prerender(plan_id, revision)
+
+
+def _queue_prerender(plan_id: int, revision: int) -> None:
     from .tasks import prerender_plan_pdf
 
     try:
         prerender_plan_pdf.apply_async((plan_id, revision), countdown=settings.PDF_PRERENDER_SETTLE_SECONDS)
     except (BrokerError, ConnectionError, TimeoutError) as exc:
+        cache.delete(_prerender_key(plan_id))
         logger.warning("Could not schedule the PDF of plan %s: broker unavailable (%s)", plan_id, exc)
 
 
 def plan_export_prerender(*, plan_id: int, revision: int) -> PlanExport | None:
-    """The settled edit's PDF: rendered unless the plan changed again since (a later
-    prerender follows that change) or a PDF of this content exists or is being made."""
-    plan = Plan.objects.select_related("area__organisation").filter(pk=plan_id, revision=revision).first()
+    """The settled edit's PDF: rendered if the plan is still at `revision` (no edit for the
+    settling time) unless a PDF of this content exists or is being made. Edited since: a
+    task waits for the latest revision to settle in turn."""
+    cache.delete(_prerender_key(plan_id))  # edits from here on queue their own task
+    plan = Plan.objects.select_related("area__organisation").filter(pk=plan_id).first()
     if plan is None:
+        return None
+    if plan.revision != revision:
+        _schedule_prerender(plan_id, plan.revision)
         return None
     return plan_export_request(plan=plan, user=None)
 

@@ -69,9 +69,10 @@ def render_plan_export(self, export_id: int) -> str | None:
 
 @shared_task(ignore_result=True, soft_time_limit=20, time_limit=30)
 def prerender_plan_pdf(plan_id: int, revision: int) -> str | None:
-    """Queued by every plan write with a countdown: if the plan is still at that revision
-    when it runs, edits have settled, and its PDF is requested (rendered by
-    render_plan_export, with all its recovery)."""
+    """Queued with a countdown by a plan write (one waiting task per plan: see
+    plans.services._schedule_prerender): if the plan is still at that revision when it
+    runs, edits have settled, and its PDF is requested (rendered by render_plan_export,
+    with all its recovery); if not, it waits for the latest revision to settle."""
     export = plan_export_prerender(plan_id=plan_id, revision=revision)
     return export.status if export else None
 

@@ -448,3 +448,51 @@ class TestTask:
             app.conf.task_always_eager = eager
         export.refresh_from_db()
         assert export.status == PlanExport.Status.DONE
+
+
+class TestPrerender:
+    """After edits the worker renders the PDF once they settle: one waiting task per plan,
+    however many edits (the real worker is in test_pdf_worker.py)."""
+
+    @pytest.fixture
+    def queue(self, settings, django_capture_on_commit_callbacks):
+        from django.core.cache import cache
+
+        from plans.tasks import prerender_plan_pdf
+
+        settings.PDF_PRERENDER = True
+        settings.PDF_PRERENDER_SETTLE_SECONDS = 30
+        cache.clear()
+        with mock.patch.object(prerender_plan_pdf, "apply_async") as apply_async:
+            yield apply_async
+
+    def test_a_burst_of_edits_queues_one_task_which_waits_for_the_last_edit(
+        self, people, queue, django_capture_on_commit_callbacks
+    ):
+        plan = people.plan
+        for n in range(5):
+            with django_capture_on_commit_callbacks(execute=True):
+                change_story(plan, f"Versie {n}.")
+        plan.refresh_from_db()
+        assert [c.args[0] for c in queue.call_args_list] == [(plan.pk, plan.revision - 4)]
+        assert queue.call_args.kwargs == {"countdown": 30}
+
+        # It runs: the plan changed since its revision, so it waits for the latest to settle.
+        assert services.plan_export_prerender(plan_id=plan.pk, revision=plan.revision - 4) is None
+        assert queue.call_args.args[0] == (plan.pk, plan.revision)
+        assert not PlanExport.objects.filter(plan=plan).exists()
+        # No edit since: the PDF of the latest revision is requested, once.
+        export = services.plan_export_prerender(plan_id=plan.pk, revision=plan.revision)
+        assert export.content_hash == content_hash(plan) and export.requested_by is None
+        assert queue.call_count == 2
+
+    def test_an_edit_after_the_task_ran_queues_a_new_one(self, people, queue, django_capture_on_commit_callbacks):
+        plan = people.plan
+        with django_capture_on_commit_callbacks(execute=True):
+            change_story(plan, "Eerste.")
+        plan.refresh_from_db()
+        services.plan_export_prerender(plan_id=plan.pk, revision=plan.revision)
+        with django_capture_on_commit_callbacks(execute=True):
+            change_story(plan, "Tweede.")
+        plan.refresh_from_db()
+        assert [c.args[0] for c in queue.call_args_list] == [(plan.pk, plan.revision - 1), (plan.pk, plan.revision)]

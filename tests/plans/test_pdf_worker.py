@@ -89,6 +89,8 @@ def worker(settings, tmp_path):
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "CELERY_QUEUE": queue,
         "LOG_LEVEL": "INFO",
+        # A prerender that finds later edits waits again, with the worker's own setting.
+        "PDF_PRERENDER_SETTLE_SECONDS": "2",
     }
     default_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue  # this process sends to the worker's queue
