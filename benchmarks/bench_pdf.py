@@ -167,7 +167,11 @@ def bench_pipeline(runs: int) -> None:
     from plans.pdf import BASE_URL, SafeURLFetcher, plan_html
     from plans.pdf.render import PDF_OPTIONS
 
-    demo = load_demo()
+    # Loading is setup: its writes must not leave background PDFs queued for the worker
+    # (they would render during the measured runs, and a waiting one would stand in for
+    # the first measured edit's in after_edit_ms).
+    with override_settings(PDF_PRERENDER=False):
+        demo = load_demo()
     plan = demo.binnenstad
     user = plan.area.memberships.filter(role="manager").first().user
 
