@@ -53,7 +53,7 @@ from .models import (
     SurveyQuestion,
     contributors_rows,
 )
-from .prepared import fetch_prepared
+from .prepared import Columns, fetch_prepared
 from .sanitize import looks_like_html
 
 # Everything a plan holds, in an order in which a restore can save it (parents first),
@@ -252,10 +252,15 @@ def _previous_state(plan_id: int) -> PlanHistoryState | None:
     rows = fetch_prepared("history previous state", _previous_state_sql(), {"plan": plan_id})
     if not rows:
         return None
-    pk, revision_id, parts, section_ids = rows[0]
-    state = PlanHistoryState(id=pk, revision_id=revision_id, plan_id=plan_id, parts=_json(parts))
+    *row, section_ids = rows[0]
+    state = _state_columns().instance(row)
     state.section_ids = section_ids
     return state
+
+
+@functools.cache
+def _state_columns() -> Columns:
+    return Columns(PlanHistoryState, "s")
 
 
 @functools.cache
@@ -263,14 +268,9 @@ def _previous_state_sql() -> str:
     quote = connection.ops.quote_name
     states, sections = quote(PlanHistoryState._meta.db_table), quote(Section._meta.db_table)
     return (
-        f"SELECT s.id, s.revision_id, s.parts, ARRAY(SELECT c.id FROM {sections} c WHERE c.plan_id = %(plan)s) "  # noqa: S608 - names from model meta
+        f"SELECT {_state_columns().sql}, ARRAY(SELECT c.id FROM {sections} c WHERE c.plan_id = %(plan)s) "  # noqa: S608 - names from model meta
         f"FROM {states} s WHERE s.plan_id = %(plan)s ORDER BY s.revision_id DESC LIMIT 1"
     )
-
-
-def _json(value):
-    """A jsonb column read with a raw cursor: Django's connections load it as text."""
-    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def record(plan: Plan, comment: str = "", *, sections=None, own: bool = True, stored: Plan | None = None) -> None:

@@ -127,35 +127,37 @@ def _plan_access_sql() -> tuple[str, list]:
     """get_plan_for_user's query: every column of the plan, its area and organisation, the
     user's role in the area and whether the user is staff of its organisation; with it,
     the three models' columns (plans.prepared.Columns), to make the instances."""
-    quote = connection.ops.quote_name
     models = [Columns(Plan, "p"), Columns(Area, "a"), Columns(Organisation, "o")]
-    t = {m.__name__: quote(m._meta.db_table) for m in (Plan, Area, Organisation, Membership)}
-    staff = quote(Organisation.staff.through._meta.db_table)
-    sql = (
-        f"SELECT {', '.join(c.sql for c in models)}, "  # noqa: S608 - names from model meta
-        f"(SELECT m.role FROM {t['Membership']} m WHERE m.area_id = a.id AND m.user_id = %(user)s LIMIT 1), "
-        f"EXISTS (SELECT 1 FROM {staff} s WHERE s.organisation_id = a.organisation_id AND s.user_id = %(user)s) "
-        f"FROM {t['Plan']} p JOIN {t['Area']} a ON a.id = p.area_id "
-        f"JOIN {t['Organisation']} o ON o.id = a.organisation_id WHERE p.code = %(code)s"
-    )
+    sql = f"SELECT {', '.join(c.sql for c in models)}, {_access_tail()}"  # noqa: S608 - names from model meta
     return sql, models
 
 
 @cache
-def _plan_header_sql() -> str:
-    t = {m.__name__: m._meta.db_table for m in (Plan, Area, Organisation, Membership)}
-    staff = Organisation.staff.through._meta.db_table
+def _access_tail() -> str:
+    """What the plan access queries end with: the user's role in the plan's area and
+    whether the user is staff of its organisation, from the plan `p` (by `%(code)s`)
+    joined with its area `a` and organisation `o`."""
+    quote = connection.ops.quote_name
+    t = {m.__name__: quote(m._meta.db_table) for m in (Plan, Area, Organisation, Membership)}
+    staff = quote(Organisation.staff.through._meta.db_table)
     return (
-        "SELECT p.id, p.code, p.title, p.document_type, p.period_start, p.period_end, "  # noqa: S608
-        "p.revision, p.status, p.updated, a.id, a.code, a.name, a.updated, "
-        "a.organisation_id, o.updated, p.version, "
-        f"(SELECT q.code FROM {t['Plan']} q WHERE q.id = p.previous_version_id), "
-        f"(SELECT n.code FROM {t['Plan']} n WHERE n.previous_version_id = p.id), "
-        f"(SELECT m.role FROM {t['Membership']} m WHERE m.area_id = a.id AND m.user_id = %(user)s), "
-        f"EXISTS (SELECT 1 FROM {staff} s WHERE s.organisation_id = a.organisation_id "
-        "AND s.user_id = %(user)s) "
+        f"(SELECT m.role FROM {t['Membership']} m WHERE m.area_id = a.id AND m.user_id = %(user)s LIMIT 1), "  # noqa: S608 - names from model meta
+        f"EXISTS (SELECT 1 FROM {staff} s WHERE s.organisation_id = a.organisation_id AND s.user_id = %(user)s) "
         f"FROM {t['Plan']} p JOIN {t['Area']} a ON a.id = p.area_id "
         f"JOIN {t['Organisation']} o ON o.id = a.organisation_id WHERE p.code = %(code)s"
+    )
+
+
+@cache
+def _plan_header_sql() -> str:
+    plan = connection.ops.quote_name(Plan._meta.db_table)
+    return (
+        "SELECT p.id, p.code, p.title, p.document_type, p.period_start, p.period_end, "  # noqa: S608 - names from model meta
+        "p.revision, p.status, p.updated, a.id, a.code, a.name, a.updated, "
+        "a.organisation_id, o.updated, p.version, "
+        f"(SELECT q.code FROM {plan} q WHERE q.id = p.previous_version_id), "
+        f"(SELECT n.code FROM {plan} n WHERE n.previous_version_id = p.id), "
+        f"{_access_tail()}"
     )
 
 
