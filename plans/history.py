@@ -21,11 +21,12 @@ from html.parser import HTMLParser
 
 import reversion
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import connection, router
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from reversion.models import Version
+from reversion.signals import post_revision_commit
 
 from matrix.models import MatrixItem
 
@@ -100,6 +101,7 @@ def register() -> None:
     if reversion.is_registered(Plan):
         return
     reversion.register(Plan)
+    post_revision_commit.connect(_store_parts, dispatch_uid="plans.history.store_parts")
     for model, _lookup in CONTENT:
         reversion.register(model)
 
@@ -239,6 +241,114 @@ def own_rows(plan: Plan) -> list:
     return rows
 
 
+# --- the database writes the stored rows (PostgreSQL) ---------------------------------------
+#
+# django-reversion serialises every row it stores in Python (Django's JSON serialiser) and
+# then asks, per model, which of them still exist. For a part of a plan that is the whole
+# section, again on every save: on PostgreSQL the database writes those versions itself,
+# one INSERT … SELECT when the revision is saved (`_store_parts`, on reversion's
+# post_revision_commit signal, in the same transaction), in the same format: a list with
+# one object of "model", "pk" and "fields", each field under the name and in the form
+# Django's serialiser gives it (a foreign key as the related id, a decimal as text, a
+# many-to-many field as a list of ids), so reversion reads, diffs and reverts them as its
+# own. Dates and times keep their microseconds (the serialiser cuts them to milliseconds).
+# The plan's row still goes through reversion: it makes the revision.
+
+
+def _json_fields(model, alias: str) -> str:
+    """A JSON object of a row's fields as Django's serialiser writes them."""
+    quote = connection.ops.quote_name
+    pairs = []
+    for f in model._meta.local_fields:
+        if not f.serialize:  # the primary key (it is "pk")
+            continue
+        value = f"{alias}.{quote(f.column)}"
+        if f.get_internal_type() == "DecimalField":
+            value += "::text"
+        pairs.append(f"'{f.name}', {value}")
+    for f in model._meta.local_many_to_many:
+        if f.serialize and f.remote_field.through._meta.auto_created:
+            table = quote(f.m2m_db_table())
+            source, target = quote(f.m2m_column_name()), quote(f.m2m_reverse_name())
+            pairs.append(f"'{f.name}', ARRAY(SELECT m.{target} FROM {table} m WHERE m.{source} = {alias}.id)")  # noqa: S608 - names from model meta
+    # A function takes at most 100 arguments: past 50 fields, objects are joined.
+    chunks = [", ".join(pairs[i : i + 50]) for i in range(0, len(pairs), 50)] or [""]
+    if len(chunks) == 1:
+        return f"json_build_object({chunks[0]})"
+    return "(" + " || ".join(f"jsonb_build_object({c})" for c in chunks) + ")::json"
+
+
+def _part_select(model, rule: "_Rule", lookup: str) -> str:
+    """SELECT the version columns of `model`'s rows in the sections `%(sections)s` (a
+    section part) or of the plan `%(own)s` (the plan's own rows)."""
+    quote = connection.ops.quote_name
+    meta = model._meta
+    alias, joins, current = "t", [], model
+    hop_rule = rule
+    while hop_rule.hop is not None:  # up to the row that says the part
+        parent = hop_rule.parent
+        column = quote(current._meta.get_field(hop_rule.hop).column)
+        joins.append(f"JOIN {quote(parent._meta.db_table)} p{len(joins)} ON {alias}.{column} = p{len(joins)}.id")
+        alias, current, hop_rule = f"p{len(joins) - 1}", parent, rules()[parent]
+    if model is Section:
+        where = "t.id = ANY(%(sections)s::bigint[])"
+    elif rule.part == "section":
+        where = f"{alias}.{quote(current._meta.get_field('section').column)} = ANY(%(sections)s::bigint[])"
+    else:
+        top = dict(CONTENT)[current] if current is not model else lookup
+        where = f"{alias}.{quote(current._meta.get_field(top.split('__')[-1]).column)} = %(own)s::bigint"
+    content_type = (
+        f"(SELECT id FROM {quote(ContentType._meta.db_table)} "  # noqa: S608 - names from model meta
+        f"WHERE app_label = '{meta.app_label}' AND model = '{meta.model_name}')"
+    )
+    document = f"json_build_array(json_build_object('model', '{meta.label_lower}', 'pk', t.id, 'fields', {_json_fields(model, 't')}))"
+    return (
+        f"SELECT t.id::text AS object_id, {content_type} AS content_type_id, {document}::text AS serialized_data, "  # noqa: S608 - names from model meta
+        f"'{meta.model_name} ' || t.id AS object_repr FROM {quote(meta.db_table)} t {' '.join(joins)} WHERE {where}"
+    )
+
+
+_store_sql_text: list = []
+
+
+def _store_sql() -> str:
+    """One INSERT of the versions of every row in the sections `%(sections)s` and, when
+    `%(own)s` is a plan's id, of the plan's own rows; written once."""
+    if not _store_sql_text or _store_sql_text[0][0] != len(CONTENT):
+        quote = connection.ops.quote_name
+        lookups = dict(CONTENT)
+        selects = [_part_select(model, rule, lookups[model]) for model, rule in rules().items()]
+        columns = "revision_id, object_id, content_type_id, db, format, serialized_data, object_repr"
+        sql = (
+            f"INSERT INTO {quote(Version._meta.db_table)} ({columns}) "  # noqa: S608 - names from model meta
+            f"SELECT %(revision)s, v.object_id, v.content_type_id, %(db)s, 'json', v.serialized_data, v.object_repr "
+            f"FROM ({' UNION ALL '.join(selects)}) v "
+            # A row reversion stored in this revision too: the database's is the latest.
+            f"ON CONFLICT (db, content_type_id, object_id, revision_id) DO UPDATE "
+            f"SET serialized_data = EXCLUDED.serialized_data, object_repr = EXCLUDED.object_repr"
+        )
+        _store_sql_text[:] = [(len(CONTENT), sql)]
+    return _store_sql_text[0][1]
+
+
+def _stores_in_database() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _store_parts(sender, revision, versions, **kwargs) -> None:
+    """Write the versions of the parts this revision stores (PostgreSQL; see above)."""
+    started, pending = _pending.get()
+    if not _stores_in_database() or started is None or started != revision.date_created:
+        return
+    for plan_id, parts in pending.items():
+        sections = [int(part) for part, stored in parts.items() if stored is None and part != "plan"]
+        own = plan_id if "plan" in parts and parts["plan"] is None else None
+        if sections or own is not None:
+            db = router.db_for_write(Section)
+            params = {"revision": revision.pk, "db": db, "sections": sections, "own": own}
+            fetch_prepared("history parts", _store_sql(), params, fetch=False)
+
+
 # The parts added to the revision being made, per plan: (that revision's start, {plan id: parts}).
 _pending: ContextVar = ContextVar("plan-history-pending", default=(None, {}))
 
@@ -308,10 +418,13 @@ def record(plan: Plan, comment: str = "", *, sections=None, own: bool = True, st
         if stored is None:
             stored = Plan.objects.select_related("area").get(pk=plan.pk)  # its __str__ names the area
         rows = [stored]
+        in_database = _stores_in_database()  # else reversion serialises the rows (SQLite)
         if own or sections is None or "plan" not in parts:
-            rows.extend(own_rows(plan))
+            if not in_database:
+                rows.extend(own_rows(plan))
             parts["plan"] = None
-        rows.extend(section_rows(sorted(changed)))
+        if not in_database:
+            rows.extend(section_rows(sorted(changed)))
         for row in rows:
             reversion.add_to_revision(row)
         parts.update({str(pk): None for pk in changed})
