@@ -9,6 +9,7 @@ PDF exports: `plan_export_request` (a person asks for the PDF), `plan_export_ren
 """
 
 import contextlib
+import functools
 import io
 import logging
 import uuid
@@ -73,6 +74,7 @@ from .models import (
     contributors_rows,
 )
 from .pdf import content_hash, plan_html, render_pdf
+from .prepared import fetch_prepared
 from .selectors import plan_document
 
 logger = logging.getLogger(__name__)
@@ -222,18 +224,28 @@ def _begin(*, plan: Plan, section: Section | None = None, expected_revision: int
     """What every write checks first: the plan may still change, and the section is as the
     person editing it saw it (its row is locked until the write commits)."""
     if section is not None and expected_revision is not None:
-        # One query: the section's row, locked, with its plan's status beside it.
-        current = (
-            Section.objects.select_for_update(of=("self",))
-            .annotate(plan_status=F("plan__status"))
-            .get(pk=section.pk)
-        )
-        if current.plan_status == Plan.Status.ADOPTED:
+        # One query on every save: the section's revision, its row locked, with its plan's
+        # status beside it; the whole row only when it is stale (for the conflict view).
+        rows = fetch_prepared("section lock", _lock_sql(), {"section": section.pk})
+        if not rows:
+            raise Section.DoesNotExist(f"Section {section.pk} does not exist")
+        revision, plan_status = rows[0]
+        if plan_status == Plan.Status.ADOPTED:
             raise ValidationError(str(ADOPTED_MESSAGE))
-        if current.revision != int(expected_revision):
-            raise StaleEdit(current)
+        if revision != int(expected_revision):
+            raise StaleEdit(Section.objects.get(pk=section.pk))
     elif Plan.objects.filter(pk=plan.pk, status=Plan.Status.ADOPTED).exists():
         raise ValidationError(str(ADOPTED_MESSAGE))
+
+
+@functools.cache
+def _lock_sql() -> str:
+    quote = connection.ops.quote_name
+    sections, plans = quote(Section._meta.db_table), quote(Plan._meta.db_table)
+    return (
+        f"SELECT s.revision, p.status FROM {sections} s JOIN {plans} p ON p.id = s.plan_id "  # noqa: S608 - names from model meta
+        f"WHERE s.id = %(section)s" + (" FOR UPDATE OF s" if connection.features.has_select_for_update_of else "")
+    )
 
 
 def _section_of(item) -> Section:
