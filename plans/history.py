@@ -251,8 +251,9 @@ def own_rows(plan: Plan) -> list:
 # one object of "model", "pk" and "fields", each field under the name and in the form
 # Django's serialiser gives it (a foreign key as the related id, a decimal as text, a
 # many-to-many field as a list of ids), so reversion reads, diffs and reverts them as its
-# own. Dates and times keep their microseconds (the serialiser cuts them to milliseconds).
-# The plan's row still goes through reversion: it makes the revision.
+# own. Dates and times keep their microseconds (the serialiser cuts them to milliseconds);
+# a version's label (object_repr, which no page here shows) is the model's name and the
+# row's id. The plan's row still goes through reversion: it makes the revision.
 
 
 def _json_fields(model, alias: str) -> str:
