@@ -605,7 +605,7 @@ def _texts(versions) -> dict[str, tuple[str, list[str]]]:
         data = getattr(version, "fields", None) or _fields(version)
         if name == "surveyanswer":
             # An answer reads as a line of its section, after the questions (in their order).
-            items.append((10**6 + int(data.get("order") or 0), f"{data.get('label', '')}: {data.get('count')}"))
+            items.append((10**6 + int(data.get("order") or 0), int(version.object_id), name, f"{data.get('label', '')}: {data.get('count')}"))
             continue
         if name not in TEXT_FIELDS:
             continue
@@ -615,10 +615,12 @@ def _texts(versions) -> dict[str, tuple[str, list[str]]]:
             continue
         text = " · ".join(visible_text(data.get(f)) for f in TEXT_FIELDS[name] if data.get(f) not in (None, ""))
         if data.get("section") is not None:
-            items.append((int(data.get("order") or 0), text))
+            items.append((int(data.get("order") or 0), int(version.object_id), name, text))
     if heading is None:
         return None
-    return heading, lines + [text for _order, text in sorted(items, key=lambda item: item[0])]
+    # In their order, and rows of the same order (cards in different cells of the grid)
+    # by id: the order of the stored versions is the table's, which moves a row on update.
+    return heading, lines + [item[-1] for item in sorted(items, key=lambda item: item[:3])]
 
 
 def _colophon_lines(plan_version) -> list[str]:

@@ -367,3 +367,24 @@ def test_every_row_the_history_stores_reads_back_as_it_is(demo):
             seen.add(model)
         assert versions.count() == len(history.plan_rows(plan))
     assert seen == {Plan, *(model for model, _lookup in history.CONTENT)}
+
+
+def test_a_changed_card_is_the_only_line_that_changes_among_cards_of_the_same_order(people):
+    """Cards in different cells of the grid can have the same order; a save of one of
+    them shows that card's line, not the others moved about, however the database
+    happens to return the section's rows (a row updated in place keeps its place in the
+    table, one whose indexed columns change moves to the end)."""
+    plan = people.plan
+    cards = plan.sections.get(kind="cards")
+    kind, other_kind, theme = cards.card_kinds.first(), cards.card_kinds.last(), plan.themes.get()
+    assert kind != other_kind
+    for text in ("Een buurthuis", "Een huisarts", "Een school"):
+        services.card_add(section=cards, kind=kind, theme=theme, text=text)
+    Card.objects.filter(section=cards).update(order=0)
+    services.content_update(item=Card.objects.get(text__contains="huisarts"), text="Geen huisarts")
+    first = Card.objects.filter(text__contains="buurthuis")
+    first.update(kind=other_kind)  # to the end of the table and back, without a revision
+    first.update(kind=kind)
+    services.content_update(item=Card.objects.get(text__contains="school"), text="Een nieuwe school")
+    (change,) = plan_history(plan)[0].changes
+    assert str(change.old) == "Een school" and str(change.new) == "Een <ins>nieuwe</ins> school"
