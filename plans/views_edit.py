@@ -43,6 +43,8 @@ from .history import visible_text, word_diff
 from .models import (
     Activity,
     Card,
+    CardKind,
+    CardTopic,
     FigureCitation,
     FocusPoint,
     Goal,
@@ -51,12 +53,13 @@ from .models import (
     Membership,
     Milestone,
     Plan,
+    PlanTheme,
     Section,
     SectionKind,
     SurveyQuestion,
 )
 from .page_cache import plan_edit_key
-from .prepared import fetch_prepared
+from .prepared import fetch_prepared, rows_of
 from .sanitize import RichTextField, SanitisedTextField, rich_text_media
 from .selectors import get_area_for_user, get_plan_for_user, moved_citations
 from .widgets import EditorRenderer
@@ -178,6 +181,13 @@ def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
         "topic": lambda: section.card_topics.order_by("order", "id"),
         "parent": lambda: section.goals.filter(parent=None).order_by("order", "id"),
     }
+    # The same rows, read with a prepared statement (plans.prepared.rows_of).
+    lists = {
+        "theme": (PlanTheme, "plan", plan.pk),
+        "themes": (PlanTheme, "plan", plan.pk),
+        "kind": (CardKind, "section", section.pk),
+        "topic": (CardTopic, "section", section.pk),
+    }
     for name, queryset in querysets.items():
         if name not in form.fields:
             continue
@@ -186,8 +196,8 @@ def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
             field.queryset = queryset()
             continue
         if name not in shared:
-            field.queryset = queryset()
-            rows = list(field.queryset)
+            field.queryset = queryset()  # not read: a multiple choice field filters it on a save
+            rows = rows_of(*lists[name])
             shared[name] = (rows, _choices(field, rows), field.queryset)
         rows, choices, field.queryset = shared[name]  # never read again: the rows stand in for it
         field.widget.choices = choices
