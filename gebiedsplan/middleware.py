@@ -1,4 +1,3 @@
-import reversion.middleware
 from django.conf import settings
 from django.utils import translation
 
@@ -76,13 +75,3 @@ class PrivateCacheControlMiddleware:
             response.headers["Cache-Control"] = "private, no-store"
         return response
 
-
-class RevisionMiddleware(reversion.middleware.RevisionMiddleware):
-    """A write request's revision, with who made it, holding only what plans.history adds.
-
-    Every write to a plan goes through a service that records the parts it changed
-    (plans.history.record); reversion's own habit of adding every registered row a request
-    saves would serialise those rows once more on each save, only to be replaced.
-    """
-
-    manage_manually = True

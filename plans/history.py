@@ -1,4 +1,4 @@
-"""Every change to a plan is kept: django-reversion stores the rows of the parts of a plan a
+"""Every change to a plan is kept, in django-reversion's tables: the rows of the parts of a plan a
 save changed, in one revision per save, with who and when; a `PlanHistoryState` per
 revision says where every other part of the plan, unchanged, was stored last. A part is
 either one section with everything in it, or the plan's own rows (its themes and the
@@ -21,12 +21,12 @@ from html.parser import HTMLParser
 
 import reversion
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, router
+from django.db import connection, router, transaction
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from reversion.models import Version
-from reversion.signals import post_revision_commit
+from reversion.models import Revision, Version
 
 from matrix.models import MatrixItem
 
@@ -101,7 +101,6 @@ def register() -> None:
     if reversion.is_registered(Plan):
         return
     reversion.register(Plan)
-    post_revision_commit.connect(_store_parts, dispatch_uid="plans.history.store_parts")
     for model, _lookup in CONTENT:
         reversion.register(model)
 
@@ -241,19 +240,24 @@ def own_rows(plan: Plan) -> list:
     return rows
 
 
-# --- the database writes the stored rows (PostgreSQL) ---------------------------------------
+# --- writing a revision ---------------------------------------------------------------------
 #
-# django-reversion serialises every row it stores in Python (Django's JSON serialiser) and
-# then asks, per model, which of them still exist. For a part of a plan that is the whole
-# section, again on every save: on PostgreSQL the database writes those versions itself,
-# one INSERT … SELECT when the revision is saved (`_store_parts`, on reversion's
-# post_revision_commit signal, in the same transaction), in the same format: a list with
-# one object of "model", "pk" and "fields", each field under the name and in the form
-# Django's serialiser gives it (a foreign key as the related id, a decimal as text, a
-# many-to-many field as a list of ids), so reversion reads, diffs and reverts them as its
-# own. Dates and times keep their microseconds (the serialiser cuts them to milliseconds);
-# a version's label (object_repr, which no page here shows) is the model's name and the
-# row's id. The plan's row still goes through reversion: it makes the revision.
+# A revision is written here, into django-reversion's tables (Revision, Version) in its
+# format, and read, diffed and reverted with reversion as its own. Reversion's own way of
+# writing one serialises every stored row in Python (Django's JSON serialiser), asks per
+# model which of them still exist, and saves the revision, the versions and the state as
+# three more statements: most of what a save cost. Here the revision is opened by
+# `revision()` (the request's, by plans.middleware.RevisionMiddleware, or a service's own),
+# `record` notes which parts of which plans it stores, and when the outermost block ends,
+# inside its transaction:
+# - on PostgreSQL, one INSERT of the revision and one statement per plan in which the
+#   database writes the plan row's version, the versions of every row of the stored parts
+#   and the state: each version a list with one object of "model", "pk" and "fields",
+#   each field under the name and in the form Django's serialiser gives it (a foreign key
+#   as the related id, a decimal as text, a many-to-many field as a list of ids). Dates
+#   and times keep their microseconds (the serialiser cuts them to milliseconds); a
+#   version's label (object_repr, which no page here shows) is the model's name and id.
+# - elsewhere (SQLite), the same rows through Django's serialiser.
 
 
 def _json_fields(model, alias: str) -> str:
@@ -313,45 +317,106 @@ _store_sql_text: list = []
 
 
 def _store_sql() -> str:
-    """One INSERT of the versions of every row in the sections `%(sections)s` and, when
-    `%(own)s` is a plan's id, of the plan's own rows; written once."""
+    """One statement per plan and revision: the state `%(parts)s` of the plan `%(plan)s`,
+    and the versions of its row, of every row in the sections `%(sections)s` and, when
+    `%(own)s` is the plan's id, of its own rows; written once."""
     if not _store_sql_text or _store_sql_text[0][0] != len(CONTENT):
         quote = connection.ops.quote_name
         lookups = dict(CONTENT)
-        selects = [_part_select(model, rule, lookups[model]) for model, rule in rules().items()]
+        plan_row = _part_select(Plan, _Rule("plan", None, None), "id").replace("%(own)s", "%(plan)s")
+        selects = [plan_row, *(_part_select(model, rule, lookups[model]) for model, rule in rules().items())]
         columns = "revision_id, object_id, content_type_id, db, format, serialized_data, object_repr"
+        states = quote(PlanHistoryState._meta.db_table)
         sql = (
-            f"INSERT INTO {quote(Version._meta.db_table)} ({columns}) "  # noqa: S608 - names from model meta
+            f"WITH state AS (INSERT INTO {states} (revision_id, plan_id, parts) "  # noqa: S608 - names from model meta
+            f"VALUES (%(revision)s, %(plan)s, %(parts)s::jsonb)) "
+            f"INSERT INTO {quote(Version._meta.db_table)} ({columns}) "
             f"SELECT %(revision)s, v.object_id, v.content_type_id, %(db)s, 'json', v.serialized_data, v.object_repr "
-            f"FROM ({' UNION ALL '.join(selects)}) v "
-            # A row reversion stored in this revision too: the database's is the latest.
-            f"ON CONFLICT (db, content_type_id, object_id, revision_id) DO UPDATE "
-            f"SET serialized_data = EXCLUDED.serialized_data, object_repr = EXCLUDED.object_repr"
+            f"FROM ({' UNION ALL '.join(selects)}) v"
         )
         _store_sql_text[:] = [(len(CONTENT), sql)]
     return _store_sql_text[0][1]
+
+
+@functools.cache
+def _revision_sql() -> str:
+    table = connection.ops.quote_name(Revision._meta.db_table)
+    return (
+        f"INSERT INTO {table} (date_created, user_id, comment) "  # noqa: S608 - names from model meta
+        f"VALUES (%(date)s, %(user)s, %(comment)s) RETURNING id"
+    )
 
 
 def _stores_in_database() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _store_parts(sender, revision, versions, **kwargs) -> None:
-    """Write the versions of the parts this revision stores (PostgreSQL; see above)."""
-    started, pending = _pending.get()
-    if not _stores_in_database() or started is None or started != revision.date_created:
+@dataclass
+class Opened:
+    """A revision being made: when, by whom, why, and per plan the parts it stores (the
+    state's `parts`, None for those stored in this one) and the plan's row."""
+
+    date_created: object
+    user_id: int | None = None
+    comment: str = ""
+    plans: dict = field(default_factory=dict)
+    rows: dict = field(default_factory=dict)
+
+
+_opened: ContextVar = ContextVar("plan-history-revision", default=None)
+
+
+@contextlib.contextmanager
+def revision():
+    """One revision for everything recorded inside (a block inside another joins it),
+    saved when the outermost block ends without an error, in its transaction."""
+    current = _opened.get()
+    if current is not None:
+        yield current
         return
-    for plan_id, parts in pending.items():
-        sections = [int(part) for part, stored in parts.items() if stored is None and part != "plan"]
-        own = plan_id if "plan" in parts and parts["plan"] is None else None
-        if sections or own is not None:
-            db = router.db_for_write(Section)
-            params = {"revision": revision.pk, "db": db, "sections": sections, "own": own}
+    current = Opened(date_created=timezone.now())
+    token = _opened.set(current)
+    try:
+        yield current
+        if current.plans and not (connection.in_atomic_block and transaction.get_rollback()):
+            with transaction.atomic(savepoint=False):  # no savepoint inside a transaction
+                _save(current)
+    finally:
+        _opened.reset(token)
+
+
+def _save(opened: Opened) -> None:
+    db = router.db_for_write(Section)
+    if _stores_in_database():
+        params = {"date": opened.date_created, "user": opened.user_id, "comment": opened.comment}
+        ((revision_id,),) = fetch_prepared("history revision", _revision_sql(), params)
+        for plan_id, parts in opened.plans.items():
+            sections = [int(part) for part, stored in parts.items() if stored is None and part != "plan"]
+            own = plan_id if parts.get("plan", 0) is None else None
+            params = {
+                "revision": revision_id, "db": db, "plan": plan_id, "parts": json.dumps(parts),
+                "sections": sections, "own": own,
+            }
             fetch_prepared("history parts", _store_sql(), params, fetch=False)
+        return
+    from django.core import serializers
 
-
-# The parts added to the revision being made, per plan: (that revision's start, {plan id: parts}).
-_pending: ContextVar = ContextVar("plan-history-pending", default=(None, {}))
+    revision = Revision.objects.create(date_created=opened.date_created, user_id=opened.user_id, comment=opened.comment)
+    versions = []
+    for plan_id, parts in opened.plans.items():
+        rows = [opened.rows[plan_id]]
+        if parts.get("plan", 0) is None:
+            rows.extend(own_rows(plan_id))
+        rows.extend(section_rows(sorted(int(p) for p, stored in parts.items() if stored is None and p != "plan")))
+        versions.extend(
+            Version(
+                revision=revision, object_id=str(row.pk), content_type=_type(type(row)), db=db, format="json",
+                serialized_data=serializers.serialize("json", [row]), object_repr=str(row),
+            )
+            for row in rows
+        )
+        PlanHistoryState.objects.create(revision=revision, plan_id=plan_id, parts=parts)
+    Version.objects.bulk_create(versions)
 
 
 def _previous_state(plan_id: int) -> PlanHistoryState | None:
@@ -390,16 +455,14 @@ def record(plan: Plan, comment: str = "", *, sections=None, own: bool = True, st
     `sections`: the ids of the sections this save changed (None: it may have changed
     anything, the whole plan is stored); `own`: it changed the plan's own rows. Sections
     that are new since the last revision are stored too; deleted ones leave the state.
-    Every part not stored here keeps pointing at the revision that stored it last.
+    Every part not stored here keeps pointing at the revision that stored it last. The
+    rows are stored as they are when the revision is saved.
     `stored`: the plan's row as it is now in this transaction (plan_touch has it from its
-    UPDATE … RETURNING); without it the row is read.
+    UPDATE … RETURNING); without it the row is read (SQLite stores it; PostgreSQL reads
+    it again when it writes the revision).
     """
-    with reversion.create_revision(atomic=False):
-        started, pending = _pending.get()
-        if started != reversion.get_date_created():
-            started, pending = reversion.get_date_created(), {}
-            _pending.set((started, pending))
-        parts = pending.get(plan.pk)
+    with revision() as opened:
+        parts = opened.plans.get(plan.pk)
         current = None
         if parts is None:
             previous = _previous_state(plan.pk)
@@ -416,25 +479,14 @@ def record(plan: Plan, comment: str = "", *, sections=None, own: bool = True, st
             del parts[part]
         changed = current if sections is None else {int(pk) for pk in sections} & current
         changed |= {pk for pk in current if str(pk) not in parts}
-        if stored is None:
-            stored = Plan.objects.select_related("area").get(pk=plan.pk)  # its __str__ names the area
-        rows = [stored]
-        in_database = _stores_in_database()  # else reversion serialises the rows (SQLite)
         if own or sections is None or "plan" not in parts:
-            if not in_database:
-                rows.extend(own_rows(plan))
             parts["plan"] = None
-        if not in_database:
-            rows.extend(section_rows(sorted(changed)))
-        for row in rows:
-            reversion.add_to_revision(row)
         parts.update({str(pk): None for pk in changed})
-        if plan.pk not in pending:
-            pending[plan.pk] = parts
-            # The dict is the meta row's own: later records in this revision update it.
-            reversion.add_meta(PlanHistoryState, plan_id=plan.pk, parts=parts)
+        opened.plans[plan.pk] = parts
+        if not _stores_in_database():
+            opened.rows[plan.pk] = stored if stored is not None else Plan.objects.select_related("area").get(pk=plan.pk)
         if comment:
-            reversion.set_comment(comment)
+            opened.comment = comment
 
 
 def state_of(plan: Plan, revision) -> PlanHistoryState:

@@ -491,10 +491,11 @@ class TestWriteQueries:
     """What an htmx card save asks the database, whatever the section holds: the person,
     the plan, the section, the card, the three lists of choices, the lock, the card's
     UPDATE, one statement for both revisions, the history (its last state with the
-    section ids, the revision, the plan's row and its check, its state, and on
-    PostgreSQL one INSERT … SELECT of the section and its rows, where other databases
-    read them and django-reversion checks each table), the order for the saved row's
-    ↑/↓, and the transaction around it (BEGIN, a savepoint and its release, COMMIT)."""
+    section ids, the revision, and on PostgreSQL one statement in which the database
+    writes the versions of the plan row, the section and its rows and the state, where
+    other databases read the rows and write their versions and the state), the order for
+    the saved row's ↑/↓, and the transaction around it (BEGIN, a savepoint and its
+    release, COMMIT)."""
 
     def test_a_card_save_costs_the_same_few_queries_for_one_card_or_forty(self, client, people, django_assert_num_queries):
         from plans import services
@@ -513,8 +514,8 @@ class TestWriteQueries:
         from django.db import connection
 
         # PostgreSQL raises both revisions in one statement, reads the history's last
-        # state with the section ids in one and writes the section's versions in one.
-        expected = 22 if connection.vendor == "postgresql" else 29
+        # state with the section ids in one and writes the versions and state in one.
+        expected = 19 if connection.vendor == "postgresql" else 25
         save("Eerste keer.")  # the first history state of the plan is written here
         with django_assert_num_queries(expected):  # with the revision read for the form (1)
             assert save("Een keer.").status_code == 200

@@ -231,12 +231,12 @@ def test_a_save_stores_the_changed_section_not_the_whole_plan(people):
 
 
 def test_two_writes_in_one_request_are_one_revision_that_restores_both(client, people):
-    import reversion
+    from plans import history
 
     client.force_login(people.coordinator)
     plan = people.plan
     cards, story = plan.sections.get(kind="cards"), plan.sections.get(kind="text")
-    with reversion.create_revision():
+    with history.revision():
         services.card_add(section=cards, kind=cards.card_kinds.first(), theme=plan.themes.get(), text="Samen")
         services.section_update(section=Section.objects.get(pk=story.pk), intro="Samen geschreven.")
     both = _latest(plan)
@@ -342,7 +342,6 @@ def test_every_row_the_history_stores_reads_back_as_it_is(demo):
     back what was there."""
     import json
 
-    import reversion
     from django.core import serializers
     from reversion.models import Version
 
@@ -350,7 +349,7 @@ def test_every_row_the_history_stores_reads_back_as_it_is(demo):
 
     seen = set()
     for plan in Plan.objects.all():  # together the demo plans hold every kind of row
-        with reversion.create_revision():
+        with history.revision():
             services.plan_touch(plan=plan)  # says nothing of what changed: the whole plan
         versions = Version.objects.filter(revision=_latest(plan)).select_related("content_type")
         for version in versions:
