@@ -95,7 +95,12 @@ def test_the_coordinator_puts_a_photo_on_the_cover_without_the_admin(plan, login
     expect(page.get_by_text("De omslag is opgeslagen.")).to_be_visible()
     preview = page.get_by_role("img", name="Omslagfoto: Binnenstad")
     expect(preview).to_be_visible()
-    assert preview.evaluate("img => img.naturalWidth") == 320  # served to the browser, not a broken image
+    # Served to the browser, not a broken image (visible is not yet loaded: wait for either).
+    loaded = """img => img.complete ? img.naturalWidth : new Promise(done => {
+        img.addEventListener("load", () => done(img.naturalWidth), {once: true});
+        img.addEventListener("error", () => done(0), {once: true});
+    })"""
+    assert preview.evaluate(loaded) == 320
     stored = Plan.objects.select_related("area__organisation").get(pk=plan.pk)
     assert stored.cover_image.name.endswith(".jpg") and stored.cover_image.url in plan_html(stored)
 
