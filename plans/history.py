@@ -283,9 +283,9 @@ def _json_fields(model, alias: str) -> str:
     return "(" + " || ".join(f"jsonb_build_object({c})" for c in chunks) + ")::json"
 
 
-def _part_select(model, rule: "_Rule", lookup: str) -> str:
+def _part_select(model, rule: "_Rule", lookup: str, plan_param: str = "own") -> str:
     """SELECT the version columns of `model`'s rows in the sections `%(sections)s` (a
-    section part) or of the plan `%(own)s` (the plan's own rows)."""
+    section part) or of the plan `%(<plan_param>)s` (the plan's own rows, or its row)."""
     quote = connection.ops.quote_name
     meta = model._meta
     alias, joins, current = "t", [], model
@@ -301,7 +301,7 @@ def _part_select(model, rule: "_Rule", lookup: str) -> str:
         where = f"{alias}.{quote(current._meta.get_field('section').column)} = ANY(%(sections)s::bigint[])"
     else:
         top = dict(CONTENT)[current] if current is not model else lookup
-        where = f"{alias}.{quote(current._meta.get_field(top.split('__')[-1]).column)} = %(own)s::bigint"
+        where = f"{alias}.{quote(current._meta.get_field(top.split('__')[-1]).column)} = %({plan_param})s::bigint"
     content_type = (
         f"(SELECT id FROM {quote(ContentType._meta.db_table)} "  # noqa: S608 - names from model meta
         f"WHERE app_label = '{meta.app_label}' AND model = '{meta.model_name}')"
@@ -323,7 +323,7 @@ def _store_sql() -> str:
     if not _store_sql_text or _store_sql_text[0][0] != len(CONTENT):
         quote = connection.ops.quote_name
         lookups = dict(CONTENT)
-        plan_row = _part_select(Plan, _Rule("plan", None, None), "id").replace("%(own)s", "%(plan)s")
+        plan_row = _part_select(Plan, _Rule("plan", None, None), "id", plan_param="plan")
         selects = [plan_row, *(_part_select(model, rule, lookups[model]) for model, rule in rules().items())]
         columns = "revision_id, object_id, content_type_id, db, format, serialized_data, object_repr"
         states = quote(PlanHistoryState._meta.db_table)
@@ -385,17 +385,23 @@ def revision():
         _opened.reset(token)
 
 
+def _stored_here(parts: dict) -> tuple[list[int], bool]:
+    """Of a plan's parts in the revision being saved: the sections it stores, and whether
+    it stores the plan's own rows (None: stored in this revision)."""
+    sections = sorted(int(part) for part, stored in parts.items() if stored is None and part != "plan")
+    return sections, "plan" in parts and parts["plan"] is None
+
+
 def _save(opened: Opened) -> None:
     db = router.db_for_write(Section)
     if _stores_in_database():
         params = {"date": opened.date_created, "user": opened.user_id, "comment": opened.comment}
         ((revision_id,),) = fetch_prepared("history revision", _revision_sql(), params)
         for plan_id, parts in opened.plans.items():
-            sections = [int(part) for part, stored in parts.items() if stored is None and part != "plan"]
-            own = plan_id if parts.get("plan", 0) is None else None
+            sections, own = _stored_here(parts)
             params = {
                 "revision": revision_id, "db": db, "plan": plan_id, "parts": json.dumps(parts),
-                "sections": sections, "own": own,
+                "sections": sections, "own": plan_id if own else None,
             }
             fetch_prepared("history parts", _store_sql(), params, fetch=False)
         return
@@ -404,10 +410,8 @@ def _save(opened: Opened) -> None:
     revision = Revision.objects.create(date_created=opened.date_created, user_id=opened.user_id, comment=opened.comment)
     versions = []
     for plan_id, parts in opened.plans.items():
-        rows = [opened.rows[plan_id]]
-        if parts.get("plan", 0) is None:
-            rows.extend(own_rows(plan_id))
-        rows.extend(section_rows(sorted(int(p) for p, stored in parts.items() if stored is None and p != "plan")))
+        sections, own = _stored_here(parts)
+        rows = [opened.rows[plan_id], *(own_rows(plan_id) if own else ()), *section_rows(sections)]
         versions.extend(
             Version(
                 revision=revision, object_id=str(row.pk), content_type=_type(type(row)), db=db, format="json",
