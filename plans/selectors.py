@@ -10,7 +10,7 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Valu
 from django.http import Http404
 
 from .document import Cell, PlanDocument, SectionView, TableRow, TableView, plan_document
-from .models import Area, Membership, Organisation, Plan
+from .models import Area, Membership, Organisation, Plan, Section
 from .prepared import Columns, fetch_prepared
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "get_plan_for_user",
     "get_organisation_for_user",
     "get_plan_header_for_user",
+    "get_section_for_user",
     "plan_document",
     "role_for_user",
 ]
@@ -95,20 +96,41 @@ def get_plan_for_user(user, code, *, roles: tuple[str, ...] | None = None) -> Pl
     (`_plan_access_sql`): every edit request starts here, and the ORM spent longer
     compiling this query than the database spent answering it.
     """
+    plan, _section = _plan_access(user, code, roles, None)
+    return plan
+
+
+def get_section_for_user(user, code, section_code, *, roles: tuple[str, ...] | None = None) -> tuple[Plan, Section]:
+    """The plan as get_plan_for_user gives it (the same 404s and 403s) and its section
+    with this code (404 if it has none), in the same one query: every save of a section's
+    editor starts here."""
+    try:
+        db_section = Section._meta.get_field("code").get_db_prep_value(section_code, connection)
+    except ValidationError:
+        raise Http404 from None
+    plan, section = _plan_access(user, code, roles, db_section)
+    if section is None:
+        raise Http404
+    section.plan = plan
+    return plan, section
+
+
+def _plan_access(user, code, roles, db_section) -> tuple[Plan, Section | None]:
     try:
         db_code = Plan._meta.get_field("code").get_db_prep_value(code, connection)
     except ValidationError:
         raise Http404 from None
-    sql, models = _plan_access_sql()
-    rows = fetch_prepared("get_plan_for_user", sql, {"user": user.pk, "code": db_code})
+    with_section = db_section is not None
+    sql, models = _plan_access_sql(with_section)
+    params = {"user": user.pk, "code": db_code, **({"section": db_section} if with_section else {})}
+    rows = fetch_prepared("get_section_for_user" if with_section else "get_plan_for_user", sql, params)
     if not rows:
         raise Http404
     row = rows[0]
-    instances, start = [], 0
+    values, start = [], 0
     for columns in models:
-        instances.append(columns.instance(row[start:start + len(columns)]))
+        values.append(row[start:start + len(columns)])
         start += len(columns)
-    plan, area, organisation = instances
     member_role, staff_of = row[start:]
     staff = user.is_superuser or (user.is_staff and staff_of)
     role = Membership.Role.COORDINATOR if staff else member_role
@@ -116,27 +138,37 @@ def get_plan_for_user(user, code, *, roles: tuple[str, ...] | None = None) -> Pl
         raise Http404
     if roles is not None and role not in roles:
         raise PermissionDenied
+    plan, area, organisation = (columns.instance(v) for columns, v in zip(models[:3], values[:3], strict=True))
     area.organisation = organisation
     plan.area = area
     plan.user_role = role
-    return plan
+    section = None
+    if with_section and values[3][0] is not None:  # the section's id: NULL when the plan has no such section
+        section = models[3].instance(values[3])
+    return plan, section
 
 
 @cache
-def _plan_access_sql() -> tuple[str, list]:
+def _plan_access_sql(with_section: bool = False) -> tuple[str, list]:
     """get_plan_for_user's query: every column of the plan, its area and organisation, the
     user's role in the area and whether the user is staff of its organisation; with it,
-    the three models' columns (plans.prepared.Columns), to make the instances."""
+    the models' columns (plans.prepared.Columns), to make the instances. `with_section`:
+    also every column of the plan's section `%(section)s` (NULLs if it has none)."""
     models = [Columns(Plan, "p"), Columns(Area, "a"), Columns(Organisation, "o")]
-    sql = f"SELECT {', '.join(c.sql for c in models)}, {_access_tail()}"  # noqa: S608 - names from model meta
+    join = ""
+    if with_section:
+        models.append(Columns(Section, "sec"))
+        table = connection.ops.quote_name(Section._meta.db_table)
+        join = f"LEFT JOIN {table} sec ON sec.plan_id = p.id AND sec.code = %(section)s"
+    sql = f"SELECT {', '.join(c.sql for c in models)}, {_access_tail(join)}"  # noqa: S608 - names from model meta
     return sql, models
 
 
 @cache
-def _access_tail() -> str:
+def _access_tail(join: str = "") -> str:
     """What the plan access queries end with: the user's role in the plan's area and
     whether the user is staff of its organisation, from the plan `p` (by `%(code)s`)
-    joined with its area `a` and organisation `o`."""
+    joined with its area `a` and organisation `o` (and `join`)."""
     quote = connection.ops.quote_name
     t = {m.__name__: quote(m._meta.db_table) for m in (Plan, Area, Organisation, Membership)}
     staff = quote(Organisation.staff.through._meta.db_table)
@@ -144,7 +176,7 @@ def _access_tail() -> str:
         f"(SELECT m.role FROM {t['Membership']} m WHERE m.area_id = a.id AND m.user_id = %(user)s LIMIT 1), "  # noqa: S608 - names from model meta
         f"EXISTS (SELECT 1 FROM {staff} s WHERE s.organisation_id = a.organisation_id AND s.user_id = %(user)s) "
         f"FROM {t['Plan']} p JOIN {t['Area']} a ON a.id = p.area_id "
-        f"JOIN {t['Organisation']} o ON o.id = a.organisation_id WHERE p.code = %(code)s"
+        f"JOIN {t['Organisation']} o ON o.id = a.organisation_id {join} WHERE p.code = %(code)s"
     )
 
 

@@ -61,7 +61,7 @@ from .models import (
 from .page_cache import plan_edit_key
 from .prepared import fetch_prepared, rows_of
 from .sanitize import RichTextField, SanitisedTextField, rich_text_media
-from .selectors import get_area_for_user, get_plan_for_user, moved_citations
+from .selectors import get_area_for_user, get_plan_for_user, get_section_for_user, moved_citations
 from .widgets import EditorRenderer
 
 COORDINATOR = Membership.Role.COORDINATOR
@@ -554,12 +554,7 @@ def _plan_edit_action(request, plan: Plan, sections: list[Section]) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 @login_required_keep_draft
 def section_edit(request: HttpRequest, code, section_code) -> HttpResponse:
-    plan = get_plan_for_user(request.user, code, roles=(COORDINATOR, FACILITATOR))
-    try:
-        section = plan.sections.get(code=section_code)
-    except (Section.DoesNotExist, ValidationError):
-        raise Http404 from None
-    section.plan = plan  # the services read it; saves fetching it again
+    plan, section = get_section_for_user(request.user, code, section_code, roles=(COORDINATOR, FACILITATOR))
     if not _may_edit(plan, section):
         raise PermissionDenied
     context = {"plan": plan, "section": section, "conflict": None, "errors": []}
