@@ -104,16 +104,15 @@ def plan_touch(
     given, the whole plan (a service that does not say what it changed). Sections that
     are new are stored anyway, deleted ones drop out.
 
-    One UPDATE … RETURNING for the plan and the section (`_bump_revision`); the plan's row
-    it returns is the one the history stores, so it is not read again.
+    One statement raises the plan's and the section's revision (`_bump_revision`).
     """
     now = timezone.now()
-    stored = _bump_revision(Plan, plan.pk, now, whole_row=True, section_pk=section.pk if section is not None else None)
-    if Plan.area.is_cached(plan):  # the history names the area (the plan's __str__)
+    revision, section_revision, stored = _bump_revision(plan.pk, now, section.pk if section is not None else None)
+    if stored is not None and Plan.area.is_cached(plan):  # the history names the area (the plan's __str__)
         stored.area = plan.area
-    plan.revision, plan.updated = stored.revision, now
+    plan.revision, plan.updated = revision, now
     if section is not None:
-        section.revision = stored.section_revision
+        section.revision = section_revision
         section.updated = now
     if not what and section is not None:
         what = _("Gewijzigd: %(heading)s") % {"heading": section.heading}
@@ -127,49 +126,61 @@ def plan_touch(
     return plan.revision
 
 
-def _bump_revision(model, pk: int, now, *, whole_row: bool = False, section_pk: int | None = None):
-    """Raise a plan's or a section's revision by one: one UPDATE … RETURNING, so one round
-    trip (a queryset update and a read after it are two). Returns the row as stored after
-    the update: all of it with `whole_row` (the history keeps the plan's row), else its
-    revision. revision + 1 in SQL: two concurrent writers each get their own number, and a writer whose
-    transaction rolls back takes its revision with it.
+def _bump_revision(plan_pk: int, now, section_pk: int | None) -> tuple[int, int | None, Plan | None]:
+    """Raise the plan's revision by one, and the section's if one is given; returns the
+    new revisions (the section's None without one) and, where the history needs it (on
+    SQLite), the plan's row as stored after the update. revision + 1 in SQL: two
+    concurrent writers each get their own number, and a writer whose transaction rolls
+    back takes its revision with it.
 
-    With `section_pk` (a plan's row) that section's revision is raised too, its new value
-    in the returned row's `section_revision`: on PostgreSQL in the same statement (an
-    UPDATE in a WITH clause), elsewhere with a second one."""
+    On PostgreSQL one prepared statement (the section's UPDATE in a WITH clause); the
+    history reads the plan's row itself when it writes the revision. Elsewhere an UPDATE …
+    RETURNING per row."""
+    stamp = Plan._meta.get_field("updated").get_db_prep_save(now, connection)
+    if connection.vendor == "postgresql":
+        params = {"now": stamp, "plan": plan_pk, "section": section_pk}
+        rows = fetch_prepared("revision bump", _bump_sql(), params)
+        if not rows:
+            raise Plan.DoesNotExist(f"Plan {plan_pk} does not exist")
+        revision, section_revision = rows[0]
+        if section_pk is not None and section_revision is None:
+            raise Section.DoesNotExist(f"Section {section_pk} does not exist")
+        return revision, section_revision, None
+    stored = _bump_row(Plan, plan_pk, stamp, whole_row=True)
+    section_revision = _bump_row(Section, section_pk, stamp).revision if section_pk is not None else None
+    return stored.revision, section_revision, stored
+
+
+@functools.cache
+def _bump_sql() -> str:
+    quote = connection.ops.quote_name
+    plans, sections = quote(Plan._meta.db_table), quote(Section._meta.db_table)
+    return (
+        f"WITH bumped AS (UPDATE {sections} SET revision = revision + 1, updated = %(now)s "  # noqa: S608 - names from model meta
+        f"WHERE id = %(section)s RETURNING revision) "
+        f"UPDATE {plans} SET revision = revision + 1, updated = %(now)s WHERE id = %(plan)s "
+        f"RETURNING revision, (SELECT revision FROM bumped)"
+    )
+
+
+def _bump_row(model, pk: int, stamp, *, whole_row: bool = False):
+    """One row's revision raised (one UPDATE … RETURNING): the row as stored after it with
+    `whole_row`, else its id and revision."""
     meta = model._meta
     quote = connection.ops.quote_name
-    updated = meta.get_field("updated")
     columns = (
         ", ".join(quote(f.column) for f in meta.concrete_fields)
         if whole_row
         else f"{quote(meta.pk.column)}, {quote('revision')}"
     )
-    stamp = updated.get_db_prep_save(now, connection)
     sql = (
         f"UPDATE {quote(meta.db_table)} SET {quote('revision')} = {quote('revision')} + 1, "  # noqa: S608 - names from model meta
-        f"{quote(updated.column)} = %s WHERE {quote(meta.pk.column)} = %s RETURNING {columns}"
+        f"{quote(meta.get_field('updated').column)} = %s WHERE {quote(meta.pk.column)} = %s RETURNING {columns}"
     )
-    params = [stamp, pk]
-    together = section_pk is not None and connection.vendor == "postgresql"
-    if together:
-        table = quote(Section._meta.db_table)
-        sql = (
-            f"WITH bumped AS (UPDATE {table} SET {quote('revision')} = {quote('revision')} + 1, "  # noqa: S608 - names from model meta
-            f"{quote('updated')} = %s WHERE {quote('id')} = %s RETURNING {quote('revision')}) "
-            f"{sql}, (SELECT {quote('revision')} FROM bumped) AS section_revision"
-        )
-        params = [stamp, section_pk, *params]
-    rows = list(model.objects.raw(sql, params))
+    rows = list(model.objects.raw(sql, [stamp, pk]))
     if not rows:
         raise model.DoesNotExist(f"{meta.object_name} {pk} does not exist")
-    row = rows[0]
-    if section_pk is not None:
-        if not together:
-            row.section_revision = _bump_revision(Section, section_pk, now).revision
-        if row.section_revision is None:
-            raise Section.DoesNotExist(f"Section {section_pk} does not exist")
-    return row
+    return rows[0]
 
 
 def _prerender_key(plan_id: int) -> str:
