@@ -313,38 +313,45 @@ def _part_select(model, rule: "_Rule", lookup: str, plan_param: str = "own") -> 
     )
 
 
-_store_sql_text: list = []
+_store_sql_text: dict = {}
 
 
-def _store_sql() -> str:
+def _store_sql(with_revision: bool = False) -> str:
     """One statement per plan and revision: the state `%(parts)s` of the plan `%(plan)s`,
     and the versions of its row, of every row in the sections `%(sections)s` and, when
-    `%(own)s` is the plan's id, of its own rows; written once."""
-    if not _store_sql_text or _store_sql_text[0][0] != len(CONTENT):
+    `%(own)s` is the plan's id, of its own rows; written once. For the revision
+    `%(revision)s`, or `with_revision`: the revision itself too (`%(date)s`, `%(user)s`,
+    `%(comment)s`), its id returned."""
+    key = (len(CONTENT), with_revision)
+    if key not in _store_sql_text:
         quote = connection.ops.quote_name
         lookups = dict(CONTENT)
         plan_row = _part_select(Plan, _Rule("plan", None, None), "id", plan_param="plan")
         selects = [plan_row, *(_part_select(model, rule, lookups[model]) for model, rule in rules().items())]
         columns = "revision_id, object_id, content_type_id, db, format, serialized_data, object_repr"
-        states = quote(PlanHistoryState._meta.db_table)
-        sql = (
-            f"WITH state AS (INSERT INTO {states} (revision_id, plan_id, parts) "  # noqa: S608 - names from model meta
-            f"VALUES (%(revision)s, %(plan)s, %(parts)s::jsonb)) "
-            f"INSERT INTO {quote(Version._meta.db_table)} ({columns}) "
-            f"SELECT %(revision)s, v.object_id, v.content_type_id, %(db)s, 'json', v.serialized_data, v.object_repr "
-            f"FROM ({' UNION ALL '.join(selects)}) v"
-        )
-        _store_sql_text[:] = [(len(CONTENT), sql)]
-    return _store_sql_text[0][1]
-
-
-@functools.cache
-def _revision_sql() -> str:
-    table = connection.ops.quote_name(Revision._meta.db_table)
-    return (
-        f"INSERT INTO {table} (date_created, user_id, comment) "  # noqa: S608 - names from model meta
-        f"VALUES (%(date)s, %(user)s, %(comment)s) RETURNING id"
-    )
+        states, versions = quote(PlanHistoryState._meta.db_table), quote(Version._meta.db_table)
+        rows = f"FROM ({' UNION ALL '.join(selects)}) v"
+        if with_revision:
+            sql = (
+                f"WITH revision AS (INSERT INTO {quote(Revision._meta.db_table)} (date_created, user_id, comment) "  # noqa: S608 - names from model meta
+                f"VALUES (%(date)s, %(user)s, %(comment)s) RETURNING id), "
+                f"state AS (INSERT INTO {states} (revision_id, plan_id, parts) "
+                f"SELECT id, %(plan)s, %(parts)s::jsonb FROM revision), "
+                f"versions AS (INSERT INTO {versions} ({columns}) "
+                f"SELECT r.id, v.object_id, v.content_type_id, %(db)s, 'json', v.serialized_data, v.object_repr "
+                f"FROM revision r, ({' UNION ALL '.join(selects)}) v) "
+                f"SELECT id FROM revision"
+            )
+        else:
+            sql = (
+                f"WITH state AS (INSERT INTO {states} (revision_id, plan_id, parts) "  # noqa: S608 - names from model meta
+                f"VALUES (%(revision)s, %(plan)s, %(parts)s::jsonb)) "
+                f"INSERT INTO {versions} ({columns}) "
+                f"SELECT %(revision)s, v.object_id, v.content_type_id, %(db)s, 'json', v.serialized_data, v.object_repr "
+                f"{rows}"
+            )
+        _store_sql_text[key] = sql
+    return _store_sql_text[key]
 
 
 def _stores_in_database() -> bool:
@@ -395,15 +402,19 @@ def _stored_here(parts: dict) -> tuple[list[int], bool]:
 def _save(opened: Opened) -> None:
     db = router.db_for_write(Section)
     if _stores_in_database():
-        params = {"date": opened.date_created, "user": opened.user_id, "comment": opened.comment}
-        ((revision_id,),) = fetch_prepared("history revision", _revision_sql(), params)
+        # The revision with the first plan's versions and state, then one per other plan.
+        revision_id = None
         for plan_id, parts in opened.plans.items():
             sections, own = _stored_here(parts)
             params = {
-                "revision": revision_id, "db": db, "plan": plan_id, "parts": json.dumps(parts),
-                "sections": sections, "own": plan_id if own else None,
+                "db": db, "plan": plan_id, "parts": json.dumps(parts), "sections": sections,
+                "own": plan_id if own else None,
             }
-            fetch_prepared("history parts", _store_sql(), params, fetch=False)
+            if revision_id is None:
+                params.update(date=opened.date_created, user=opened.user_id, comment=opened.comment)
+                ((revision_id,),) = fetch_prepared("history revision and parts", _store_sql(with_revision=True), params)
+            else:
+                fetch_prepared("history parts", _store_sql(), {**params, "revision": revision_id}, fetch=False)
         return
     from django.core import serializers
 
