@@ -11,16 +11,35 @@ import logging
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER = 5.0  # seconds
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django's Redis cache client, but one redis-py client per connection pool instead of
+    a new one for every cache call (each copies redis-py's table of some 170 response
+    callbacks: a session read and a save's PDF scheduling paid it on every request).
+    A redis-py client is safe to share: it takes a connection from the pool per command."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class FailOpenRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
         self._down_until = 0.0
         import redis
 
