@@ -78,3 +78,31 @@ def rows_of(model, parent: str, parent_id: int) -> list:
     sql, columns = _rows_sql[key]
     name = f"{model._meta.label_lower} of {parent}"
     return [columns.instance(row) for row in fetch_prepared(name, sql, {"parent": parent_id})]
+
+
+_item_sql: dict = {}
+
+
+def item_of(model, pk: int, section_id: int):
+    """One item of a section (a card, a matrix item, …) as a model instance, or None if the
+    section has no item `pk`; with `is_first` and `is_last`, whether it comes first or last
+    in the section's order ("order", then id), for the ↑/↓ buttons of its row. One
+    prepared statement: every save in a section's editor reads its item."""
+    if model not in _item_sql:
+        quote = connection.ops.quote_name
+        columns = Columns(model, "t")
+        table, section, order = quote(model._meta.db_table), quote(model._meta.get_field("section").column), quote("order")
+        neighbour = f"SELECT 1 FROM {table} o WHERE o.{section} = t.{section} AND (o.{order}, o.id) %s (t.{order}, t.id)"  # noqa: S608 - names from model meta
+        sql = (
+            f"SELECT {columns.sql}, NOT EXISTS ({neighbour % '<'}), NOT EXISTS ({neighbour % '>'}) "  # noqa: S608 - names from model meta
+            f"FROM {table} t WHERE t.id = %(pk)s AND t.{section} = %(section)s"
+        )
+        _item_sql[model] = (sql, columns)
+    sql, columns = _item_sql[model]
+    rows = fetch_prepared(f"{model._meta.label_lower} in section", sql, {"pk": pk, "section": section_id})
+    if not rows:
+        return None
+    *values, is_first, is_last = rows[0]
+    item = columns.instance(values)
+    item.is_first, item.is_last = bool(is_first), bool(is_last)
+    return item

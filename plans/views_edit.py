@@ -59,7 +59,7 @@ from .models import (
     SurveyQuestion,
 )
 from .page_cache import plan_edit_key
-from .prepared import fetch_prepared, rows_of
+from .prepared import fetch_prepared, item_of, rows_of
 from .sanitize import RichTextField, SanitisedTextField, rich_text_media
 from .selectors import get_area_for_user, get_plan_for_user, get_section_for_user, moved_citations
 from .widgets import EditorRenderer
@@ -681,9 +681,11 @@ def _section_action(request, section: Section, context: dict) -> bool:
         messages.success(request, _("Toegevoegd."))
         return True
     try:
-        item = model.objects.get(pk=int(request.POST.get("item", "")), section=section)
-    except (ValueError, model.DoesNotExist):
+        item = item_of(model, int(request.POST.get("item", "")), section.pk)
+    except ValueError:
         raise Http404 from None
+    if item is None:
+        raise Http404
     item.section = section
     if action == "item-delete":
         services.content_delete(item=item, expected_revision=revision)
@@ -941,7 +943,6 @@ def _saved_item(section: Section, item, shared: dict | None = None) -> dict:
     from django.db.models import prefetch_related_objects
 
     model, form_class = _item_form_class(section)
-    ids = list(model.objects.filter(section=section).order_by("order", "id").values_list("pk", flat=True))
     prefetches = _item_prefetches(section, model)
     if prefetches:
         prefetch_related_objects([item], *prefetches)
@@ -949,7 +950,8 @@ def _saved_item(section: Section, item, shared: dict | None = None) -> dict:
     _dress_item(section, item, choices, {})
     form = form_class(instance=item, prefix=f"i{item.pk}")
     _limit_choices(form, section, shared)  # the rows the save chose among
-    return {"item": item, "form": form, "is_first": ids[:1] == [item.pk], "is_last": ids[-1:] == [item.pk]}
+    # Its place was read with it (plans.prepared.item_of); a save does not move it.
+    return {"item": item, "form": form, "is_first": item.is_first, "is_last": item.is_last}
 
 
 def _editor_context(section: Section, context: dict) -> dict:
