@@ -1,5 +1,6 @@
-"""Hot read-only queries as statements PostgreSQL prepares once per connection, and model
-instances made from their rows as the ORM would make them."""
+"""Hot queries as statements PostgreSQL prepares once per connection (the reads every
+edit request makes, and the writes of a save and a drop), and model instances made from
+their rows as the ORM would make them."""
 
 import time
 
@@ -106,3 +107,57 @@ def item_of(model, pk: int, section_id: int):
     item = columns.instance(values)
     item.is_first, item.is_last = bool(is_first), bool(is_last)
     return item
+
+
+_update_sql: dict = {}
+
+
+def update_row(instance, fields: list[str] | None = None) -> None:
+    """Write `fields` of a row that exists (by default every concrete field but its key)
+    with one prepared UPDATE: what `instance.save(update_fields=fields)` writes, each
+    value prepared by its field as the ORM does (an auto_now field stamped), without the
+    ORM compiling the same UPDATE on every save. No model here overrides save() or
+    listens for its signals. Raises DoesNotExist if the row is gone (save() would have
+    inserted it again)."""
+    model = type(instance)
+    meta = model._meta
+    if fields is None:
+        concrete = [f for f in meta.concrete_fields if not f.primary_key]
+    else:
+        concrete = [meta.get_field(name) for name in fields]
+    key = (model, tuple(f.name for f in concrete))
+    if key not in _update_sql:
+        quote = connection.ops.quote_name
+        assignments = ", ".join(f"{quote(f.column)} = %(f{i})s" for i, f in enumerate(concrete))
+        _update_sql[key] = (
+            f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608 - names from model meta
+            f"WHERE {quote(meta.pk.column)} = %(pk)s RETURNING {quote(meta.pk.column)}"
+        )
+    params = {f"f{i}": f.get_db_prep_save(f.pre_save(instance, False), connection) for i, f in enumerate(concrete)}
+    params["pk"] = instance.pk
+    if not fetch_prepared(f"{meta.label_lower} update", _update_sql[key], params):
+        raise model.DoesNotExist(f"{meta.object_name} {instance.pk} does not exist")
+
+
+_reorder_sql: dict = {}
+
+
+def reorder_rows(model, parent: str, parent_id: int, ordered_ids: list[int]) -> bool:
+    """PostgreSQL: give the rows of `model` under one parent (foreign key `parent`) the
+    order of `ordered_ids`, in one prepared statement, if those are exactly its rows;
+    False (nothing written) if they are not (one was added or removed meanwhile)."""
+    key = (model, parent)
+    if key not in _reorder_sql:
+        quote = connection.ops.quote_name
+        table, column, order = quote(model._meta.db_table), quote(model._meta.get_field(parent).column), quote("order")
+        _reorder_sql[key] = (
+            "WITH new AS (SELECT n.id, n.place - 1 AS place "  # noqa: S608 - names from model meta
+            "FROM unnest(%(ids)s::bigint[]) WITH ORDINALITY AS n(id, place)), "
+            f"same AS (SELECT (SELECT array_agg(id ORDER BY id) FROM {table} WHERE {column} = %(parent)s) "
+            "IS NOT DISTINCT FROM (SELECT array_agg(id ORDER BY id) FROM new) AS ok), "
+            f"moved AS (UPDATE {table} t SET {order} = new.place FROM new, same "
+            f"WHERE same.ok AND t.id = new.id AND t.{column} = %(parent)s RETURNING 1) "
+            "SELECT ok FROM same"
+        )
+    ((same,),) = fetch_prepared(f"{model._meta.label_lower} reorder", _reorder_sql[key], {"ids": ordered_ids, "parent": parent_id})
+    return bool(same)

@@ -74,7 +74,7 @@ from .models import (
     contributors_rows,
 )
 from .pdf import content_hash, plan_html, render_pdf
-from .prepared import fetch_prepared
+from .prepared import fetch_prepared, reorder_rows, update_row
 from .selectors import plan_document
 
 logger = logging.getLogger(__name__)
@@ -681,7 +681,7 @@ def section_update(*, section: Section, expected_revision: int | None = None, **
     for name, value in fields.items():
         setattr(section, name, value)
     full_clean(section, exclude=["plan", "parent", "code"])  # its code never changes: no uniqueness query
-    section.save(update_fields=[*fields, "updated"])
+    update_row(section, [*fields, "updated"])
     plan_touch(plan=section.plan, section=section)
     return section
 
@@ -726,7 +726,7 @@ def content_update(*, item, expected_revision: int | None = None, **fields):
     # topic). The relations themselves are the caller's to choose from the plan's own.
     item.full_clean(exclude=[f.name for f in item._meta.fields if f.is_relation], validate_constraints=False)
     validate_constraints(item)
-    item.save()
+    update_row(item)
     for name, value in many.items():
         getattr(item, name).set(value)
     plan_touch(plan=section.plan, section=section)
@@ -783,13 +783,18 @@ def section_reorder(*, plan: Plan, parent_id: int | None, ordered_ids: list[int]
 def content_reorder(*, section: Section, model, ordered_ids: list[int], expected_revision: int | None = None) -> None:
     """Put the items of one section in the order given (a drop)."""
     _begin(plan=section.plan, section=section, expected_revision=expected_revision)
-    # Only what a reorder writes; unordered (the default ordering joins section, plan and area).
-    items = {i.pk: i for i in model.objects.filter(section=section).order_by().only("pk", "order")}
-    if set(ordered_ids) != set(items):
-        raise ValidationError(_("De volgorde is intussen veranderd. Laad de pagina opnieuw."))
-    for order, pk in enumerate(ordered_ids):
-        items[pk].order = order
-    model.objects.bulk_update(items.values(), ["order"])
+    changed = _("De volgorde is intussen veranderd. Laad de pagina opnieuw.")
+    if connection.vendor == "postgresql":
+        if not reorder_rows(model, "section", section.pk, ordered_ids):  # one statement, all or nothing
+            raise ValidationError(changed)
+    else:
+        # Only what a reorder writes; unordered (the default ordering joins section, plan and area).
+        items = {i.pk: i for i in model.objects.filter(section=section).order_by().only("pk", "order")}
+        if sorted(ordered_ids) != sorted(items):
+            raise ValidationError(changed)
+        for order, pk in enumerate(ordered_ids):
+            items[pk].order = order
+        model.objects.bulk_update(items.values(), ["order"])
     plan_touch(plan=section.plan, section=section)
 
 

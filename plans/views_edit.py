@@ -903,7 +903,7 @@ def _intro_widget(value: str, section: Section) -> str:
     attrs = {"id": "id_intro", "rows": 10, "class": "utrecht-textarea rich-text", "aria-describedby": "intro-help"}
     if section.plan.status == Plan.Status.ADOPTED:
         attrs["disabled"] = True
-    return RichTextField(required=False).widget.render("intro", value, attrs=attrs)
+    return RichTextField(required=False).widget.render("intro", value, attrs=attrs, renderer=EditorRenderer())
 
 
 def _item_prefetches(section: Section, model) -> list:

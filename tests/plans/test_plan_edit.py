@@ -283,6 +283,24 @@ class TestSectionEdit:
         response = client.post(section_url(cards), {"action": "reorder", "order": order, "revision": seen}, HTTP_HX_REQUEST="true")
         assert response.status_code == 409
 
+    def test_a_drop_that_is_not_exactly_the_sections_items_is_refused_and_changes_nothing(self, client, people, demo):
+        from plans import services
+
+        cards = people.plan.sections.get(kind="cards")
+        kind, theme = cards.card_kinds.first(), people.plan.themes.first()
+        ids = [services.card_add(section=cards, kind=kind, theme=theme, text=text).pk for text in ("Een.", "Twee.", "Drie.")]
+        foreign = Card.objects.exclude(section=cards).first().pk
+        before = fresh(people.plan).revision
+        client.force_login(people.coordinator)
+        for order in ([ids[2], ids[1]], [ids[2], ids[1], ids[0], foreign], [ids[2], ids[2], ids[1], ids[0]], [ids[2], ids[1], foreign]):
+            response = client.post(section_url(cards), {
+                "action": "reorder", "order": ",".join(map(str, order)), "revision": fresh(cards).revision,
+            }, HTTP_HX_REQUEST="true")
+            assert "De volgorde is intussen veranderd. Laad de pagina opnieuw." in response.content.decode(), order
+        assert list(Card.objects.filter(section=cards).order_by("order", "pk").values_list("pk", flat=True)) == ids
+        assert fresh(people.plan).revision == before
+        assert Card.objects.get(pk=foreign).section != cards
+
     def test_without_htmx_an_item_save_and_a_reorder_go_back_to_the_editor(self, client, people):
         from plans import services
 
