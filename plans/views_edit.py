@@ -196,7 +196,11 @@ def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
             field.queryset = queryset()
             continue
         if name not in shared:
-            field.queryset = queryset()  # not read: a multiple choice field filters it on a save
+            # A multiple choice field filters its queryset on a save. A single one looks a
+            # posted value up among the rows (to_python below) and is given an empty
+            # queryset, cheaper to make than the plan's: nothing outside the rows is there.
+            multiple = isinstance(field, forms.ModelMultipleChoiceField)
+            field.queryset = queryset() if multiple else lists[name][0]._base_manager.none()
             rows = rows_of(*lists[name])
             shared[name] = (rows, _choices(field, rows), field.queryset)
         rows, choices, field.queryset = shared[name]  # never read again: the rows stand in for it

@@ -183,6 +183,23 @@ class TestSectionEdit:
         assert response.status_code == 200
         assert not Card.objects.exists()
 
+    def test_a_saved_card_cannot_take_a_theme_or_kind_of_another_plan(self, client, people, demo):
+        from plans import services
+
+        cards = people.plan.sections.get(kind="cards")
+        kind, theme = cards.card_kinds.first(), people.plan.themes.first()
+        card = services.card_add(section=cards, kind=kind, theme=theme, text="Een.")
+        other_cards = demo.binnenstad.sections.filter(kind="cards").first()
+        client.force_login(people.coordinator)
+        for field, value in (("theme", demo.binnenstad.themes.first().pk), ("kind", other_cards.card_kinds.first().pk)):
+            data = {f"i{card.pk}-kind": kind.pk, f"i{card.pk}-theme": theme.pk, f"i{card.pk}-topic": "", f"i{card.pk}-text": "Twee."}
+            data[f"i{card.pk}-{field}"] = value
+            response = client.post(section_url(cards), {
+                "action": "item-save", "item": card.pk, "revision": fresh(cards).revision, **data,
+            }, HTTP_HX_REQUEST="true")
+            assert "Selecteer een geldige keuze" in response.content.decode(), field
+            assert fresh(card).text == "Een." and fresh(card).theme == theme and fresh(card).kind == kind
+
     def test_the_htmx_branch_returns_the_section_form_with_heading_notices_and_revision(self, client, people):
         client.force_login(people.coordinator)
         story = people.plan.sections.get(kind="text")
