@@ -11,22 +11,40 @@ def fetch_prepared(name: str, sql: str, params: dict, *, fetch: bool = True) -> 
     """Run a hot query; on PostgreSQL as a statement prepared once per connection, because
     planning these costs more than executing them (Django's cursors bind client-side and
     cannot prepare). `fetch=False`: a statement that returns no rows (an INSERT)."""
+    return fetch_prepared_many([(name, sql, params)], fetch=fetch)[0]
+
+
+def fetch_prepared_many(statements: list[tuple[str, str, dict]], *, fetch: bool = True) -> list[list[tuple]]:
+    """Several hot queries (name, sql, params) as fetch_prepared runs one, the rows of each;
+    on PostgreSQL sent together in one round trip (psycopg's pipeline mode)."""
     if connection.vendor != "postgresql":
+        results = []
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall() if fetch else []
+            for _name, sql, params in statements:
+                cursor.execute(sql, params)
+                results.append(cursor.fetchall() if fetch else [])
+        return results
     import psycopg
 
     connection.ensure_connection()
     started = time.monotonic()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        rows = cursor.fetchall() if fetch else []
+    raw = connection.connection
+    cursors = [psycopg.Cursor(raw) for _ in statements]
+    try:
+        if len(statements) == 1:
+            cursors[0].execute(statements[0][1], statements[0][2], prepare=True)
+        else:
+            with raw.pipeline():
+                for cursor, (_name, sql, params) in zip(cursors, statements, strict=True):
+                    cursor.execute(sql, params, prepare=True)
+        results = [cursor.fetchall() if fetch else [] for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
     if connection.queries_logged:  # keep query counts (tests, debug toolbar) honest
-        connection.queries_log.append(
-            {"sql": f"-- {name} (prepared)", "time": f"{time.monotonic() - started:.3f}"}
-        )
-    return rows
+        elapsed = f"{time.monotonic() - started:.3f}"
+        connection.queries_log.extend({"sql": f"-- {name} (prepared)", "time": elapsed} for name, _sql, _params in statements)
+    return results
 
 
 class Columns:
@@ -61,24 +79,29 @@ class Columns:
 _rows_sql: dict = {}
 
 
-def rows_of(model, parent: str, parent_id: int) -> list:
-    """The rows of `model` under one parent row (its foreign key `parent` is
-    `parent_id`), ordered by "order" and id, as model instances: a prepared statement for
-    the lists every edit form is validated against (a plan's themes, a section's kinds),
-    which the ORM took longer to compile than the database to answer."""
-    key = (model, parent)
-    if key not in _rows_sql:
-        quote = connection.ops.quote_name
-        columns = Columns(model, "t")
-        column = quote(model._meta.get_field(parent).column)
-        sql = (
-            f"SELECT {columns.sql} FROM {quote(model._meta.db_table)} t "  # noqa: S608 - names from model meta
-            f"WHERE t.{column} = %(parent)s ORDER BY t.{quote('order')}, t.id"
-        )
-        _rows_sql[key] = (sql, columns)
-    sql, columns = _rows_sql[key]
-    name = f"{model._meta.label_lower} of {parent}"
-    return [columns.instance(row) for row in fetch_prepared(name, sql, {"parent": parent_id})]
+def rows_of_many(lists: list[tuple]) -> list[list]:
+    """For each (model, parent, parent_id): the rows of `model` under that parent row (its
+    foreign key `parent` is `parent_id`), ordered by "order" and id, as model instances.
+    Prepared statements for the lists every edit form is validated against (a plan's
+    themes, a section's kinds), which the ORM took longer to compile than the database
+    to answer; all sent in one round trip."""
+    statements, makers = [], []
+    for model, parent, parent_id in lists:
+        key = (model, parent)
+        if key not in _rows_sql:
+            quote = connection.ops.quote_name
+            columns = Columns(model, "t")
+            column = quote(model._meta.get_field(parent).column)
+            sql = (
+                f"SELECT {columns.sql} FROM {quote(model._meta.db_table)} t "  # noqa: S608 - names from model meta
+                f"WHERE t.{column} = %(parent)s ORDER BY t.{quote('order')}, t.id"
+            )
+            _rows_sql[key] = (sql, columns)
+        sql, columns = _rows_sql[key]
+        statements.append((f"{model._meta.label_lower} of {parent}", sql, {"parent": parent_id}))
+        makers.append(columns)
+    results = fetch_prepared_many(statements) if statements else []
+    return [[columns.instance(row) for row in rows] for columns, rows in zip(makers, results, strict=True)]
 
 
 _item_sql: dict = {}

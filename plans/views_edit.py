@@ -59,7 +59,7 @@ from .models import (
     SurveyQuestion,
 )
 from .page_cache import plan_edit_key
-from .prepared import fetch_prepared, item_of, rows_of
+from .prepared import fetch_prepared, item_of, rows_of_many
 from .sanitize import RichTextField, SanitisedTextField, rich_text_media
 from .selectors import get_area_for_user, get_plan_for_user, get_section_for_user, moved_citations
 from .widgets import EditorRenderer
@@ -181,13 +181,16 @@ def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
         "topic": lambda: section.card_topics.order_by("order", "id"),
         "parent": lambda: section.goals.filter(parent=None).order_by("order", "id"),
     }
-    # The same rows, read with a prepared statement (plans.prepared.rows_of).
+    # The same rows, read with prepared statements (plans.prepared.rows_of_many).
     lists = {
         "theme": (PlanTheme, "plan", plan.pk),
         "themes": (PlanTheme, "plan", plan.pk),
         "kind": (CardKind, "section", section.pk),
         "topic": (CardTopic, "section", section.pk),
     }
+    # The lists this form needs and `shared` does not hold yet, read in one round trip.
+    wanted = list(dict.fromkeys(lists[name] for name in lists if name in form.fields and name not in shared))
+    read = dict(zip(wanted, rows_of_many(wanted), strict=True))
     for name, queryset in querysets.items():
         if name not in form.fields:
             continue
@@ -201,7 +204,7 @@ def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
             # queryset, cheaper to make than the plan's: nothing outside the rows is there.
             multiple = isinstance(field, forms.ModelMultipleChoiceField)
             field.queryset = queryset() if multiple else lists[name][0]._base_manager.none()
-            rows = rows_of(*lists[name])
+            rows = read[lists[name]]
             shared[name] = (rows, _choices(field, rows), field.queryset)
         rows, choices, field.queryset = shared[name]  # never read again: the rows stand in for it
         field.widget.choices = choices
