@@ -231,6 +231,23 @@ ADOPTED_MESSAGE = _(
 )
 
 
+def _save_transaction():
+    """The transaction of the saves an editor makes most (a section's text, an item, a
+    drop): the caller's when there is one (a request's, opened by
+    plans.middleware.RevisionMiddleware), else its own. Such a save first checks (with
+    `_begin`: stale, adopted; then its input) and raises any refusal before it writes
+    anything, so the caller's transaction stays usable for the answer (the conflict
+    view) without a savepoint; its writes go in `_writing()`."""
+    return contextlib.nullcontext() if connection.in_atomic_block else transaction.atomic()
+
+
+def _writing():
+    """A save's writes, inside its transaction without a savepoint (which costs two round
+    trips on every save): an error from here on rolls the whole transaction back (the
+    request answers with an error and nothing of it is kept), never half of it."""
+    return transaction.atomic(savepoint=False)
+
+
 def _begin(*, plan: Plan, section: Section | None = None, expected_revision: int | None = None) -> None:
     """What every write checks first: the plan may still change, and the section is as the
     person editing it saw it (its row is locked until the write commits)."""
@@ -670,19 +687,20 @@ def figure_table_delete(*, table: FigureTable) -> None:
     plan_touch(plan=section.plan, section=section)
 
 
-@transaction.atomic
 def section_update(*, section: Section, expected_revision: int | None = None, **fields) -> Section:
     """Change a section's heading, intro, contents entry, numbering or appendix flag."""
-    _begin(plan=section.plan, section=section, expected_revision=expected_revision)
-    allowed = {"heading", "contents_label", "intro", "numbered", "appendix", "card_rows"}
-    unknown = set(fields) - allowed
-    if unknown:
-        raise TypeError(f"section_update cannot change {', '.join(sorted(unknown))}")
-    for name, value in fields.items():
-        setattr(section, name, value)
-    full_clean(section, exclude=["plan", "parent", "code"])  # its code never changes: no uniqueness query
-    update_row(section, [*fields, "updated"])
-    plan_touch(plan=section.plan, section=section)
+    with _save_transaction():
+        _begin(plan=section.plan, section=section, expected_revision=expected_revision)
+        allowed = {"heading", "contents_label", "intro", "numbered", "appendix", "card_rows"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise TypeError(f"section_update cannot change {', '.join(sorted(unknown))}")
+        for name, value in fields.items():
+            setattr(section, name, value)
+        full_clean(section, exclude=["plan", "parent", "code"])  # its code never changes: no uniqueness query
+        with _writing():
+            update_row(section, [*fields, "updated"])
+            plan_touch(plan=section.plan, section=section)
     return section
 
 
@@ -712,24 +730,25 @@ def _pop_many(model, fields: dict) -> dict:
     return {name: fields.pop(name) for name in list(fields) if name in names}
 
 
-@transaction.atomic
 def content_update(*, item, expected_revision: int | None = None, **fields):
     """Change fields of any item of a plan (a card, a matrix item, a table row, …)."""
     section = _section_of(item)
-    _begin(plan=section.plan, section=section, expected_revision=expected_revision)
-    many = _pop_many(type(item), fields)
-    for name, value in fields.items():
-        setattr(item, name, value)
-    if isinstance(item, Card) and item.theme_id is not None and item.theme.plan_id != item.plan_id:
-        raise ValidationError(_("Dit thema hoort niet bij dit plan."))
-    # Its fields, and every constraint (also those on its relations: a card's theme or
-    # topic). The relations themselves are the caller's to choose from the plan's own.
-    item.full_clean(exclude=[f.name for f in item._meta.fields if f.is_relation], validate_constraints=False)
-    validate_constraints(item)
-    update_row(item)
-    for name, value in many.items():
-        getattr(item, name).set(value)
-    plan_touch(plan=section.plan, section=section)
+    with _save_transaction():
+        _begin(plan=section.plan, section=section, expected_revision=expected_revision)
+        many = _pop_many(type(item), fields)
+        for name, value in fields.items():
+            setattr(item, name, value)
+        if isinstance(item, Card) and item.theme_id is not None and item.theme.plan_id != item.plan_id:
+            raise ValidationError(_("Dit thema hoort niet bij dit plan."))
+        # Its fields, and every constraint (also those on its relations: a card's theme or
+        # topic). The relations themselves are the caller's to choose from the plan's own.
+        item.full_clean(exclude=[f.name for f in item._meta.fields if f.is_relation], validate_constraints=False)
+        validate_constraints(item)
+        with _writing():
+            update_row(item)
+            for name, value in many.items():
+                getattr(item, name).set(value)
+            plan_touch(plan=section.plan, section=section)
     return item
 
 
@@ -779,23 +798,28 @@ def section_reorder(*, plan: Plan, parent_id: int | None, ordered_ids: list[int]
     plan_touch(plan=plan, what=_("Volgorde van de onderdelen gewijzigd"), changed=siblings.values())
 
 
-@transaction.atomic
 def content_reorder(*, section: Section, model, ordered_ids: list[int], expected_revision: int | None = None) -> None:
     """Put the items of one section in the order given (a drop)."""
-    _begin(plan=section.plan, section=section, expected_revision=expected_revision)
     changed = _("De volgorde is intussen veranderd. Laad de pagina opnieuw.")
-    if connection.vendor == "postgresql":
-        if not reorder_rows(model, "section", section.pk, ordered_ids):  # one statement, all or nothing
-            raise ValidationError(changed)
-    else:
+    with _save_transaction():
+        _begin(plan=section.plan, section=section, expected_revision=expected_revision)
+        if connection.vendor == "postgresql":
+            # One statement that writes all or, when the list is not exactly the
+            # section's items, nothing: so that refusal too comes before any write.
+            if not reorder_rows(model, "section", section.pk, ordered_ids):
+                raise ValidationError(changed)
+            with _writing():
+                plan_touch(plan=section.plan, section=section)
+            return
         # Only what a reorder writes; unordered (the default ordering joins section, plan and area).
         items = {i.pk: i for i in model.objects.filter(section=section).order_by().only("pk", "order")}
         if sorted(ordered_ids) != sorted(items):
             raise ValidationError(changed)
         for order, pk in enumerate(ordered_ids):
             items[pk].order = order
-        model.objects.bulk_update(items.values(), ["order"])
-    plan_touch(plan=section.plan, section=section)
+        with _writing():
+            model.objects.bulk_update(items.values(), ["order"])
+            plan_touch(plan=section.plan, section=section)
 
 
 @transaction.atomic
