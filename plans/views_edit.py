@@ -593,8 +593,9 @@ def section_edit(request: HttpRequest, code, section_code) -> HttpResponse:
 
 def _htmx_saved(request, section: Section, context: dict) -> HttpResponse | None:
     """After an htmx save, only what it changed instead of the whole editor: a saved item
-    answers with its own row, a section save with the section's form and heading, a drop
-    with nothing to swap (the list already shows the order). Each answer carries the
+    answers with its own row as stored (or with nothing to swap when it was stored as
+    typed: the row shows it already), a section save with the section's form and heading,
+    a drop with nothing to swap (the list already shows the order). Each answer carries the
     section's new revision out of band into every form of the editor (so the next save
     of any of them is no conflict) and the editor's notices. None: redraw the editor."""
     template = "plans/section_edit.html#"
@@ -603,6 +604,10 @@ def _htmx_saved(request, section: Section, context: dict) -> HttpResponse | None
         "adopted": section.plan.status == Plan.Status.ADOPTED,
     }
     action = request.POST.get("action")
+    if action == "item-save" and context.get("stored_as_typed"):
+        # The row already shows what was stored, as it was typed: it stays as it is (and
+        # keeps the focus and the editor's state); only the notices and the revision.
+        return reswap(render(request, template + "item-kept", base), "none")
     if action == "item-save" and "saved_item" in context:
         item = context["saved_item"]
         base.update(_saved_item(section, item, context.get("choices")))
@@ -621,6 +626,28 @@ def _htmx_saved(request, section: Section, context: dict) -> HttpResponse | None
         response["X-Revision"] = str(section.revision)  # read by static/js/sortable-lists.js
         return reswap(response, "none")
     return None
+
+
+def _stored_as_typed(form, item) -> bool:
+    """Whether an item saved from `form` is stored exactly as it was typed: every field a
+    text or a single choice whose posted value is the stored one. A text the sanitiser or
+    a trim changed, or any other kind of field (a number typed "10,7", a date, several
+    themes), gets its row drawn again from what was stored."""
+    for name, field in form.fields.items():
+        posted = form.data.get(form.add_prefix(name), "")
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            return False
+        if isinstance(field, forms.ModelChoiceField):
+            stored = getattr(item, item._meta.get_field(name).attname)
+            stored = "" if stored is None else str(stored)
+        elif isinstance(field, forms.CharField):
+            stored = getattr(item, name)
+            stored = "" if stored is None else stored
+        else:
+            return False
+        if not isinstance(stored, str) or posted != stored:
+            return False
+    return True
 
 
 def _restore_draft(draft, section: Section, context: dict) -> None:
@@ -717,6 +744,7 @@ def _section_action(request, section: Section, context: dict) -> bool:
             return False
         messages.success(request, _("Opgeslagen."))
         context["saved_item"] = item
+        context["stored_as_typed"] = _stored_as_typed(form, item)
         return True
     raise Http404
 

@@ -259,6 +259,40 @@ class TestSectionEdit:
         assert response.status_code == 409 and 'id="editor"' in response.content.decode()
         assert fresh(first).text == "<p>Een kaart.</p>"
 
+    def test_an_htmx_save_stored_as_typed_leaves_the_row_as_it_is_and_one_that_changed_redraws_it(self, client, people):
+        from plans import services
+
+        cards, matrix = people.plan.sections.get(kind="cards"), people.plan.sections.get(kind="matrix")
+        kind, theme = cards.card_kinds.first(), people.plan.themes.first()
+        card = services.card_add(section=cards, kind=kind, theme=theme, text="Een.")
+        item = services.content_add(MatrixItem, section=matrix, title="Koken", text="", impact="high", effort="little")
+        client.force_login(people.coordinator)
+        # What the rich-text editor posts is stored as it is: the row on the page shows the
+        # stored card already, so the answer swaps nothing but the notices and revision.
+        seen = fresh(cards).revision
+        response = client.post(section_url(cards), {
+            "action": "item-save", "item": card.pk, "revision": seen, f"i{card.pk}-kind": kind.pk,
+            f"i{card.pk}-theme": theme.pk, f"i{card.pk}-topic": "", f"i{card.pk}-text": "<p>Een <strong>sterke</strong> buurt.</p>",
+        }, HTTP_HX_REQUEST="true")
+        body = response.content.decode()
+        assert response.status_code == 200 and response["HX-Reswap"] == "none"
+        assert fresh(card).text == "<p>Een <strong>sterke</strong> buurt.</p>"
+        assert "item-editor" not in body and "Opgeslagen." in body and 'id="editor-notices" hx-swap-oob="true"' in body
+        assert f'<input type="hidden" name="revision" value="{seen + 1}" hx-swap-oob=' in body
+        # Text the sanitiser changed, a trimmed title or a choice field other than a
+        # plan's row: the row is drawn again from what was stored.
+        posts = [
+            (cards, card, {f"i{card.pk}-kind": kind.pk, f"i{card.pk}-theme": theme.pk, f"i{card.pk}-topic": "",
+                           f"i{card.pk}-text": "<p>Een<script>x()</script> buurt.</p>"}),
+            (matrix, item, {f"i{item.pk}-title": " Samen koken ", f"i{item.pk}-text": "", f"i{item.pk}-impact": "high", f"i{item.pk}-effort": "little"}),
+        ]
+        for section, saved, data in posts:
+            response = client.post(section_url(section), {
+                "action": "item-save", "item": saved.pk, "revision": fresh(section).revision, **data,
+            }, HTTP_HX_REQUEST="true")
+            assert response["HX-Reswap"] == "outerHTML" and f'id="item-{saved.pk}"' in response.content.decode()
+        assert fresh(card).text == "<p>Een buurt.</p>" and fresh(item).title == "Samen koken"
+
     def test_a_card_save_the_service_refuses_shows_why_on_the_card_and_keeps_the_typing(self, client, people):
         from plans import services
 
