@@ -235,7 +235,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "gebiedsplan.auth.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with the session's user read by a prepared statement. A
+    # session from before it names Django's own path and asks for one new login.
+    "gebiedsplan.auth.ModelBackend",
 ]
 # Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one user
 # name, or from one address, logins are refused for LOGIN_LOCKOUT_MINUTES. Attempts live

@@ -107,3 +107,27 @@ class TestUnlock:
     def test_the_test_clients_login_still_works(self, client, people):
         assert client.login(username=people.manager.username, password=PASSWORD)
         assert logged_in(client)
+
+
+class TestSignedInPerson:
+    """The session's person is read by gebiedsplan.auth.ModelBackend (a prepared
+    statement): the same rules as Django's own backend."""
+
+    def test_a_login_lasts_and_a_deactivated_or_deleted_person_is_signed_out(self, client, people):
+        assert attempt(client, people.manager.username, PASSWORD).status_code == 302
+        assert logged_in(client)
+        page = client.get(reverse("plans:area_list")).content.decode()
+        assert people.manager.username in page or people.manager.get_full_name() in page
+        people.manager.is_active = False
+        people.manager.save()
+        assert not logged_in(client)
+        assert attempt(client, people.coordinator.username, PASSWORD).status_code == 302
+        assert logged_in(client)
+        people.coordinator.delete()
+        assert not logged_in(client)
+
+    def test_a_changed_password_signs_out_the_other_sessions(self, client, people):
+        assert attempt(client, people.manager.username, PASSWORD).status_code == 302
+        people.manager.set_password("een-heel-ander-wachtwoord")
+        people.manager.save()
+        assert not logged_in(client)
