@@ -36,7 +36,7 @@
         var ids = Array.prototype.map.call(rows(list), function (row) { return row.dataset.id; });
         var from = list.dataset.revisionFrom;
         var source = from ? document.querySelector(from) : null;
-        var body = new FormData();
+        var body = new URLSearchParams();  // sent urlencoded, as a form without files is
         body.append("action", "reorder");
         body.append("order", ids.join(","));
         body.append("parent", list.dataset.parent || "");
