@@ -330,25 +330,27 @@ def _store_sql(with_revision: bool = False) -> str:
         selects = [plan_row, *(_part_select(model, rule, lookups[model]) for model, rule in rules().items())]
         columns = "revision_id, object_id, content_type_id, db, format, serialized_data, object_repr"
         states, versions = quote(PlanHistoryState._meta.db_table), quote(Version._meta.db_table)
-        rows = f"FROM ({' UNION ALL '.join(selects)}) v"
+
+        def versions_of(revision: str) -> str:
+            return (
+                f"INSERT INTO {versions} ({columns}) "  # noqa: S608 - names from model meta
+                f"SELECT {revision}, v.object_id, v.content_type_id, %(db)s, 'json', v.serialized_data, v.object_repr "
+                f"FROM ({' UNION ALL '.join(selects)}) v"
+            )
+
         if with_revision:
             sql = (
                 f"WITH revision AS (INSERT INTO {quote(Revision._meta.db_table)} (date_created, user_id, comment) "  # noqa: S608 - names from model meta
                 f"VALUES (%(date)s, %(user)s, %(comment)s) RETURNING id), "
                 f"state AS (INSERT INTO {states} (revision_id, plan_id, parts) "
                 f"SELECT id, %(plan)s, %(parts)s::jsonb FROM revision), "
-                f"versions AS (INSERT INTO {versions} ({columns}) "
-                f"SELECT r.id, v.object_id, v.content_type_id, %(db)s, 'json', v.serialized_data, v.object_repr "
-                f"FROM revision r, ({' UNION ALL '.join(selects)}) v) "
+                f"versions AS ({versions_of('(SELECT id FROM revision)')}) "
                 f"SELECT id FROM revision"
             )
         else:
             sql = (
                 f"WITH state AS (INSERT INTO {states} (revision_id, plan_id, parts) "  # noqa: S608 - names from model meta
-                f"VALUES (%(revision)s, %(plan)s, %(parts)s::jsonb)) "
-                f"INSERT INTO {versions} ({columns}) "
-                f"SELECT %(revision)s, v.object_id, v.content_type_id, %(db)s, 'json', v.serialized_data, v.object_repr "
-                f"{rows}"
+                f"VALUES (%(revision)s, %(plan)s, %(parts)s::jsonb)) {versions_of('%(revision)s')}"
             )
         _store_sql_text[key] = sql
     return _store_sql_text[key]
