@@ -59,7 +59,7 @@ from .models import (
     SurveyQuestion,
 )
 from .page_cache import plan_edit_key
-from .prepared import fetch_prepared, item_of, rows_of_many
+from .prepared import fetch_prepared, item_statement, rows_of_many, rows_statement, run
 from .sanitize import RichTextField, SanitisedTextField, rich_text_media
 from .selectors import get_area_for_user, get_plan_for_user, get_section_for_user, moved_citations
 from .widgets import EditorRenderer
@@ -161,14 +161,33 @@ def _item_form_class_of(kind: str):
     return model, modelform_factory(model, form=_ItemForm, fields=fields, formfield_callback=_formfield)
 
 
-def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
+def _choice_lists(section: Section) -> dict:
+    """Per choice field: the rows it chooses among, as (model, parent, parent id) for
+    plans.prepared.rows_statement."""
+    plan_id = section.plan_id
+    return {
+        "theme": (PlanTheme, "plan", plan_id),
+        "themes": (PlanTheme, "plan", plan_id),
+        "kind": (CardKind, "section", section.pk),
+        "topic": (CardTopic, "section", section.pk),
+    }
+
+
+def _wanted_lists(fields, section: Section, shared: dict) -> list[tuple]:
+    """The lists a form with these fields needs and `shared` does not hold yet."""
+    lists = _choice_lists(section)
+    return list(dict.fromkeys(lists[name] for name in lists if name in fields and name not in shared))
+
+
+def _limit_choices(form, section: Section, shared: dict | None = None, read: dict | None = None) -> None:
     """Choices that belong to this plan and section only (themes, kinds, topics, goals).
 
     Each field's rows are read once per `shared` (one dict for all the item forms of a
     section, or of one request: the form that validates a save and the saved row shown
     after it), so that a section with many items costs one query per field, not one per
     item. A form's widget gets its choices from those rows, and a posted choice is looked
-    up among them (a model choice field would ask the database for it again).
+    up among them (a model choice field would ask the database for it again). `read`:
+    lists already read (_wanted_lists, sent with the request's other reads).
     """
     shared = {} if shared is None else shared
     plan = section.plan
@@ -182,15 +201,11 @@ def _limit_choices(form, section: Section, shared: dict | None = None) -> None:
         "parent": lambda: section.goals.filter(parent=None).order_by("order", "id"),
     }
     # The same rows, read with prepared statements (plans.prepared.rows_of_many).
-    lists = {
-        "theme": (PlanTheme, "plan", plan.pk),
-        "themes": (PlanTheme, "plan", plan.pk),
-        "kind": (CardKind, "section", section.pk),
-        "topic": (CardTopic, "section", section.pk),
-    }
+    lists = _choice_lists(section)
     # The lists this form needs and `shared` does not hold yet, read in one round trip.
-    wanted = list(dict.fromkeys(lists[name] for name in lists if name in form.fields and name not in shared))
-    read = dict(zip(wanted, rows_of_many(wanted), strict=True))
+    read = dict(read or {})
+    wanted = [key for key in _wanted_lists(form.fields, section, shared) if key not in read]
+    read.update(zip(wanted, rows_of_many(wanted), strict=True))
     for name, queryset in querysets.items():
         if name not in form.fields:
             continue
@@ -715,9 +730,13 @@ def _section_action(request, section: Section, context: dict) -> bool:
         messages.success(request, _("Toegevoegd."))
         return True
     try:
-        item = item_of(model, int(request.POST.get("item", "")), section.pk)
+        pk = int(request.POST.get("item", ""))
     except ValueError:
         raise Http404 from None
+    # A save validates against the section's choice lists: read with its item.
+    shared = context.setdefault("choices", {})
+    wanted = _wanted_lists(form_class.base_fields, section, shared) if action == "item-save" else []
+    item, *lists = run(item_statement(model, pk, section.pk), *(rows_statement(*key) for key in wanted))
     if item is None:
         raise Http404
     item.section = section
@@ -731,7 +750,7 @@ def _section_action(request, section: Section, context: dict) -> bool:
     if action == "item-save":
         form = form_class(request.POST, instance=item, prefix=f"i{item.pk}")
         form.validate_model = False  # content_update validates the item
-        _limit_choices(form, section, context.setdefault("choices", {}))
+        _limit_choices(form, section, shared, read=dict(zip(wanted, lists, strict=True)))
         if not form.is_valid():
             context.setdefault("item_forms", {})[item.pk] = form
             return False
@@ -985,7 +1004,7 @@ def _saved_item(section: Section, item, shared: dict | None = None) -> dict:
     _dress_item(section, item, choices, {})
     form = form_class(instance=item, prefix=f"i{item.pk}")
     _limit_choices(form, section, shared)  # the rows the save chose among
-    # Its place was read with it (plans.prepared.item_of); a save does not move it.
+    # Its place was read with it (plans.prepared.item_statement); a save does not move it.
     return {"item": item, "form": form, "is_first": item.is_first, "is_last": item.is_last}
 
 
