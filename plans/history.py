@@ -54,7 +54,7 @@ from .models import (
     SurveyQuestion,
     contributors_rows,
 )
-from .prepared import Columns, fetch_prepared
+from .prepared import Columns, Statement, fetch_prepared, run
 from .sanitize import looks_like_html
 
 # Everything a plan holds, in an order in which a restore can save it (parents first),
@@ -436,19 +436,33 @@ def _save(opened: Opened) -> None:
     Version.objects.bulk_create(versions)
 
 
+UNREAD = object()  # record's `previous` when the caller did not read it
+
+
 def _previous_state(plan_id: int) -> PlanHistoryState | None:
     """The plan's last history state, with the ids of the plan's sections as they are now
-    (`section_ids`) in the same query, prepared once per connection on PostgreSQL: every
-    save asks it, and the ORM took longer to compile it than the database to answer."""
+    (`section_ids`) in the same query on PostgreSQL (previous_state_statement)."""
     if connection.vendor != "postgresql":
         return PlanHistoryState.objects.filter(plan_id=plan_id).order_by("-revision_id").first()
-    rows = fetch_prepared("history previous state", _previous_state_sql(), {"plan": plan_id})
-    if not rows:
-        return None
-    *row, section_ids = rows[0]
-    state = _state_columns().instance(row)
-    state.section_ids = section_ids
-    return state
+    return run(previous_state_statement(plan_id))[0]
+
+
+def previous_state_statement(plan_id: int) -> Statement:
+    """PostgreSQL: the plan's last history state and its sections' ids as a prepared
+    statement (every save asks it, and the ORM took longer to compile it than the
+    database to answer), to send with the save's other statements. Read it after the
+    plan's row is locked (its revision bump, or a save's lock), so that no other save of
+    the plan commits a state in between."""
+
+    def state(rows):
+        if not rows:
+            return None
+        *row, section_ids = rows[0]
+        found = _state_columns().instance(row)
+        found.section_ids = section_ids
+        return found
+
+    return Statement("history previous state", _previous_state_sql(), {"plan": plan_id}, state)
 
 
 @functools.cache
@@ -466,7 +480,9 @@ def _previous_state_sql() -> str:
     )
 
 
-def record(plan: Plan, comment: str = "", *, sections=None, own: bool = True, stored: Plan | None = None) -> None:
+def record(
+    plan: Plan, comment: str = "", *, sections=None, own: bool = True, stored: Plan | None = None, previous=UNREAD
+) -> None:
     """Add the plan to the revision being made (one is opened if there is none).
 
     `sections`: the ids of the sections this save changed (None: it may have changed
@@ -477,12 +493,15 @@ def record(plan: Plan, comment: str = "", *, sections=None, own: bool = True, st
     `stored`: the plan's row as it is now in this transaction (plan_touch has it from its
     UPDATE … RETURNING); without it the row is read (SQLite stores it; PostgreSQL reads
     it again when it writes the revision).
+    `previous`: the plan's last state as previous_state_statement read it, with the
+    plan's row locked (a pipelined save sends it with its writes); else it is read here.
     """
     with revision() as opened:
         parts = opened.plans.get(plan.pk)
         current = None
         if parts is None:
-            previous = _previous_state(plan.pk)
+            if previous is UNREAD:
+                previous = _previous_state(plan.pk)
             if previous is None:
                 sections = None
                 parts = {}

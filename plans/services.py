@@ -74,7 +74,16 @@ from .models import (
     contributors_rows,
 )
 from .pdf import content_hash, plan_html, render_pdf
-from .prepared import fetch_prepared, reorder_rows, update_row
+from .prepared import (
+    Guard,
+    Statement,
+    fetch_prepared,
+    reorder_rows,
+    reorder_statement,
+    run,
+    update_row,
+    update_statement,
+)
 from .selectors import plan_document
 
 logger = logging.getLogger(__name__)
@@ -110,6 +119,19 @@ def plan_touch(
     revision, section_revision, stored = _bump_revision(plan.pk, now, section.pk if section is not None else None)
     if stored is not None and Plan.area.is_cached(plan):  # the history names the area (the plan's __str__)
         stored.area = plan.area
+    return _touched(
+        plan=plan, section=section, what=what, changed=changed, own=own, now=now,
+        revisions=(revision, section_revision), stored=stored,
+    )
+
+
+def _touched(
+    *, plan: Plan, section: Section | None, what: str, changed, own, now, revisions: tuple, stored=None,
+    previous=history.UNREAD,
+) -> int:
+    """What follows a revision bump (plan_touch's, or a pipelined save's): the new
+    revisions on the instances, the history record, the PDF scheduled."""
+    revision, section_revision = revisions
     plan.revision, plan.updated = revision, now
     if section is not None:
         section.revision = section_revision
@@ -117,10 +139,10 @@ def plan_touch(
     if not what and section is not None:
         what = _("Gewijzigd: %(heading)s") % {"heading": section.heading}
     if section is None and changed is None and own is None:
-        history.record(plan, what, stored=stored)
+        history.record(plan, what, stored=stored, previous=previous)
     else:
         ids = {s.pk for s in changed or ()} | ({section.pk} if section is not None else set())
-        history.record(plan, what, sections=ids, own=bool(own), stored=stored)
+        history.record(plan, what, sections=ids, own=bool(own), stored=stored, previous=previous)
     if settings.PDF_PRERENDER:
         transaction.on_commit(partial(_schedule_prerender, plan.pk, plan.revision))
     return plan.revision
@@ -152,13 +174,15 @@ def _bump_revision(plan_pk: int, now, section_pk: int | None) -> tuple[int, int 
 
 
 @functools.cache
-def _bump_sql() -> str:
+def _bump_sql(guard: str = "") -> str:
+    """The revision bump; with `guard` (SQL), only if that holds (both rows or neither)."""
     quote = connection.ops.quote_name
     plans, sections = quote(Plan._meta.db_table), quote(Section._meta.db_table)
+    condition = f" AND {guard}" if guard else ""
     return (
         f"WITH bumped AS (UPDATE {sections} SET revision = revision + 1, updated = %(now)s "  # noqa: S608 - names from model meta
-        f"WHERE id = %(section)s RETURNING revision) "
-        f"UPDATE {plans} SET revision = revision + 1, updated = %(now)s WHERE id = %(plan)s "
+        f"WHERE id = %(section)s{condition} RETURNING revision) "
+        f"UPDATE {plans} SET revision = revision + 1, updated = %(now)s WHERE id = %(plan)s{condition} "
         f"RETURNING revision, (SELECT revision FROM bumped)"
     )
 
@@ -254,26 +278,110 @@ def _begin(*, plan: Plan, section: Section | None = None, expected_revision: int
     if section is not None and expected_revision is not None:
         # One query on every save: the section's revision, its row locked, with its plan's
         # status beside it; the whole row only when it is stale (for the conflict view).
-        rows = fetch_prepared("section lock", _lock_sql(), {"section": section.pk})
-        if not rows:
-            raise Section.DoesNotExist(f"Section {section.pk} does not exist")
-        revision, plan_status = rows[0]
-        if plan_status == Plan.Status.ADOPTED:
-            raise ValidationError(str(ADOPTED_MESSAGE))
-        if revision != int(expected_revision):
-            raise StaleEdit(Section.objects.get(pk=section.pk))
+        _check_lock(fetch_prepared("section lock", _lock_sql(), {"section": section.pk}), section, expected_revision)
     elif Plan.objects.filter(pk=plan.pk, status=Plan.Status.ADOPTED).exists():
         raise ValidationError(str(ADOPTED_MESSAGE))
 
 
 @functools.cache
-def _lock_sql() -> str:
+def _lock_sql(plan_too: bool = False) -> str:
+    """The section's revision and its plan's status, the section's row locked (and with
+    `plan_too` the plan's, as strongly as its revision bump will)."""
+    quote = connection.ops.quote_name
+    sections, plans = quote(Section._meta.db_table), quote(Plan._meta.db_table)
+    lock = ""
+    if connection.features.has_select_for_update_of:
+        lock = " FOR UPDATE OF s" + (" FOR NO KEY UPDATE OF p" if plan_too else "")
+    return (
+        f"SELECT s.revision, p.status FROM {sections} s JOIN {plans} p ON p.id = s.plan_id "  # noqa: S608 - names from model meta
+        f"WHERE s.id = %(section)s" + lock
+    )
+
+
+def _check_lock(rows: list, section: Section, expected_revision) -> None:
+    """Raise the refusal the section lock's answer calls for, if any."""
+    if not rows:
+        raise Section.DoesNotExist(f"Section {section.pk} does not exist")
+    revision, plan_status = rows[0]
+    if plan_status == Plan.Status.ADOPTED:
+        raise ValidationError(str(ADOPTED_MESSAGE))
+    if revision != int(expected_revision):
+        raise StaleEdit(Section.objects.get(pk=section.pk))
+
+
+# --- a save in one section, in one round trip (PostgreSQL) ---------------------------------
+#
+# The saves an editor makes most (an item, a section's text, a drop) send everything up
+# to the history's record as one pipeline (plans.prepared.run): the section lock, the
+# save's writes, the revision bump and the plan's last history state. The lock comes first
+# and locks the section's and the plan's rows; every write after it carries a guard, the
+# same check the lock's answer is held to (the revision the editor saw, a plan not
+# adopted), so that a refused save writes nothing: the lock's rows cannot change before
+# this transaction ends, and each later statement reads them afresh. The writes come
+# before the bump (the guard reads the section's revision as the editor saw it), and the
+# history state after the lock (no other save of the plan can commit in between).
+
+
+def _pipelined(expected_revision) -> bool:
+    return connection.vendor == "postgresql" and expected_revision is not None
+
+
+def _section_guard(section: Section, expected_revision) -> Guard:
+    """The check every write of a pipelined save carries."""
+    return Guard(_guard_sql(), {
+        "guard_section": section.pk, "guard_revision": int(expected_revision), "guard_adopted": Plan.Status.ADOPTED,
+    })
+
+
+@functools.cache
+def _guard_sql() -> str:
     quote = connection.ops.quote_name
     sections, plans = quote(Section._meta.db_table), quote(Plan._meta.db_table)
     return (
-        f"SELECT s.revision, p.status FROM {sections} s JOIN {plans} p ON p.id = s.plan_id "  # noqa: S608 - names from model meta
-        f"WHERE s.id = %(section)s" + (" FOR UPDATE OF s" if connection.features.has_select_for_update_of else "")
+        f"EXISTS (SELECT 1 FROM {sections} gs JOIN {plans} gp ON gp.id = gs.plan_id "  # noqa: S608 - names from model meta
+        "WHERE gs.id = %(guard_section)s AND gs.revision = %(guard_revision)s AND gp.status <> %(guard_adopted)s)"
     )
+
+
+@functools.cache
+def _same_items_sql(model) -> str:
+    """The guard of a drop: the ids `%(guard_ids)s` are exactly the section's items."""
+    quote = connection.ops.quote_name
+    table, column = quote(model._meta.db_table), quote(model._meta.get_field("section").column)
+    return (
+        f"(SELECT array_agg(gi.id ORDER BY gi.id) FROM {table} gi WHERE gi.{column} = %(guard_section)s) "  # noqa: S608 - names from model meta
+        "IS NOT DISTINCT FROM (SELECT array_agg(n ORDER BY n) FROM unnest(%(guard_ids)s::bigint[]) n)"
+    )
+
+
+def _save_in_section(
+    *, section: Section, expected_revision, writes: list[Statement], guard: Guard, refusal: str = ""
+) -> list:
+    """Check and write a save in one section in one round trip (see above): raises the
+    refusal (StaleEdit, adopted) with nothing written, else returns the writes' results;
+    the revisions are raised and the history records the section (as plan_touch does).
+    A guard may check more than the section's (a drop: its list): when that does not
+    hold, nothing is written either and `refusal` is raised (a ValidationError).
+    Call inside the save's transaction, outside `_writing()` (a refusal is raised here)."""
+    plan = section.plan
+    now = timezone.now()
+    stamp = Plan._meta.get_field("updated").get_db_prep_save(now, connection)
+    bump = Statement(
+        "revision bump", _bump_sql(guard.sql), {"now": stamp, "plan": plan.pk, "section": section.pk, **guard.params}
+    )
+    lock = Statement("section lock", _lock_sql(plan_too=True), {"section": section.pk})
+    lock_rows, *results, bumped, previous = run(lock, *writes, bump, history.previous_state_statement(plan.pk))
+    _check_lock(lock_rows, section, expected_revision)
+    if not bumped or bumped[0][1] is None:  # the section's guard holds while the lock does: the rest of it did not
+        if refusal:
+            raise ValidationError(refusal)
+        raise RuntimeError(f"the revision bump of section {section.pk} wrote nothing")
+    with _writing():
+        _touched(
+            plan=plan, section=section, what="", changed=None, own=None, now=now, revisions=bumped[0],
+            previous=previous,
+        )
+    return results
 
 
 def _section_of(item) -> Section:
@@ -689,15 +797,22 @@ def figure_table_delete(*, table: FigureTable) -> None:
 
 def section_update(*, section: Section, expected_revision: int | None = None, **fields) -> Section:
     """Change a section's heading, intro, contents entry, numbering or appendix flag."""
+    allowed = {"heading", "contents_label", "intro", "numbered", "appendix", "card_rows"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"section_update cannot change {', '.join(sorted(unknown))}")
     with _save_transaction():
-        _begin(plan=section.plan, section=section, expected_revision=expected_revision)
-        allowed = {"heading", "contents_label", "intro", "numbered", "appendix", "card_rows"}
-        unknown = set(fields) - allowed
-        if unknown:
-            raise TypeError(f"section_update cannot change {', '.join(sorted(unknown))}")
+        pipelined = _pipelined(expected_revision)
+        if not pipelined:
+            _begin(plan=section.plan, section=section, expected_revision=expected_revision)
         for name, value in fields.items():
             setattr(section, name, value)
         full_clean(section, exclude=["plan", "parent", "code"])  # its code never changes: no uniqueness query
+        if pipelined:
+            guard = _section_guard(section, expected_revision)
+            writes = [update_statement(section, [*fields, "updated"], guard=guard)]
+            _save_in_section(section=section, expected_revision=expected_revision, writes=writes, guard=guard)
+            return section
         with _writing():
             update_row(section, [*fields, "updated"])
             plan_touch(plan=section.plan, section=section)
@@ -734,7 +849,9 @@ def content_update(*, item, expected_revision: int | None = None, **fields):
     """Change fields of any item of a plan (a card, a matrix item, a table row, …)."""
     section = _section_of(item)
     with _save_transaction():
-        _begin(plan=section.plan, section=section, expected_revision=expected_revision)
+        pipelined = _pipelined(expected_revision)
+        if not pipelined:
+            _begin(plan=section.plan, section=section, expected_revision=expected_revision)
         many = _pop_many(type(item), fields)
         for name, value in fields.items():
             setattr(item, name, value)
@@ -744,6 +861,17 @@ def content_update(*, item, expected_revision: int | None = None, **fields):
         # topic). The relations themselves are the caller's to choose from the plan's own.
         item.full_clean(exclude=[f.name for f in item._meta.fields if f.is_relation], validate_constraints=False)
         validate_constraints(item)
+        if pipelined and not many:
+            guard = _section_guard(section, expected_revision)
+            (written,) = _save_in_section(
+                section=section, expected_revision=expected_revision, writes=[update_statement(item, guard=guard)],
+                guard=guard,
+            )
+            if not written:  # the lock held it (see _save_in_section): the item is gone
+                raise type(item).DoesNotExist(f"{type(item).__name__} {item.pk} does not exist")
+            return item
+        if pipelined:  # several themes: their rows are set after the item's, before the history
+            _begin(plan=section.plan, section=section, expected_revision=expected_revision)
         with _writing():
             update_row(item)
             for name, value in many.items():
@@ -802,6 +930,16 @@ def content_reorder(*, section: Section, model, ordered_ids: list[int], expected
     """Put the items of one section in the order given (a drop)."""
     changed = _("De volgorde is intussen veranderd. Laad de pagina opnieuw.")
     with _save_transaction():
+        if _pipelined(expected_revision):
+            # The drop and the bump both check, beside the section's guard, that the list
+            # is exactly the section's items: else nothing is written.
+            guard = _section_guard(section, expected_revision)
+            guard = Guard(f"{guard.sql} AND {_same_items_sql(model)}", {**guard.params, "guard_ids": ordered_ids})
+            _save_in_section(
+                section=section, expected_revision=expected_revision, guard=guard, refusal=changed,
+                writes=[reorder_statement(model, "section", section.pk, ordered_ids, guard=guard)],
+            )
+            return
         _begin(plan=section.plan, section=section, expected_revision=expected_revision)
         if connection.vendor == "postgresql":
             # One statement that writes all or, when the list is not exactly the
