@@ -12,6 +12,7 @@ import contextlib
 import functools
 import io
 import logging
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
@@ -217,16 +218,40 @@ def _schedule_prerender(plan_id: int, revision: int) -> None:
     """Ask the worker to render the plan's PDF once edits have settled. One task waits per
     plan, not one per edit: a cache key marks it, and an edit that finds the key leaves
     it to that task, which sees the edit's revision when it runs and waits again
-    (plan_export_prerender). A save costs one Redis command instead of a Celery message,
-    and a morning of edits leaves one task in the worker, not hundreds. Only an
+    (plan_export_prerender). A save costs one Redis command instead of a Celery message
+    (none while a task this process queued waits: `_queued_here`), and a morning of
+    edits leaves one task in the worker, not hundreds. Only an
     optimisation: without a broker the download renders on request as before; with the
     cache down every edit queues its own task, as before."""
+    key = _prerender_key(plan_id)
+    if time.monotonic() < _queued_here.get(key, 0):
+        return  # this process queued the plan's task, which has not started: it sees this edit
     timeout = settings.PDF_PRERENDER_SETTLE_SECONDS * 4  # a lost task blocks nothing for long
-    if cache.add(_prerender_key(plan_id), revision, timeout) or getattr(cache, "is_down", False):
+    if cache.add(key, revision, timeout):
+        if _queue_prerender(plan_id, revision):
+            _remember_queued(key)
+    elif getattr(cache, "is_down", False):
         _queue_prerender(plan_id, revision)
 
 
-def _queue_prerender(plan_id: int, revision: int) -> None:
+# Per plan whose task this process queued: until when (time.monotonic()) that task has
+# surely not started. A task runs no earlier than its countdown, and it reads the plan's
+# revision when it starts, so an edit made before then needs no Redis command of its own:
+# an editor's saves in quick succession skip it. A margin covers the clocks of the web
+# and worker machines differing. The task, run in this process (tests), forgets its entry.
+_queued_here: dict[str, float] = {}
+
+
+def _remember_queued(key: str) -> None:
+    settle = settings.PDF_PRERENDER_SETTLE_SECONDS
+    now = time.monotonic()
+    if len(_queued_here) > 1000:  # entries past their time: drop them
+        for old in [k for k, until in _queued_here.items() if until <= now]:
+            _queued_here.pop(old, None)
+    _queued_here[key] = now + settle - min(5, settle / 2)
+
+
+def _queue_prerender(plan_id: int, revision: int) -> bool:
     from .tasks import prerender_plan_pdf
 
     try:
@@ -234,6 +259,8 @@ def _queue_prerender(plan_id: int, revision: int) -> None:
     except (BrokerError, ConnectionError, TimeoutError) as exc:
         cache.delete(_prerender_key(plan_id))
         logger.warning("Could not schedule the PDF of plan %s: broker unavailable (%s)", plan_id, exc)
+        return False
+    return True
 
 
 def plan_export_prerender(*, plan_id: int, revision: int) -> PlanExport | None:
@@ -241,6 +268,7 @@ def plan_export_prerender(*, plan_id: int, revision: int) -> PlanExport | None:
     settling time) unless a PDF of this content exists or is being made. Edited since: a
     task waits for the latest revision to settle in turn."""
     cache.delete(_prerender_key(plan_id))  # edits from here on queue their own task
+    _queued_here.pop(_prerender_key(plan_id), None)
     plan = Plan.objects.select_related("area__organisation").filter(pk=plan_id).first()
     if plan is None:
         return None
