@@ -238,8 +238,8 @@ _reorder_sql: dict = {}
 def reorder_statement(model, parent: str, parent_id: int, ordered_ids: list[int], *, guard: Guard | None = None) -> Statement:
     """PostgreSQL: give the rows of `model` under one parent (foreign key `parent`) the
     order of `ordered_ids`, in one prepared statement, if those are exactly its rows (and
-    the `guard` holds). Its result: False (nothing written) if they are not (one was added
-    or removed meanwhile)."""
+    the `guard` holds). Its result: whether they are; when they are not (one was added or
+    removed meanwhile), nothing is written, nor when the guard does not hold."""
     key = (model, parent, guard.sql if guard else "")
     if key not in _reorder_sql:
         quote = connection.ops.quote_name

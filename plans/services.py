@@ -304,8 +304,9 @@ def _begin(*, plan: Plan, section: Section | None = None, expected_revision: int
     """What every write checks first: the plan may still change, and the section is as the
     person editing it saw it (its row is locked until the write commits)."""
     if section is not None and expected_revision is not None:
-        # One query on every save: the section's revision, its row locked, with its plan's
-        # status beside it; the whole row only when it is stale (for the conflict view).
+        # One query (a pipelined save sends it with its writes: _save_in_section): the
+        # section's revision, its row locked, with its plan's status beside it; the whole
+        # row only when it is stale (for the conflict view).
         _check_lock(fetch_prepared("section lock", _lock_sql(), {"section": section.pk}), section, expected_revision)
     elif Plan.objects.filter(pk=plan.pk, status=Plan.Status.ADOPTED).exists():
         raise ValidationError(str(ADOPTED_MESSAGE))
