@@ -370,6 +370,14 @@ class Opened:
     comment: str = ""
     plans: dict = field(default_factory=dict)
     rows: dict = field(default_factory=dict)
+    # The request's person, read when a save stores the revision itself (store_statement).
+    user: object = None
+    # Stored with a save (store_statement): the revision's id, as which user and comment,
+    # the plans stored so, and those of them recorded again since (stored anew at the end).
+    revision_id: int | None = None
+    stored_as: tuple = ()
+    stored: set = field(default_factory=set)
+    again: set = field(default_factory=set)
 
 
 _opened: ContextVar = ContextVar("plan-history-revision", default=None)
@@ -405,8 +413,12 @@ def _save(opened: Opened) -> None:
     db = router.db_for_write(Section)
     if _stores_in_database():
         # The revision with the first plan's versions and state, then one per other plan.
-        revision_id = None
+        revision_id = opened.revision_id
+        if revision_id is not None and not _stored_before(opened):
+            revision_id = None  # rolled back with its savepoint: everything is stored as usual
         for plan_id, parts in opened.plans.items():
+            if plan_id in opened.stored and plan_id not in opened.again:
+                continue
             sections, own = _stored_here(parts)
             params = {
                 "db": db, "plan": plan_id, "parts": json.dumps(parts), "sections": sections,
@@ -434,6 +446,121 @@ def _save(opened: Opened) -> None:
         )
         PlanHistoryState.objects.create(revision=revision, plan_id=plan_id, parts=parts)
     Version.objects.bulk_create(versions)
+
+
+def _stored_before(opened: Opened) -> bool:
+    """A revision a save stored itself (store_statement), at the end of the block: a plan
+    recorded again since is stored anew (its versions and state in the revision are
+    dropped; only that save's plan was stored so, before any other), and the revision
+    takes the block's user and comment if they changed. False if the revision is gone
+    (a savepoint around the save was rolled back, and the save with it): the plans are
+    then all stored as usual."""
+    if not opened.again and len(opened.plans) == 1 and (opened.user_id, opened.comment) == opened.stored_as:
+        return True  # what a request with one save leaves: nothing more to write
+    if not Revision.objects.filter(pk=opened.revision_id).exists():
+        opened.stored.clear()
+        return False
+    if opened.again:
+        Version.objects.filter(revision_id=opened.revision_id).delete()
+        PlanHistoryState.objects.filter(revision_id=opened.revision_id).delete()
+    if (opened.user_id, opened.comment) != opened.stored_as:
+        Revision.objects.filter(pk=opened.revision_id).update(user_id=opened.user_id, comment=opened.comment)
+    return True
+
+
+def store_statement(*, plan_id: int, section_id: int, comment: str, bump: str, params: dict) -> Statement | None:
+    """PostgreSQL, for a save in one section that is the first of its revision: one
+    statement that raises the revisions (`bump`: the section's UPDATE condition, as the
+    save's guard) and, if it did, writes the whole revision as `_save` would (the
+    revision, the state with its parts worked out from the plan's last state as `record`
+    does, the versions of the plan's row, of the section and what is in it, and of
+    sections new since), so that the save needs no round trip of its own for its history.
+    None when the revision being made already holds a plan (the save is recorded as
+    usual). Its result: the plan's and the section's new revisions, and the revision's
+    id and parts (all None when the bump's condition did not hold); pass it to
+    `stored_with_save`. Send it after the save's lock (the plan's row locked) and writes."""
+    opened = _opened.get()
+    if opened is None or opened.plans or not _stores_in_database():
+        return None
+    user = opened.user
+    user_id = user.pk if user is not None and getattr(user, "is_authenticated", False) else opened.user_id
+    values = {
+        **params, "plan": plan_id, "section": section_id, "db": router.db_for_write(Section),
+        "date": opened.date_created, "user": user_id, "comment": comment,
+    }
+    return Statement("history with the revision bump", _store_with_bump_sql(bump), values)
+
+
+def stored_with_save(rows: list, *, plan_id: int, comment: str, user_id) -> tuple | None:
+    """Note in the revision being made what store_statement wrote; returns the new
+    revisions (plan, section), or None if it wrote nothing."""
+    plan_revision, section_revision, revision_id, parts = rows[0]
+    if plan_revision is None:
+        return None
+    opened = _opened.get()
+    opened.revision_id = revision_id
+    opened.plans[plan_id] = json.loads(parts)
+    opened.stored.add(plan_id)
+    opened.comment = comment
+    opened.stored_as = (user_id, comment)
+    return plan_revision, section_revision
+
+
+_store_with_bump_text: dict = {}
+
+
+def _store_with_bump_sql(bump: str) -> str:
+    """store_statement's SQL (see there), written once per condition."""
+    key = (len(CONTENT), bump)
+    if key in _store_with_bump_text:
+        return _store_with_bump_text[key]
+    quote = connection.ops.quote_name
+    lookups = dict(CONTENT)
+    tables = {m: quote(m._meta.db_table) for m in (Plan, Section, PlanHistoryState, Revision, Version)}
+    todo_sections, todo_own = "(SELECT sections FROM todo)::bigint[]", "(SELECT CASE WHEN own THEN %(plan)s::bigint END FROM todo)"
+    # The plan's and the section's rows as the bump left them (its RETURNING: the rest of
+    # the statement reads the table as it was before), the other rows as they are.
+    plan_row = _part_select(Plan, _Rule("plan", None, None), "id", plan_param="plan").replace(
+        f"FROM {tables[Plan]} t ", "FROM bumped_plan t ", 1
+    )
+    selects = [plan_row]
+    for model, rule in rules().items():
+        select = _part_select(model, rule, lookups[model])
+        if model is Section:
+            others = f"(SELECT * FROM bumped_section UNION ALL SELECT * FROM {tables[Section]} o WHERE o.id <> %(section)s)"  # noqa: S608 - names from model meta
+            select = select.replace(f"FROM {tables[Section]} t ", f"FROM {others} t ", 1)
+        selects.append(select.replace("%(sections)s::bigint[]", todo_sections).replace("%(own)s::bigint", todo_own))
+    columns = "revision_id, object_id, content_type_id, db, format, serialized_data, object_repr"
+    stored_in = "COALESCE(NULLIF(p.parts -> {part}, 'null'::jsonb), to_jsonb(p.revision_id))"
+    sql = (
+        f"WITH bumped_section AS (UPDATE {tables[Section]} SET revision = revision + 1, updated = %(now)s "  # noqa: S608 - names from model meta
+        f"WHERE id = %(section)s AND {bump} RETURNING *), "
+        f"bumped_plan AS (UPDATE {tables[Plan]} SET revision = revision + 1, updated = %(now)s "
+        f"WHERE id = %(plan)s AND EXISTS (SELECT 1 FROM bumped_section) RETURNING *), "
+        # record's parts: where each part of the plan is stored (NULL: in this revision).
+        f"prev AS (SELECT s.revision_id, s.parts FROM {tables[PlanHistoryState]} s WHERE s.plan_id = %(plan)s "
+        "ORDER BY s.revision_id DESC LIMIT 1), "
+        "kept AS ("
+        "SELECT c.id::text AS part, CASE WHEN p.revision_id IS NULL OR c.id = %(section)s OR NOT (p.parts ? c.id::text) "
+        f"THEN NULL ELSE {stored_in.format(part='c.id::text')} END AS rev "
+        f"FROM {tables[Section]} c LEFT JOIN prev p ON true WHERE c.plan_id = %(plan)s "
+        "UNION ALL SELECT 'plan', CASE WHEN p.revision_id IS NULL OR NOT (p.parts ? 'plan') "
+        f"THEN NULL ELSE {stored_in.format(part=chr(39) + 'plan' + chr(39))} END FROM (SELECT 1) one LEFT JOIN prev p ON true), "
+        "todo AS (SELECT jsonb_object_agg(part, rev) AS parts, "
+        "COALESCE(array_agg(part::bigint) FILTER (WHERE rev IS NULL AND part <> 'plan'), '{}') AS sections, "
+        "bool_or(part = 'plan' AND rev IS NULL) AS own FROM kept), "
+        f"revision AS (INSERT INTO {tables[Revision]} (date_created, user_id, comment) "
+        "SELECT %(date)s, %(user)s, %(comment)s FROM bumped_plan RETURNING id), "
+        f"state AS (INSERT INTO {tables[PlanHistoryState]} (revision_id, plan_id, parts) "
+        "SELECT r.id, %(plan)s, t.parts FROM revision r, todo t), "
+        f"versions AS (INSERT INTO {tables[Version]} ({columns}) "
+        "SELECT (SELECT id FROM revision), v.object_id, v.content_type_id, %(db)s, 'json', v.serialized_data, v.object_repr "
+        f"FROM ({' UNION ALL '.join(selects)}) v WHERE EXISTS (SELECT 1 FROM revision)) "
+        "SELECT (SELECT revision FROM bumped_plan), (SELECT revision FROM bumped_section), "
+        "(SELECT id FROM revision), (SELECT parts::text FROM todo)"
+    )
+    _store_with_bump_text[key] = sql
+    return sql
 
 
 UNREAD = object()  # record's `previous` when the caller did not read it
@@ -498,6 +625,8 @@ def record(
     """
     with revision() as opened:
         parts = opened.plans.get(plan.pk)
+        if plan.pk in opened.stored:  # stored with a save (store_statement): stored anew at the end
+            opened.again.add(plan.pk)
         current = None
         if parts is None:
             if previous is UNREAD:

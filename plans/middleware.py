@@ -15,6 +15,7 @@ class RevisionMiddleware:
         if request.method in {"GET", "HEAD", "OPTIONS"}:
             return self.get_response(request)
         with transaction.atomic(), history.revision() as opened:
+            opened.user = getattr(request, "user", None)  # read when a save stores its revision itself
             response = self.get_response(request)
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated:

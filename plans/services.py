@@ -128,10 +128,11 @@ def plan_touch(
 
 def _touched(
     *, plan: Plan, section: Section | None, what: str, changed, own, now, revisions: tuple, stored=None,
-    previous=history.UNREAD,
+    previous=history.UNREAD, recorded: bool = False,
 ) -> int:
     """What follows a revision bump (plan_touch's, or a pipelined save's): the new
-    revisions on the instances, the history record, the PDF scheduled."""
+    revisions on the instances, the history record (unless the save `recorded` it with
+    its bump: history.store_statement), the PDF scheduled."""
     revision, section_revision = revisions
     plan.revision, plan.updated = revision, now
     if section is not None:
@@ -139,7 +140,9 @@ def _touched(
         section.updated = now
     if not what and section is not None:
         what = _("Gewijzigd: %(heading)s") % {"heading": section.heading}
-    if section is None and changed is None and own is None:
+    if recorded:
+        pass
+    elif section is None and changed is None and own is None:
         history.record(plan, what, stored=stored, previous=previous)
     else:
         ids = {s.pk for s in changed or ()} | ({section.pk} if section is not None else set())
@@ -395,21 +398,32 @@ def _save_in_section(
     plan = section.plan
     now = timezone.now()
     stamp = Plan._meta.get_field("updated").get_db_prep_save(now, connection)
-    bump = Statement(
-        "revision bump", _bump_sql(guard.sql), {"now": stamp, "plan": plan.pk, "section": section.pk, **guard.params}
-    )
+    params = {"now": stamp, "plan": plan.pk, "section": section.pk, **guard.params}
     lock = Statement("section lock", _lock_sql(plan_too=True), {"section": section.pk})
-    lock_rows, *results, bumped, previous = run(lock, *writes, bump, history.previous_state_statement(plan.pk))
-    _check_lock(lock_rows, section, expected_revision)
-    if not bumped or bumped[0][1] is None:  # the section's guard holds while the lock does: the rest of it did not
-        if refusal:
-            raise ValidationError(refusal)
-        raise RuntimeError(f"the revision bump of section {section.pk} wrote nothing")
-    with _writing():
-        _touched(
-            plan=plan, section=section, what="", changed=None, own=None, now=now, revisions=bumped[0],
-            previous=previous,
-        )
+    what = _("Gewijzigd: %(heading)s") % {"heading": section.heading}
+    with history.revision():
+        # The first save of its revision writes its history in the same statement as the
+        # revision bump (history.store_statement); a later one is recorded as usual.
+        store = history.store_statement(plan_id=plan.pk, section_id=section.pk, comment=what, bump=guard.sql, params=params)
+        if store is not None:
+            lock_rows, *results, stored = run(lock, *writes, store)
+            _check_lock(lock_rows, section, expected_revision)
+            revisions = history.stored_with_save(stored, plan_id=plan.pk, comment=what, user_id=store.params["user"])
+            previous = None
+        else:
+            bump = Statement("revision bump", _bump_sql(guard.sql), params)
+            lock_rows, *results, bumped, previous = run(lock, *writes, bump, history.previous_state_statement(plan.pk))
+            _check_lock(lock_rows, section, expected_revision)
+            revisions = bumped[0] if bumped and bumped[0][1] is not None else None
+        if revisions is None:  # the section's guard holds while the lock does: the rest of it did not
+            if refusal:
+                raise ValidationError(refusal)
+            raise RuntimeError(f"the revision bump of section {section.pk} wrote nothing")
+        with _writing():
+            _touched(
+                plan=plan, section=section, what=what, changed=None, own=None, now=now, revisions=revisions,
+                previous=previous, recorded=store is not None,
+            )
     return results
 
 

@@ -387,3 +387,130 @@ def test_a_changed_card_is_the_only_line_that_changes_among_cards_of_the_same_or
     services.content_update(item=Card.objects.get(text__contains="school"), text="Een nieuwe school")
     (change,) = plan_history(plan)[0].changes
     assert str(change.old) == "Een school" and str(change.new) == "Een <ins>nieuwe</ins> school"
+
+
+def _state(plan, revision):
+    from plans.models import PlanHistoryState
+
+    return PlanHistoryState.objects.get(plan=plan, revision=revision)
+
+
+def test_a_save_that_writes_its_history_with_its_bump_stores_what_a_record_would(demo):
+    """A save in one section writes its history in the same statement as its revision bump
+    (on PostgreSQL: plans.history.store_statement). For a section of every kind in the
+    demo plans: its revision holds the plan row and that section's rows, each reading
+    back as it is now (the bumped plan and section with their new revision), and its
+    state points every other part where the plan's last state did."""
+    import json
+
+    from reversion.models import Version
+
+    seen = set()
+    for plan in Plan.objects.exclude(status=Plan.Status.ADOPTED):
+        for section in Section.objects.filter(plan=plan).order_by("order", "pk"):
+            previous = _state(plan, _latest(plan))
+            services.section_update(section=section, expected_revision=section.revision, heading=section.heading + ".")
+            latest = _latest(plan)
+            versions = Version.objects.filter(revision=latest).select_related("content_type")
+            assert latest.comment == f"Gewijzigd: {section.heading}"
+            kept = {
+                (v.content_type.model_class(), int(v.object_id)) for v in versions
+            }
+            assert len(kept) == versions.count()  # no row twice
+            assert (Plan, plan.pk) in kept and (Section, section.pk) in kept
+            for model, pk in kept:
+                if model is Section:
+                    assert pk == section.pk  # no other section
+                seen.add(model)
+            for version in versions:
+                model = version.content_type.model_class()
+                row = model._base_manager.get(pk=version.object_id)
+                stored = version._object_version.object
+                for f in model._meta.concrete_fields:
+                    expected_value = _to_milliseconds(getattr(row, f.attname))
+                    assert _to_milliseconds(getattr(stored, f.attname)) == expected_value, (model, f.name)
+            expected = {part: previous.stored_in(part) for part in previous.parts}
+            expected[str(section.pk)] = None
+            assert _state(plan, latest).parts == json.loads(json.dumps(expected))
+    from plans.models import (
+        Activity,
+        FigureTableIndicator,
+        Goal,
+        GoalIndicator,
+        InterventionPartner,
+        SurveyAnswer,
+    )
+
+    # Rows one and two steps below a section among them (a table's indicators, an answer).
+    assert {Plan, Section, Card, Activity, FigureTableIndicator, Goal, GoalIndicator, InterventionPartner, SurveyAnswer} <= seen
+
+
+def test_a_second_save_in_the_same_revision_stores_both_sections_once(people):
+    """The first save of a revision writes the history with its bump; a second save of
+    the same plan in that revision (one request, two services) is stored with it: one
+    revision holding both sections, each row once, and restoring it puts both back."""
+    from reversion.models import Version
+
+    from plans import history
+
+    plan = people.plan
+    cards, story = plan.sections.get(kind="cards"), plan.sections.get(kind="text")
+    card = services.card_add(section=cards, kind=cards.card_kinds.first(), theme=plan.themes.get(), text="Een.")
+    before = _latest(plan)
+    with history.revision():
+        services.content_update(item=Card.objects.get(pk=card.pk), expected_revision=Section.objects.get(pk=cards.pk).revision, text="Samen.")
+        story = Section.objects.get(pk=story.pk)
+        services.section_update(section=story, expected_revision=story.revision, intro="Samen geschreven.")
+    both = _latest(plan)
+    assert both.pk != before.pk
+    assert sorted(c.heading for c in plan_history(plan)[0].changes) == ["Het verhaal", "Krachten en kansen"]
+    parts = _state(plan, both).parts
+    assert parts[str(cards.pk)] is None and parts[str(story.pk)] is None
+    versions = Version.objects.filter(revision=both)
+    assert versions.count() == len({(v.content_type_id, v.object_id) for v in versions})
+    assert sorted(v.object_id for v in versions if v.content_type.model == "section") == sorted([str(cards.pk), str(story.pk)])
+    assert both.comment == "Gewijzigd: Het verhaal"  # the last save's, as for any revision
+    # Changed since; restoring the revision puts both back.
+    services.content_update(item=Card.objects.get(pk=card.pk), text="Later.")
+    services.section_update(section=Section.objects.get(pk=story.pk), intro="Later geschreven.")
+    services.plan_restore(plan=Plan.objects.get(pk=plan.pk), revision_id=both.pk)
+    assert Card.objects.get(pk=card.pk).text == "Samen."
+    assert Section.objects.get(pk=story.pk).intro == "Samen geschreven."
+
+
+def test_saves_in_two_plans_in_one_revision_are_both_kept(people, demo):
+    from plans import history
+
+    first, second = people.plan, demo.eemland
+    story = first.sections.get(kind="text")
+    other = second.sections.filter(kind="text").first()
+    with history.revision():
+        services.section_update(section=story, expected_revision=story.revision, intro="In het eerste plan.")
+        services.section_update(section=other, expected_revision=other.revision, intro="In het tweede plan.")
+    assert _latest(first).pk == _latest(second).pk
+    assert [c.heading for c in plan_history(first)[0].changes] == [story.heading]
+    assert [c.heading for c in plan_history(second)[0].changes] == [other.heading]
+
+
+def test_a_save_rolled_back_with_its_savepoint_leaves_the_rest_of_its_revision_kept(people, demo):
+    """A save that wrote its history itself, then rolled back with a savepoint around it:
+    the revision it wrote is gone with it, and what else was saved in the same revision
+    is still kept (stored as usual at its end)."""
+    from django.db import transaction
+
+    from plans import history
+
+    story = people.plan.sections.get(kind="text")
+    other = demo.eemland.sections.filter(kind="text").first()
+    with history.revision():
+        try:
+            with transaction.atomic():
+                services.section_update(section=story, expected_revision=story.revision, intro="Teruggedraaid.")
+                raise RuntimeError("changed my mind")
+        except RuntimeError:
+            pass
+        services.section_update(section=other, expected_revision=other.revision, intro="Dit blijft.")
+    assert Section.objects.get(pk=story.pk).intro != "Teruggedraaid."
+    kept = _latest(demo.eemland)
+    assert [c.heading for c in plan_history(demo.eemland)[0].changes] == [other.heading]
+    assert _state(demo.eemland, kept).parts[str(other.pk)] is None
