@@ -140,13 +140,12 @@ def _touched(
         section.updated = now
     if not what and section is not None:
         what = _("Gewijzigd: %(heading)s") % {"heading": section.heading}
-    if recorded:
-        pass
-    elif section is None and changed is None and own is None:
-        history.record(plan, what, stored=stored, previous=previous)
-    else:
-        ids = {s.pk for s in changed or ()} | ({section.pk} if section is not None else set())
-        history.record(plan, what, sections=ids, own=bool(own), stored=stored, previous=previous)
+    if not recorded:
+        if section is None and changed is None and own is None:
+            history.record(plan, what, stored=stored, previous=previous)
+        else:
+            ids = {s.pk for s in changed or ()} | ({section.pk} if section is not None else set())
+            history.record(plan, what, sections=ids, own=bool(own), stored=stored, previous=previous)
     if settings.PDF_PRERENDER:
         transaction.on_commit(partial(_schedule_prerender, plan.pk, plan.revision))
     return plan.revision
