@@ -325,18 +325,11 @@ def _store_sql(with_revision: bool = False) -> str:
     key = (len(CONTENT), with_revision)
     if key not in _store_sql_text:
         quote = connection.ops.quote_name
-        lookups = dict(CONTENT)
-        plan_row = _part_select(Plan, _Rule("plan", None, None), "id", plan_param="plan")
-        selects = [plan_row, *(_part_select(model, rule, lookups[model]) for model, rule in rules().items())]
-        columns = "revision_id, object_id, content_type_id, db, format, serialized_data, object_repr"
-        states, versions = quote(PlanHistoryState._meta.db_table), quote(Version._meta.db_table)
+        selects = _version_selects()
+        states = quote(PlanHistoryState._meta.db_table)
 
         def versions_of(revision: str) -> str:
-            return (
-                f"INSERT INTO {versions} ({columns}) "  # noqa: S608 - names from model meta
-                f"SELECT {revision}, v.object_id, v.content_type_id, %(db)s, 'json', v.serialized_data, v.object_repr "
-                f"FROM ({' UNION ALL '.join(selects)}) v"
-            )
+            return _versions_insert(selects, revision)
 
         if with_revision:
             sql = (
@@ -354,6 +347,25 @@ def _store_sql(with_revision: bool = False) -> str:
             )
         _store_sql_text[key] = sql
     return _store_sql_text[key]
+
+
+def _version_selects() -> list[str]:
+    """The SELECTs of the versions a revision stores of a plan: its row (`%(plan)s`), every
+    row in the sections `%(sections)s`, its own rows when `%(own)s` is its id."""
+    lookups = dict(CONTENT)
+    plan_row = _part_select(Plan, _Rule("plan", None, None), "id", plan_param="plan")
+    return [plan_row, *(_part_select(model, rule, lookups[model]) for model, rule in rules().items())]
+
+
+def _versions_insert(selects: list[str], revision: str, condition: str = "") -> str:
+    """INSERT the versions `selects` give, as revision `revision` (SQL)."""
+    quote = connection.ops.quote_name
+    columns = "revision_id, object_id, content_type_id, db, format, serialized_data, object_repr"
+    return (
+        f"INSERT INTO {quote(Version._meta.db_table)} ({columns}) "  # noqa: S608 - names from model meta
+        f"SELECT {revision}, v.object_id, v.content_type_id, %(db)s, 'json', v.serialized_data, v.object_repr "
+        f"FROM ({' UNION ALL '.join(selects)}) v{condition}"
+    )
 
 
 def _stores_in_database() -> bool:
@@ -515,22 +527,16 @@ def _store_with_bump_sql(bump: str) -> str:
     if key in _store_with_bump_text:
         return _store_with_bump_text[key]
     quote = connection.ops.quote_name
-    lookups = dict(CONTENT)
-    tables = {m: quote(m._meta.db_table) for m in (Plan, Section, PlanHistoryState, Revision, Version)}
+    tables = {m: quote(m._meta.db_table) for m in (Plan, Section, PlanHistoryState, Revision)}
     todo_sections, todo_own = "(SELECT sections FROM todo)::bigint[]", "(SELECT CASE WHEN own THEN %(plan)s::bigint END FROM todo)"
     # The plan's and the section's rows as the bump left them (its RETURNING: the rest of
     # the statement reads the table as it was before), the other rows as they are.
-    plan_row = _part_select(Plan, _Rule("plan", None, None), "id", plan_param="plan").replace(
-        f"FROM {tables[Plan]} t ", "FROM bumped_plan t ", 1
-    )
-    selects = [plan_row]
-    for model, rule in rules().items():
-        select = _part_select(model, rule, lookups[model])
-        if model is Section:
-            others = f"(SELECT * FROM bumped_section UNION ALL SELECT * FROM {tables[Section]} o WHERE o.id <> %(section)s)"  # noqa: S608 - names from model meta
-            select = select.replace(f"FROM {tables[Section]} t ", f"FROM {others} t ", 1)
+    others = f"(SELECT * FROM bumped_section UNION ALL SELECT * FROM {tables[Section]} o WHERE o.id <> %(section)s)"  # noqa: S608 - names from model meta
+    plan_row, *parts = _version_selects()
+    selects = [plan_row.replace(f"FROM {tables[Plan]} t ", "FROM bumped_plan t ", 1)]
+    for select in parts:
+        select = select.replace(f"FROM {tables[Section]} t ", f"FROM {others} t ", 1)
         selects.append(select.replace("%(sections)s::bigint[]", todo_sections).replace("%(own)s::bigint", todo_own))
-    columns = "revision_id, object_id, content_type_id, db, format, serialized_data, object_repr"
     stored_in = "COALESCE(NULLIF(p.parts -> {part}, 'null'::jsonb), to_jsonb(p.revision_id))"
     sql = (
         f"WITH bumped_section AS (UPDATE {tables[Section]} SET revision = revision + 1, updated = %(now)s "  # noqa: S608 - names from model meta
@@ -553,9 +559,7 @@ def _store_with_bump_sql(bump: str) -> str:
         "SELECT %(date)s, %(user)s, %(comment)s FROM bumped_plan RETURNING id), "
         f"state AS (INSERT INTO {tables[PlanHistoryState]} (revision_id, plan_id, parts) "
         "SELECT r.id, %(plan)s, t.parts FROM revision r, todo t), "
-        f"versions AS (INSERT INTO {tables[Version]} ({columns}) "
-        "SELECT (SELECT id FROM revision), v.object_id, v.content_type_id, %(db)s, 'json', v.serialized_data, v.object_repr "
-        f"FROM ({' UNION ALL '.join(selects)}) v WHERE EXISTS (SELECT 1 FROM revision)) "
+        f"versions AS ({_versions_insert(selects, '(SELECT id FROM revision)', ' WHERE EXISTS (SELECT 1 FROM revision)')}) "
         "SELECT (SELECT revision FROM bumped_plan), (SELECT revision FROM bumped_section), "
         "(SELECT id FROM revision), (SELECT parts::text FROM todo)"
     )

@@ -139,7 +139,7 @@ def _touched(
         section.revision = section_revision
         section.updated = now
     if not what and section is not None:
-        what = _("Gewijzigd: %(heading)s") % {"heading": section.heading}
+        what = _changed(section)
     if not recorded:
         if section is None and changed is None and own is None:
             history.record(plan, what, stored=stored, previous=previous)
@@ -149,6 +149,11 @@ def _touched(
     if settings.PDF_PRERENDER:
         transaction.on_commit(partial(_schedule_prerender, plan.pk, plan.revision))
     return plan.revision
+
+
+def _changed(section: Section) -> str:
+    """The history's description of a save in `section`."""
+    return _("Gewijzigd: %(heading)s") % {"heading": section.heading}
 
 
 def _bump_revision(plan_pk: int, now, section_pk: int | None) -> tuple[int, int | None, Plan | None]:
@@ -399,7 +404,7 @@ def _save_in_section(
     stamp = Plan._meta.get_field("updated").get_db_prep_save(now, connection)
     params = {"now": stamp, "plan": plan.pk, "section": section.pk, **guard.params}
     lock = Statement("section lock", _lock_sql(plan_too=True), {"section": section.pk})
-    what = _("Gewijzigd: %(heading)s") % {"heading": section.heading}
+    what = _changed(section)
     with history.revision():
         # The first save of its revision writes its history in the same statement as the
         # revision bump (history.store_statement); a later one is recorded as usual.
