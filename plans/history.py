@@ -50,6 +50,7 @@ from .models import (
     PlanHistoryState,
     PlanTheme,
     Section,
+    SectionKind,
     SurveyAnswer,
     SurveyQuestion,
     contributors_rows,
@@ -349,12 +350,16 @@ def _store_sql(with_revision: bool = False) -> str:
     return _store_sql_text[key]
 
 
-def _version_selects() -> list[str]:
+def _version_selects(models=None) -> list[str]:
     """The SELECTs of the versions a revision stores of a plan: its row (`%(plan)s`), every
-    row in the sections `%(sections)s`, its own rows when `%(own)s` is its id."""
+    row in the sections `%(sections)s`, its own rows when `%(own)s` is its id; with
+    `models`, of those models' rows only (beside the plan's row)."""
     lookups = dict(CONTENT)
     plan_row = _part_select(Plan, _Rule("plan", None, None), "id", plan_param="plan")
-    return [plan_row, *(_part_select(model, rule, lookups[model]) for model, rule in rules().items())]
+    return [
+        plan_row,
+        *(_part_select(model, rule, lookups[model]) for model, rule in rules().items() if models is None or model in models),
+    ]
 
 
 def _versions_insert(selects: list[str], revision: str, condition: str = "") -> str:
@@ -480,17 +485,23 @@ def _stored_before(opened: Opened) -> bool:
     return True
 
 
-def store_statement(*, plan_id: int, section_id: int, comment: str, bump: str, params: dict) -> Statement | None:
-    """PostgreSQL, for a save in one section that is the first of its revision: one
-    statement that raises the revisions (`bump`: the section's UPDATE condition, as the
-    save's guard) and, if it did, writes the whole revision as `_save` would (the
+def store_statement(
+    *, plan_id: int, section_id: int, kind: str, comment: str, bump: str, params: dict
+) -> Statement | None:
+    """PostgreSQL, for a save in one section (of `kind`) that is the first of its revision:
+    one statement that raises the revisions (`bump`: the section's UPDATE condition, as
+    the save's guard) and, if it did, writes the whole revision as `_save` would (the
     revision, the state with its parts worked out from the plan's last state as `record`
-    does, the versions of the plan's row, of the section and what is in it, and of
-    sections new since), so that the save needs no round trip of its own for its history.
-    None when the revision being made already holds a plan (the save is recorded as
-    usual). Its result: the plan's and the section's new revisions, and the revision's
-    id and parts (all None when the bump's condition did not hold); pass it to
-    `stored_with_save`. Send it after the save's lock (the plan's row locked) and writes."""
+    does, the versions of the plan's row, of the section and what is in it), so that the
+    save needs no round trip of its own for its history. It reads only the tables a
+    section of its kind holds rows in (KIND_CONTENT), and stores the revision only when
+    the section holds nothing elsewhere and nothing else is due (no section new since
+    the last state, the plan's own rows stored before); else the save is recorded as
+    usual. None when the revision being made already holds a plan (recorded as usual).
+    Its result: the plan's and the section's new revisions (None when the bump's
+    condition did not hold), and the revision's id and parts (None when it was not
+    stored here); pass it to `stored_with_save`. Send it after the save's lock (the
+    plan's row locked) and writes."""
     opened = _opened.get()
     if opened is None or opened.plans or not _stores_in_database():
         return None
@@ -500,43 +511,90 @@ def store_statement(*, plan_id: int, section_id: int, comment: str, bump: str, p
         **params, "plan": plan_id, "section": section_id, "db": router.db_for_write(Section),
         "date": opened.date_created, "user": user_id, "comment": comment,
     }
-    return Statement("history with the revision bump", _store_with_bump_sql(bump), values)
+    return Statement("history with the revision bump", _store_with_bump_sql(bump, kind), values)
 
 
-def stored_with_save(rows: list, *, plan_id: int, comment: str, user_id) -> tuple | None:
+def stored_with_save(rows: list, *, plan_id: int, comment: str, user_id) -> tuple[tuple | None, bool]:
     """Note in the revision being made what store_statement wrote; returns the new
-    revisions (plan, section), or None if it wrote nothing."""
+    revisions (plan, section), None if it bumped nothing, and whether it stored the
+    revision (else the save is to be recorded as usual)."""
     plan_revision, section_revision, revision_id, parts = rows[0]
     if plan_revision is None:
-        return None
+        return None, False
+    if revision_id is None:
+        return (plan_revision, section_revision), False
     opened = _opened.get()
     opened.revision_id = revision_id
     opened.plans[plan_id] = json.loads(parts)
     opened.stored.add(plan_id)
     opened.comment = comment
     opened.stored_as = (user_id, comment)
-    return plan_revision, section_revision
+    return (plan_revision, section_revision), True
+
+
+# The tables a section of each kind holds its rows in (with the rows under those: a
+# table's indicators, a question's answers). A save in one section stores its history
+# from these only (store_statement): a statement that reads every table of a plan costs
+# twice as much. Only a shortcut, never trusted: the statement checks that the section
+# holds no row elsewhere, and leaves a section that does to the general way.
+KIND_CONTENT = {
+    SectionKind.TEXT: (),
+    SectionKind.FIGURES: (FigureTable,),
+    SectionKind.CARDS: (CardKind, CardTopic, Card),
+    SectionKind.MATRIX: (MatrixItem,),
+    SectionKind.FOCUS: (FocusPoint, FigureCitation),
+    SectionKind.INTERVENTIONS: (Intervention,),
+    SectionKind.ACTIVITIES: (Activity,),
+    SectionKind.GOALS: (Goal, FigureCitation),
+    SectionKind.SURVEY: (SurveyQuestion,),
+    SectionKind.TIMELINE: (Milestone,),
+}
+
+
+def _kind_tables(kind: str) -> tuple[set, list]:
+    """For a section of `kind`: the models of its rows (KIND_CONTENT and the rows under
+    them, its own row), and the other models a section's rows can be in directly (a
+    section holding none of those holds no row under them either)."""
+    direct = set(KIND_CONTENT.get(kind, ()))
+    held, elsewhere = {Section}, []
+    for model, rule in rules().items():
+        if rule.part != "section" or model is Section:
+            continue
+        top, top_rule = model, rule
+        while top_rule.hop is not None:
+            top, top_rule = top_rule.parent, rules()[top_rule.parent]
+        if top in direct:
+            held.add(model)
+        elif top is model:
+            elsewhere.append(model)
+    return held, elsewhere
 
 
 _store_with_bump_text: dict = {}
 
 
-def _store_with_bump_sql(bump: str) -> str:
-    """store_statement's SQL (see there), written once per condition."""
-    key = (len(CONTENT), bump)
+def _store_with_bump_sql(bump: str, kind: str) -> str:
+    """store_statement's SQL (see there), written once per condition and section kind."""
+    key = (len(CONTENT), bump, kind)
     if key in _store_with_bump_text:
         return _store_with_bump_text[key]
     quote = connection.ops.quote_name
     tables = {m: quote(m._meta.db_table) for m in (Plan, Section, PlanHistoryState, Revision)}
-    todo_sections, todo_own = "(SELECT sections FROM todo)::bigint[]", "(SELECT CASE WHEN own THEN %(plan)s::bigint END FROM todo)"
+    held, elsewhere = _kind_tables(kind)
     # The plan's and the section's rows as the bump left them (its RETURNING: the rest of
     # the statement reads the table as it was before), the other rows as they are.
-    others = f"(SELECT * FROM bumped_section UNION ALL SELECT * FROM {tables[Section]} o WHERE o.id <> %(section)s)"  # noqa: S608 - names from model meta
-    plan_row, *parts = _version_selects()
+    plan_row, *parts = _version_selects(held)
     selects = [plan_row.replace(f"FROM {tables[Plan]} t ", "FROM bumped_plan t ", 1)]
     for select in parts:
-        select = select.replace(f"FROM {tables[Section]} t ", f"FROM {others} t ", 1)
-        selects.append(select.replace("%(sections)s::bigint[]", todo_sections).replace("%(own)s::bigint", todo_own))
+        select = select.replace(f"FROM {tables[Section]} t ", "FROM bumped_section t ", 1)
+        selects.append(select.replace("%(sections)s::bigint[]", "ARRAY[%(section)s]::bigint[]"))
+    # Stored here only if the section's rows are all in those tables and the revision
+    # stores nothing else (a section new since the last state, or the plan's own rows).
+    nothing_elsewhere = "".join(
+        f" AND NOT EXISTS (SELECT 1 FROM {quote(m._meta.db_table)} x "  # noqa: S608 - names from model meta
+        f"WHERE x.{quote(m._meta.get_field('section').column)} = %(section)s)"
+        for m in elsewhere
+    )
     stored_in = "COALESCE(NULLIF(p.parts -> {part}, 'null'::jsonb), to_jsonb(p.revision_id))"
     sql = (
         f"WITH bumped_section AS (UPDATE {tables[Section]} SET revision = revision + 1, updated = %(now)s "  # noqa: S608 - names from model meta
@@ -555,8 +613,10 @@ def _store_with_bump_sql(bump: str) -> str:
         "todo AS (SELECT jsonb_object_agg(part, rev) AS parts, "
         "COALESCE(array_agg(part::bigint) FILTER (WHERE rev IS NULL AND part <> 'plan'), '{}') AS sections, "
         "bool_or(part = 'plan' AND rev IS NULL) AS own FROM kept), "
+        "here AS (SELECT t.sections = ARRAY[%(section)s]::bigint[] AND NOT t.own"
+        f"{nothing_elsewhere} AS ok FROM todo t), "
         f"revision AS (INSERT INTO {tables[Revision]} (date_created, user_id, comment) "
-        "SELECT %(date)s, %(user)s, %(comment)s FROM bumped_plan RETURNING id), "
+        "SELECT %(date)s, %(user)s, %(comment)s FROM bumped_plan WHERE (SELECT ok FROM here) RETURNING id), "
         f"state AS (INSERT INTO {tables[PlanHistoryState]} (revision_id, plan_id, parts) "
         "SELECT r.id, %(plan)s, t.parts FROM revision r, todo t), "
         f"versions AS ({_versions_insert(selects, '(SELECT id FROM revision)', ' WHERE EXISTS (SELECT 1 FROM revision)')}) "

@@ -407,14 +407,18 @@ def _save_in_section(
     what = _changed(section)
     with history.revision():
         # The first save of its revision writes its history in the same statement as the
-        # revision bump (history.store_statement); a later one is recorded as usual.
-        store = history.store_statement(plan_id=plan.pk, section_id=section.pk, comment=what, bump=guard.sql, params=params)
+        # revision bump (history.store_statement), unless its section holds rows where
+        # its kind keeps none; a later one, or that one, is recorded as usual.
+        store = history.store_statement(
+            plan_id=plan.pk, section_id=section.pk, kind=section.kind, comment=what, bump=guard.sql, params=params
+        )
         if store is not None:
             lock_rows, *results, stored = run(lock, *writes, store)
             _check_lock(lock_rows, section, expected_revision)
-            revisions = history.stored_with_save(stored, plan_id=plan.pk, comment=what, user_id=store.params["user"])
-            previous = None
+            revisions, recorded = history.stored_with_save(stored, plan_id=plan.pk, comment=what, user_id=store.params["user"])
+            previous = history.UNREAD  # read by record if the statement left the save to it
         else:
+            recorded = False
             bump = Statement("revision bump", _bump_sql(guard.sql), params)
             lock_rows, *results, bumped, previous = run(lock, *writes, bump, history.previous_state_statement(plan.pk))
             _check_lock(lock_rows, section, expected_revision)
@@ -426,7 +430,7 @@ def _save_in_section(
         with _writing():
             _touched(
                 plan=plan, section=section, what=what, changed=None, own=None, now=now, revisions=revisions,
-                previous=previous, recorded=store is not None,
+                previous=previous, recorded=recorded,
             )
     return results
 

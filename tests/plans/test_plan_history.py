@@ -403,13 +403,18 @@ def test_a_save_that_writes_its_history_with_its_bump_stores_what_a_record_would
     state points every other part where the plan's last state did."""
     import json
 
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
     from reversion.models import Version
 
     seen = set()
     for plan in Plan.objects.exclude(status=Plan.Status.ADOPTED):
         for section in Section.objects.filter(plan=plan).order_by("order", "pk"):
             previous = _state(plan, _latest(plan))
-            services.section_update(section=section, expected_revision=section.revision, heading=section.heading + ".")
+            with CaptureQueriesContext(connection) as ctx:
+                services.section_update(section=section, expected_revision=section.revision, heading=section.heading + ".")
+            if connection.vendor == "postgresql":  # stored with the bump: no statement of its own
+                assert not [q for q in ctx.captured_queries if "history revision" in q["sql"]], section.kind
             latest = _latest(plan)
             versions = Version.objects.filter(revision=latest).select_related("content_type")
             assert latest.comment == f"Gewijzigd: {section.heading}"
@@ -443,6 +448,30 @@ def test_a_save_that_writes_its_history_with_its_bump_stores_what_a_record_would
 
     # Rows one and two steps below a section among them (a table's indicators, an answer).
     assert {Plan, Section, Card, Activity, FigureTableIndicator, Goal, GoalIndicator, InterventionPartner, SurveyAnswer} <= seen
+
+
+def test_a_section_holding_rows_its_kind_keeps_none_of_has_them_all_in_its_history(people):
+    """A save's history is written with its bump from the tables its section's kind keeps
+    rows in (plans.history.KIND_CONTENT). A section that holds rows elsewhere too (here a
+    milestone in a cards section, as a layout of another organisation might) is stored
+    the general way: the milestone is in the revision, and restoring the section to it
+    brings the milestone back as it was."""
+    from reversion.models import Version
+
+    from plans.models import Milestone
+
+    cards = people.plan.sections.get(kind="cards")
+    milestone = Milestone.objects.create(section=cards, period_label="Voorjaar", text="Start.")
+    services.section_update(section=cards, expected_revision=cards.revision, heading="Krachten")
+    kept = _latest(people.plan)
+    stored = {(v.content_type.model, v.object_id) for v in Version.objects.filter(revision=kept)}
+    assert ("milestone", str(milestone.pk)) in stored and ("section", str(cards.pk)) in stored
+    assert _state(people.plan, kept).parts[str(cards.pk)] is None
+    Milestone.objects.filter(pk=milestone.pk).update(text="Later veranderd.")
+    services.section_update(section=Section.objects.get(pk=cards.pk), heading="Nog later")
+    services.section_restore(plan=Plan.objects.get(pk=people.plan.pk), revision_id=kept.pk, section_id=cards.pk)
+    assert Milestone.objects.get(pk=milestone.pk).text == "Start."
+    assert Section.objects.get(pk=cards.pk).heading == "Krachten"
 
 
 def test_a_second_save_in_the_same_revision_stores_both_sections_once(people):
