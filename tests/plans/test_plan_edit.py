@@ -372,6 +372,13 @@ class TestSectionEdit:
         body = client.get(section_url(cards)).content.decode()
         assert "Opgeslagen." in body and body.index(f'id="item-{other.pk}"') < body.index(f'id="item-{card.pk}"')
 
+    def test_an_item_action_without_an_item_is_not_found(self, client, people):
+        cards = people.plan.sections.get(kind="cards")
+        client.force_login(people.coordinator)
+        for item in ("", "abc", "0", str(2**70)):
+            response = client.post(section_url(cards), {"action": "item-delete", "item": item, "revision": fresh(cards).revision})
+            assert response.status_code == 404, item
+
     def test_a_section_of_another_plan_is_not_found(self, client, people, demo):
         client.force_login(people.coordinator)
         other = demo.binnenstad.sections.first()
