@@ -450,6 +450,29 @@ def test_a_save_that_writes_its_history_with_its_bump_stores_what_a_record_would
     assert {Plan, Section, Card, Activity, FigureTableIndicator, Goal, GoalIndicator, InterventionPartner, SurveyAnswer} <= seen
 
 
+def test_a_save_in_a_matrix_or_focus_section_is_stored_with_its_bump_and_keeps_its_items():
+    """The kinds the demo's concept plans lack: a matrix's items and a focus section's
+    points are in the revision of a save there, written with the bump on PostgreSQL."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from reversion.models import Version
+
+    from plans.models import FocusPoint
+
+    people = People.create(sections=[("matrix", "Matrix"), ("focus", "Focuspunten")], themes=["Gezond leven"])
+    matrix, focus = people.plan.sections.get(kind="matrix"), people.plan.sections.get(kind="focus")
+    item = services.content_add(MatrixItem, section=matrix, title="Buurtkamer", impact="high", effort="little")
+    point = services.content_add(FocusPoint, section=focus, title="Eenzaamheid")
+    for section, row in ((matrix, item), (focus, point)):
+        section = Section.objects.get(pk=section.pk)
+        with CaptureQueriesContext(connection) as ctx:
+            services.section_update(section=section, expected_revision=section.revision, heading=section.heading + "!")
+        if connection.vendor == "postgresql":
+            assert not [q for q in ctx.captured_queries if "history revision" in q["sql"]], section.kind
+        stored = {(v.content_type.model, v.object_id) for v in Version.objects.filter(revision=_latest(people.plan))}
+        assert (row._meta.model_name, str(row.pk)) in stored and ("section", str(section.pk)) in stored
+
+
 def test_a_section_holding_rows_its_kind_keeps_none_of_has_them_all_in_its_history(people):
     """A save's history is written with its bump from the tables its section's kind keeps
     rows in (plans.history.KIND_CONTENT). A section that holds rows elsewhere too (here a
