@@ -58,7 +58,7 @@ def _native(sql: str, params: dict) -> tuple[str, list]:
     """The statement with PostgreSQL's own placeholders ($1, $2, … one per name) and its
     parameters in their order, for a raw cursor. psycopg rewrites `%(name)s` placeholders
     on every execution of a statement longer than 4 kB (it caches only shorter ones), and
-    the history's statement is 17 kB: here each is rewritten once per process."""
+    the history's statements are 5 to 18 kB: here each is rewritten once per process."""
     if sql not in _native_sql:
         names: list[str] = []
 
