@@ -89,10 +89,22 @@ RICH_TEXT_FIELDS = {(Card, "text"), (FocusPoint, "quantitative"), (FocusPoint, "
 
 
 def _ids(text: str) -> list[int]:
+    """Row ids posted as "1,2,3"; 404 for anything that is not a list of them."""
     try:
-        return [int(part) for part in text.split(",") if part.strip()]
+        ids = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise Http404 from None
+    if not all(0 < pk < 2**63 for pk in ids):  # no row has it, and the databases take no larger number
+        raise Http404
+    return ids
+
+
+def _posted_id(request, name: str = "item") -> int:
+    """The row id posted as `name`; 404 when it is not one (as _ids)."""
+    ids = _ids(request.POST.get(name, "").replace(",", " "))
+    if len(ids) != 1:
+        raise Http404
+    return ids[0]
 
 
 def _may_edit(plan: Plan, section: Section | None = None) -> bool:
@@ -729,10 +741,7 @@ def _section_action(request, section: Section, context: dict) -> bool:
             services.content_add(model, section=section, expected_revision=revision, **data)
         messages.success(request, _("Toegevoegd."))
         return True
-    try:
-        pk = int(request.POST.get("item", ""))
-    except ValueError:
-        raise Http404 from None
+    pk = _posted_id(request)
     # A save validates against the section's choice lists: read with its item.
     shared = context.setdefault("choices", {})
     wanted = _wanted_lists(form_class.base_fields, section, shared) if action == "item-save" else []
@@ -775,15 +784,13 @@ def _answer_action(request, section: Section, action: str, revision) -> bool:
     from .models import SurveyAnswer
 
     try:
-        question = SurveyQuestion.objects.select_related("section__plan").get(
-            pk=int(request.POST.get("item", "")), section=section
-        )
-    except (ValueError, SurveyQuestion.DoesNotExist):
+        question = SurveyQuestion.objects.select_related("section__plan").get(pk=_posted_id(request), section=section)
+    except SurveyQuestion.DoesNotExist:
         raise Http404 from None
     if action == "answer-delete":
         try:
-            answer = question.answers.get(pk=int(request.POST.get("answer", "")))
-        except (ValueError, SurveyAnswer.DoesNotExist):
+            answer = question.answers.get(pk=_posted_id(request, "answer"))
+        except SurveyAnswer.DoesNotExist:
             raise Http404 from None
         services.content_delete(item=answer, expected_revision=revision)
         messages.success(request, _("Het antwoord is verwijderd."))
@@ -851,13 +858,13 @@ def _citation_action(request, section: Section, action: str, revision, context: 
 
     model = CITING[section.kind]
     try:
-        item = model.objects.get(pk=int(request.POST.get("item", "")), section=section)
-    except (ValueError, model.DoesNotExist):
+        item = model.objects.get(pk=_posted_id(request), section=section)
+    except model.DoesNotExist:
         raise Http404 from None
     if action == "cite-delete":
         try:
-            citation = FigureCitation.objects.get(pk=int(request.POST.get("citation", "")), section=section)
-        except (ValueError, FigureCitation.DoesNotExist):
+            citation = FigureCitation.objects.get(pk=_posted_id(request, "citation"), section=section)
+        except FigureCitation.DoesNotExist:
             raise Http404 from None
         services.citation_delete(citation=citation, expected_revision=revision)
         messages.success(request, _("Het cijfer wordt niet meer aangehaald."))

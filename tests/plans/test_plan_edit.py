@@ -372,12 +372,15 @@ class TestSectionEdit:
         body = client.get(section_url(cards)).content.decode()
         assert "Opgeslagen." in body and body.index(f'id="item-{other.pk}"') < body.index(f'id="item-{card.pk}"')
 
-    def test_an_item_action_without_an_item_is_not_found(self, client, people):
+    def test_an_item_action_without_an_item_or_with_an_id_no_row_has_is_not_found(self, client, people):
         cards = people.plan.sections.get(kind="cards")
         client.force_login(people.coordinator)
-        for item in ("", "abc", "0", str(2**70)):
+        for item in ("", "abc", "0", "1,2", str(2**70)):
             response = client.post(section_url(cards), {"action": "item-delete", "item": item, "revision": fresh(cards).revision})
             assert response.status_code == 404, item
+        # Nor is a drop of a list with an id no row can have.
+        response = client.post(section_url(cards), {"action": "reorder", "order": f"1,{2**70}", "revision": fresh(cards).revision})
+        assert response.status_code == 404
 
     def test_a_section_of_another_plan_is_not_found(self, client, people, demo):
         client.force_login(people.coordinator)
