@@ -590,11 +590,8 @@ def _store_with_bump_sql(bump: str, kind: str) -> str:
         selects.append(select.replace("%(sections)s::bigint[]", "ARRAY[%(section)s]::bigint[]"))
     # Stored here only if the section's rows are all in those tables and the revision
     # stores nothing else (a section new since the last state, or the plan's own rows).
-    nothing_elsewhere = "".join(
-        f" AND NOT EXISTS (SELECT 1 FROM {quote(m._meta.db_table)} x "  # noqa: S608 - names from model meta
-        f"WHERE x.{quote(m._meta.get_field('section').column)} = %(section)s)"
-        for m in elsewhere
-    )
+    holding = _holding_sql()  # of the section row `tables[Section]` in the FROM of `here`
+    nothing_elsewhere = "".join(f" AND NOT {holding[m]}" for m in elsewhere)
     stored_in = "COALESCE(NULLIF(p.parts -> {part}, 'null'::jsonb), to_jsonb(p.revision_id))"
     sql = (
         f"WITH bumped_section AS (UPDATE {tables[Section]} SET revision = revision + 1, updated = %(now)s "  # noqa: S608 - names from model meta
@@ -614,7 +611,7 @@ def _store_with_bump_sql(bump: str, kind: str) -> str:
         "COALESCE(array_agg(part::bigint) FILTER (WHERE rev IS NULL AND part <> 'plan'), '{}') AS sections, "
         "bool_or(part = 'plan' AND rev IS NULL) AS own FROM kept), "
         "here AS (SELECT t.sections = ARRAY[%(section)s]::bigint[] AND NOT t.own"
-        f"{nothing_elsewhere} AS ok FROM todo t), "
+        f"{nothing_elsewhere} AS ok FROM todo t, {tables[Section]} WHERE {tables[Section]}.id = %(section)s), "
         f"revision AS (INSERT INTO {tables[Revision]} (date_created, user_id, comment) "
         "SELECT %(date)s, %(user)s, %(comment)s FROM bumped_plan WHERE (SELECT ok FROM here) RETURNING id), "
         f"state AS (INSERT INTO {tables[PlanHistoryState]} (revision_id, plan_id, parts) "

@@ -88,23 +88,26 @@ ITEM_MODELS = {
 RICH_TEXT_FIELDS = {(Card, "text"), (FocusPoint, "quantitative"), (FocusPoint, "qualitative")}
 
 
-def _ids(text: str) -> list[int]:
-    """Row ids posted as "1,2,3"; 404 for anything that is not a list of them."""
+def _row_id(text: str) -> int:
+    """A posted row id; 404 when it is none a row can have (a whole number from 1 up that
+    the databases can hold)."""
     try:
-        ids = [int(part) for part in text.split(",") if part.strip()]
+        pk = int(text)
     except ValueError:
         raise Http404 from None
-    if not all(0 < pk < 2**63 for pk in ids):  # no row has it, and the databases take no larger number
+    if not 0 < pk < 2**63:
         raise Http404
-    return ids
+    return pk
+
+
+def _ids(text: str) -> list[int]:
+    """Row ids posted as "1,2,3" (_row_id each)."""
+    return [_row_id(part) for part in text.split(",") if part.strip()]
 
 
 def _posted_id(request, name: str = "item") -> int:
-    """The row id posted as `name`; 404 when it is not one (as _ids)."""
-    ids = _ids(request.POST.get(name, "").replace(",", " "))
-    if len(ids) != 1:
-        raise Http404
-    return ids[0]
+    """The row id posted as `name` (_row_id)."""
+    return _row_id(request.POST.get(name, ""))
 
 
 def _may_edit(plan: Plan, section: Section | None = None) -> bool:
